@@ -44,6 +44,27 @@ function(gauntlet_module name)
   set_property(GLOBAL PROPERTY GAUNTLET_MODULE_${name}_VISIBLE_TO "${M_VISIBLE_TO}")
 endfunction()
 
+# gauntlet_app(<name> SRCS ... DEPS ... EXTERNAL ...): an executable at the top of the graph,
+# recorded in the manifest like a module so the layering test covers its includes too.
+function(gauntlet_app name)
+  cmake_parse_arguments(A "" "" "SRCS;DEPS;EXTERNAL" ${ARGN})
+  set(sources "")
+  foreach(src IN LISTS A_SRCS)
+    get_filename_component(abs "${src}" ABSOLUTE)
+    list(APPEND sources "${abs}")
+  endforeach()
+  set(dep_targets "")
+  foreach(dep IN LISTS A_DEPS)
+    list(APPEND dep_targets gauntlet::${dep})
+  endforeach()
+  add_executable(${name} ${sources})
+  target_include_directories(${name} PRIVATE "${PROJECT_SOURCE_DIR}/src")
+  target_link_libraries(${name} PRIVATE ${dep_targets} ${A_EXTERNAL})
+  set_property(GLOBAL APPEND PROPERTY GAUNTLET_MODULES app_${name})
+  set_property(GLOBAL PROPERTY GAUNTLET_MODULE_app_${name}_DEPS "${A_DEPS}")
+  set_property(GLOBAL PROPERTY GAUNTLET_MODULE_app_${name}_SRCS "${sources}")
+endfunction()
+
 # Checks VISIBLE_TO at configure time (a forbidden link edge fails the configure step) and
 # writes the manifest the layering test reads. Call once, after every module is declared.
 function(gauntlet_finish_modules)

@@ -20,10 +20,10 @@ namespace gauntlet::detail {
 
 }  // namespace gauntlet::detail
 
-#define GAUNTLET_CHECK(condition, ...)                                                 \
-  do {                                                                                 \
-    if (!(condition)) [[unlikely]] {                                                   \
-      ::gauntlet::detail::check_failed(__FILE__, __LINE__, #condition,                 \
-                                       ::fmt::format(__VA_ARGS__));                    \
-    }                                                                                  \
+#define GAUNTLET_CHECK(condition, ...)                                 \
+  do {                                                                 \
+    if (!(condition)) [[unlikely]] {                                   \
+      ::gauntlet::detail::check_failed(__FILE__, __LINE__, #condition, \
+                                       ::fmt::format(__VA_ARGS__));    \
+    }                                                                  \
   } while (false)

@@ -33,7 +33,9 @@ constexpr auto kPow10 = [] {
   return table;
 }();
 
-Uint128 magnitude(Int128 value) { return value < 0 ? -static_cast<Uint128>(value) : value; }
+Uint128 magnitude(Int128 value) {
+  return value < 0 ? -static_cast<Uint128>(value) : value;
+}
 
 // num / den rounded as asked; den != 0. |num| and |den| must be below 2^126 so that twice a
 // remainder cannot overflow.
@@ -66,8 +68,8 @@ Int128 round_div(Int128 num, Int128 den, Rounding rounding, bool* inexact = null
 
 int64_t checked_narrow(Int128 value, const char* operation, Decimal left, Decimal right) {
   if (value > kInt64Max || value < kInt64Min) {
-    throw DecimalError(fmt::format("decimal overflow: {} {} {} is outside the range", left,
-                                   operation, right));
+    throw DecimalError(
+        fmt::format("decimal overflow: {} {} {} is outside the range", left, operation, right));
   }
   return static_cast<int64_t>(value);
 }
@@ -90,6 +92,8 @@ Decimal parse_decimal(std::string_view text, Rounding rounding, bool exact) {
   // Up to kKeep significant digits are kept in `mantissa`; later non-zero digits only set
   // `sticky`, which is enough to round correctly.
   constexpr int kKeep = 36;
+  constexpr int kNarrow = 19;  // digits that fit a uint64_t, the common case
+  uint64_t narrow = 0;
   Uint128 mantissa = 0;
   int kept = 0;
   bool sticky = false;
@@ -101,8 +105,13 @@ Decimal parse_decimal(std::string_view text, Rounding rounding, bool exact) {
     if (c >= '0' && c <= '9') {
       ++digits;
       if (kept < kKeep) {
-        if (mantissa != 0 || c != '0') {
-          mantissa = mantissa * 10 + static_cast<unsigned>(c - '0');
+        if (kept != 0 || c != '0') {
+          if (kept < kNarrow) {
+            narrow = narrow * 10 + static_cast<unsigned>(c - '0');
+          } else {
+            if (kept == kNarrow) mantissa = narrow;
+            mantissa = mantissa * 10 + static_cast<unsigned>(c - '0');
+          }
           ++kept;
         }
         if (seen_point) --exponent;
@@ -116,18 +125,19 @@ Decimal parse_decimal(std::string_view text, Rounding rounding, bool exact) {
       break;
     }
   }
+  if (kept <= kNarrow) mantissa = narrow;
   if (digits == 0) {
     if (position < size && text[position] != 'e' && text[position] != 'E') {
-      throw_parse(text, fmt::format("unexpected character '{}' at position {}", text[position],
-                                    position));
+      throw_parse(
+          text, fmt::format("unexpected character '{}' at position {}", text[position], position));
     }
     throw_parse(text, "no digits");
   }
 
   if (position < size) {
     if (text[position] != 'e' && text[position] != 'E') {
-      throw_parse(text, fmt::format("unexpected character '{}' at position {}", text[position],
-                                    position));
+      throw_parse(
+          text, fmt::format("unexpected character '{}' at position {}", text[position], position));
     }
     ++position;
     bool exponent_negative = false;
@@ -143,8 +153,8 @@ Decimal parse_decimal(std::string_view text, Rounding rounding, bool exact) {
     }
     if (exponent_digits == 0) throw_parse(text, "exponent has no digits");
     if (position < size) {
-      throw_parse(text, fmt::format("unexpected character '{}' at position {}", text[position],
-                                    position));
+      throw_parse(
+          text, fmt::format("unexpected character '{}' at position {}", text[position], position));
     }
     exponent += exponent_negative ? -written : written;
   }
@@ -158,7 +168,8 @@ Decimal parse_decimal(std::string_view text, Rounding rounding, bool exact) {
   } else if (shift >= 0) {
     if (shift > 19) throw_parse(text, "outside the decimal range");
     const Uint128 scaled = mantissa * kPow10[shift];
-    if (mantissa > static_cast<Uint128>(kInt64Max) + 1 || scaled > static_cast<Uint128>(kInt64Max) + 1) {
+    if (mantissa > static_cast<Uint128>(kInt64Max) + 1 ||
+        scaled > static_cast<Uint128>(kInt64Max) + 1) {
       throw_parse(text, "outside the decimal range");
     }
     raw = static_cast<Int128>(scaled);
@@ -246,8 +257,8 @@ Decimal Decimal::from_double(double value, Rounding rounding) {
     if (negative) raw = -raw;
   } else {
     // Far below half a unit of the 9th place.
-    const bool up = (rounding == Rounding::kCeil && !negative) ||
-                    (rounding == Rounding::kFloor && negative);
+    const bool up =
+        (rounding == Rounding::kCeil && !negative) || (rounding == Rounding::kFloor && negative);
     raw = up ? 1 : 0;
   }
   if (negative) raw = -raw;
@@ -306,7 +317,9 @@ Decimal Decimal::operator-() const {
   return Decimal(-raw_);
 }
 
-Decimal Decimal::abs() const { return raw_ < 0 ? -*this : *this; }
+Decimal Decimal::abs() const {
+  return raw_ < 0 ? -*this : *this;
+}
 
 Decimal Decimal::mul(Decimal other, Rounding rounding) const {
   const Int128 product = static_cast<Int128>(raw_) * other.raw_;  // |product| <= 2^126
@@ -341,6 +354,8 @@ bool Decimal::is_multiple_of(Decimal step) const {
   return raw_ % step.raw_ == 0;
 }
 
-std::ostream& operator<<(std::ostream& out, Decimal value) { return out << value.to_string(); }
+std::ostream& operator<<(std::ostream& out, Decimal value) {
+  return out << value.to_string();
+}
 
 }  // namespace gauntlet

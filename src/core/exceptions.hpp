@@ -62,6 +62,13 @@ class StateError : public GauntletError {
   using GauntletError::GauntletError;
 };
 
+// A state store constraint violation (UNIQUE, PRIMARY KEY, FOREIGN KEY, NOT NULL, CHECK), so
+// the caller decides whether a duplicate is a bug or an expected outcome.
+class ConstraintError : public StateError {
+ public:
+  using StateError::StateError;
+};
+
 // A venue call that failed. code() is the venue's own code (Bybit retCode, IBKR error code) or
 // an HTTP status; retryable() says whether the same call may succeed if repeated.
 class BrokerError : public GauntletError {

@@ -19,9 +19,15 @@ std::optional<Enum> lookup(const std::array<std::string_view, N>& names, std::st
 
 }  // namespace
 
-std::string_view to_string(Asset asset) { return kAssetNames[static_cast<std::size_t>(asset)]; }
-std::string_view to_string(OrderSide side) { return kSideNames[static_cast<std::size_t>(side)]; }
-std::string_view to_string(OrderType type) { return kTypeNames[static_cast<std::size_t>(type)]; }
+std::string_view to_string(Asset asset) {
+  return kAssetNames[static_cast<std::size_t>(asset)];
+}
+std::string_view to_string(OrderSide side) {
+  return kSideNames[static_cast<std::size_t>(side)];
+}
+std::string_view to_string(OrderType type) {
+  return kTypeNames[static_cast<std::size_t>(type)];
+}
 std::string_view to_string(TimeInForce time_in_force) {
   return kTimeInForceNames[static_cast<std::size_t>(time_in_force)];
 }

@@ -30,7 +30,8 @@ bool is_known_quote(std::string_view quote) {
 // Upper-cases `part` and checks it is 1..kMaxBase ASCII letters and digits.
 std::string normalise_part(std::string_view text, std::string_view part, const char* what) {
   if (part.empty()) fail(text, fmt::format("empty {}", what));
-  if (part.size() > kMaxBase) fail(text, fmt::format("{} longer than {} characters", what, kMaxBase));
+  if (part.size() > kMaxBase)
+    fail(text, fmt::format("{} longer than {} characters", what, kMaxBase));
   std::string upper(part);
   for (char& c : upper) {
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
@@ -52,13 +53,16 @@ std::size_t split_point(std::string_view joined) {
 
 }  // namespace
 
-std::span<const std::string_view> known_quote_currencies() { return kQuotes; }
+std::span<const std::string_view> known_quote_currencies() {
+  return kQuotes;
+}
 
 Symbol Symbol::from_parts(std::string_view base, std::string_view quote) {
   const std::string text = fmt::format("{}/{}", base, quote);
   std::string upper_base = normalise_part(text, base, "base");
   const std::string upper_quote = normalise_part(text, quote, "quote");
-  if (!is_known_quote(upper_quote)) fail(text, fmt::format("unknown quote currency {}", upper_quote));
+  if (!is_known_quote(upper_quote))
+    fail(text, fmt::format("unknown quote currency {}", upper_quote));
   if (upper_base == upper_quote) fail(text, "base and quote are the same currency");
   std::string canonical = upper_base + upper_quote;
   // The canonical string must split back the same way, or the symbol would change meaning.
@@ -112,7 +116,9 @@ std::string Symbol::format(SymbolStyle style) const {
   return canonical_;
 }
 
-std::string canonicalize_symbol(std::string_view text) { return Symbol::parse(text).canonical(); }
+std::string canonicalize_symbol(std::string_view text) {
+  return Symbol::parse(text).canonical();
+}
 
 std::ostream& operator<<(std::ostream& out, const Symbol& symbol) {
   return out << symbol.canonical();

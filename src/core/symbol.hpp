@@ -37,12 +37,18 @@ class Symbol {
   static Symbol from_parts(std::string_view base, std::string_view quote);
 
   const std::string& canonical() const noexcept { return canonical_; }
-  std::string_view base() const noexcept { return std::string_view(canonical_).substr(0, base_size_); }
-  std::string_view quote() const noexcept { return std::string_view(canonical_).substr(base_size_); }
+  std::string_view base() const noexcept {
+    return std::string_view(canonical_).substr(0, base_size_);
+  }
+  std::string_view quote() const noexcept {
+    return std::string_view(canonical_).substr(base_size_);
+  }
   std::string format(SymbolStyle style) const;
 
   friend bool operator==(const Symbol& a, const Symbol& b) { return a.canonical_ == b.canonical_; }
-  friend auto operator<=>(const Symbol& a, const Symbol& b) { return a.canonical_ <=> b.canonical_; }
+  friend auto operator<=>(const Symbol& a, const Symbol& b) {
+    return a.canonical_ <=> b.canonical_;
+  }
 
  private:
   Symbol(std::string canonical, std::size_t base_size)

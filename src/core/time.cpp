@@ -97,7 +97,8 @@ TimestampMs parse_iso8601(std::string_view text) {
   if (hour_value > 23) fail(text, "hour above 23");
   if (minute_value > 59) fail(text, "minute above 59");
   if (second_value > 59) fail(text, "second above 59 (leap seconds are not accepted)");
-  millis += hour_value * kHourMs + minute_value * kMinuteMs + second_value * kSecondMs + fraction_ms;
+  millis +=
+      hour_value * kHourMs + minute_value * kMinuteMs + second_value * kSecondMs + fraction_ms;
 
   if (position == text.size()) return millis;
   const char zone = text[position];
@@ -158,10 +159,11 @@ DurationMs parse_duration(std::string_view text) {
   } else if (unit == "d") {
     scale = kDayMs;
   } else {
-    throw TimeError(fmt::format(
-        "invalid duration \"{}\": the unit must be one of ms, s, m, h, d", text));
+    throw TimeError(
+        fmt::format("invalid duration \"{}\": the unit must be one of ms, s, m, h, d", text));
   }
-  if (value > INT64_MAX / scale) throw TimeError(fmt::format("invalid duration \"{}\": too large", text));
+  if (value > INT64_MAX / scale)
+    throw TimeError(fmt::format("invalid duration \"{}\": too large", text));
   return value * scale;
 }
 
@@ -170,8 +172,8 @@ std::string format_duration(DurationMs duration) {
     DurationMs scale;
     const char* name;
   };
-  constexpr std::array<Unit, 4> kUnits = {{{kDayMs, "d"}, {kHourMs, "h"}, {kMinuteMs, "m"},
-                                           {kSecondMs, "s"}}};
+  constexpr std::array<Unit, 4> kUnits = {
+      {{kDayMs, "d"}, {kHourMs, "h"}, {kMinuteMs, "m"}, {kSecondMs, "s"}}};
   if (duration != 0) {
     for (const Unit& unit : kUnits) {
       if (duration % unit.scale == 0) return fmt::format("{}{}", duration / unit.scale, unit.name);

@@ -17,7 +17,9 @@ using Int128 = __int128;
 
 constexpr Int128 kOne = Decimal::kOne;
 
-Int128 abs128(Int128 value) { return value < 0 ? -value : value; }
+Int128 abs128(Int128 value) {
+  return value < 0 ? -value : value;
+}
 
 TEST(Decimal, ParsesPlainDecimals) {
   struct Case {
@@ -90,7 +92,8 @@ TEST(Decimal, RejectsMalformedTextNamingTheProblem) {
 TEST(Decimal, ParseWithRoundingRoundsExcessDigits) {
   EXPECT_EQ(Decimal::parse("0.0000000015", Rounding::kHalfEven).raw(), 2);
   EXPECT_EQ(Decimal::parse("0.0000000025", Rounding::kHalfEven).raw(), 2);
-  EXPECT_EQ(Decimal::parse("0.00000000250000000000000000000000000000001", Rounding::kHalfEven).raw(), 3);
+  EXPECT_EQ(
+      Decimal::parse("0.00000000250000000000000000000000000000001", Rounding::kHalfEven).raw(), 3);
   EXPECT_EQ(Decimal::parse("0.0000000025", Rounding::kHalfUp).raw(), 3);
   EXPECT_EQ(Decimal::parse("-0.0000000025", Rounding::kHalfUp).raw(), -3);
   EXPECT_EQ(Decimal::parse("0.0000000019", Rounding::kFloor).raw(), 1);
@@ -241,13 +244,15 @@ TEST(DecimalProperty, EquivalentSpellingsParseToTheSameValue) {
     std::string text;
     switch (random() % 3) {
       case 0:  // integer digits with a negative exponent
-        text = sign + digits + std::string(extra_zeros, '0') + "e-" + std::to_string(9 + extra_zeros);
+        text =
+            sign + digits + std::string(extra_zeros, '0') + "e-" + std::to_string(9 + extra_zeros);
         break;
       case 1: {  // point placed anywhere, exponent compensating
         const int point = static_cast<int>(random() % (digits.size() + 1));
         const int exponent = static_cast<int>(digits.size()) - point - 9;
         text = sign + std::string(extra_zeros, '0') + digits.substr(0, point) + "." +
-               digits.substr(point) + std::string(extra_zeros, '0') + "E" + std::to_string(exponent);
+               digits.substr(point) + std::string(extra_zeros, '0') + "E" +
+               std::to_string(exponent);
         break;
       }
       default:  // plain with padding zeros on both sides
@@ -372,7 +377,8 @@ TEST(DecimalProperty, FromDoubleMatchesParsingTheShortestDoubleString) {
   // printed the double.
   std::mt19937_64 random(23);
   for (int i = 0; i < kRandomValues; ++i) {
-    const int64_t raw = static_cast<int64_t>(random() % 2'000'000'000'000'000) - 1'000'000'000'000'000;
+    const int64_t raw =
+        static_cast<int64_t>(random() % 2'000'000'000'000'000) - 1'000'000'000'000'000;
     const Decimal expected = Decimal::from_raw(raw / 1000 * 1000);  // <= 15 significant digits
     const double value = std::stod(expected.to_string());
     ASSERT_EQ(Decimal::from_double(value), expected) << expected;

@@ -1,9 +1,9 @@
 #include "core/symbol.hpp"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "core/exceptions.hpp"
@@ -20,14 +20,22 @@ TEST(Symbol, CanonicalisesTheVenueSpellings) {
     const char* quote;
   };
   const Case cases[] = {
-      {"BTC/USDT", "BTCUSDT", "BTC", "USDT"},     {"btc-usdt", "BTCUSDT", "BTC", "USDT"},
-      {"BTCUSDT", "BTCUSDT", "BTC", "USDT"},      {"BTC_USDT", "BTCUSDT", "BTC", "USDT"},
-      {"BTC/USDT:USDT", "BTCUSDT", "BTC", "USDT"}, {"EUR.USD", "EURUSD", "EUR", "USD"},
-      {"EUR/USD", "EURUSD", "EUR", "USD"},        {"EURUSD", "EURUSD", "EUR", "USD"},
-      {"usdjpy", "USDJPY", "USD", "JPY"},         {"ETHBTC", "ETHBTC", "ETH", "BTC"},
-      {"USDCUSDT", "USDCUSDT", "USDC", "USDT"},   {"1000PEPEUSDT", "1000PEPEUSDT", "1000PEPE", "USDT"},
-      {"BTCUSDC", "BTCUSDC", "BTC", "USDC"},      {"FDUSD/USDT", "FDUSDUSDT", "FDUSD", "USDT"},
-      {"BTCFDUSD", "BTCFDUSD", "BTC", "FDUSD"},   {"XAU.USD", "XAUUSD", "XAU", "USD"},
+      {"BTC/USDT", "BTCUSDT", "BTC", "USDT"},
+      {"btc-usdt", "BTCUSDT", "BTC", "USDT"},
+      {"BTCUSDT", "BTCUSDT", "BTC", "USDT"},
+      {"BTC_USDT", "BTCUSDT", "BTC", "USDT"},
+      {"BTC/USDT:USDT", "BTCUSDT", "BTC", "USDT"},
+      {"EUR.USD", "EURUSD", "EUR", "USD"},
+      {"EUR/USD", "EURUSD", "EUR", "USD"},
+      {"EURUSD", "EURUSD", "EUR", "USD"},
+      {"usdjpy", "USDJPY", "USD", "JPY"},
+      {"ETHBTC", "ETHBTC", "ETH", "BTC"},
+      {"USDCUSDT", "USDCUSDT", "USDC", "USDT"},
+      {"1000PEPEUSDT", "1000PEPEUSDT", "1000PEPE", "USDT"},
+      {"BTCUSDC", "BTCUSDC", "BTC", "USDC"},
+      {"FDUSD/USDT", "FDUSDUSDT", "FDUSD", "USDT"},
+      {"BTCFDUSD", "BTCFDUSD", "BTC", "FDUSD"},
+      {"XAU.USD", "XAUUSD", "XAU", "USD"},
   };
   for (const Case& c : cases) {
     const Symbol symbol = Symbol::parse(c.text);
@@ -85,9 +93,9 @@ TEST(Symbol, RejectsGarbageWithAClearError) {
 TEST(Symbol, SplitsBybitInstrumentsLikeTheVenue) {
   GAUNTLET_SHARED_DATA_OR_SKIP(data);
   int checked = 0;
-  for (const char* file : {"http_get_instruments_spot.json", "http_get_instruments_linear.json",
-                           "http_get_instruments_inverse.json",
-                           "http_get_instruments_spot_xstocks.json"}) {
+  for (const char* file :
+       {"http_get_instruments_spot.json", "http_get_instruments_linear.json",
+        "http_get_instruments_inverse.json", "http_get_instruments_spot_xstocks.json"}) {
     const auto json = nlohmann::json::parse(testing::read_file(data / "fixtures" / "bybit" / file));
     for (const auto& instrument : json["result"]["list"]) {
       const Symbol symbol = Symbol::parse(instrument["symbol"].get<std::string>());

@@ -95,7 +95,8 @@ TEST(Time, ParsesDurationsWithUnits) {
 // back, and land on a minute boundary, in increasing order.
 TEST(Time, ParsesEveryTimestampOfRealFxcmBars) {
   GAUNTLET_SHARED_DATA_OR_SKIP(data);
-  const auto lines = testing::read_lines(data / "forex" / "fxcm_gbpusd_m1" / "gbpusd-m1-bid-2012.csv.gz");
+  const auto lines =
+      testing::read_lines(data / "forex" / "fxcm_gbpusd_m1" / "gbpusd-m1-bid-2012.csv.gz");
   ASSERT_GT(lines.size(), 1000u);
   TimestampMs previous = INT64_MIN;
   for (std::size_t i = 1; i < lines.size(); ++i) {

@@ -14,7 +14,8 @@ std::optional<std::filesystem::path> find_shared_data() {
     if (std::filesystem::is_directory(configured)) return std::filesystem::path(configured);
     return std::nullopt;
   }
-  const std::filesystem::path beside = std::filesystem::path(GAUNTLET_SOURCE_DIR) / ".." / "shared" / "data";
+  const std::filesystem::path beside =
+      std::filesystem::path(GAUNTLET_SOURCE_DIR) / ".." / "shared" / "data";
   if (std::filesystem::is_directory(beside)) return std::filesystem::canonical(beside);
   return std::nullopt;
 }

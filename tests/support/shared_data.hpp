@@ -25,12 +25,12 @@ std::string read_file(const std::filesystem::path& path);
 }  // namespace gauntlet::testing
 
 // Declares `const std::filesystem::path var` pointing at the shared data root, or skips/fails.
-#define GAUNTLET_SHARED_DATA_OR_SKIP(var)                                            \
-  const auto var##_found = ::gauntlet::testing::find_shared_data();                  \
-  if (!var##_found) {                                                                \
-    if (::gauntlet::testing::shared_data_required()) {                               \
-      FAIL() << ::gauntlet::testing::shared_data_missing_message();                  \
-    }                                                                                \
-    GTEST_SKIP() << ::gauntlet::testing::shared_data_missing_message();              \
-  }                                                                                  \
+#define GAUNTLET_SHARED_DATA_OR_SKIP(var)                               \
+  const auto var##_found = ::gauntlet::testing::find_shared_data();     \
+  if (!var##_found) {                                                   \
+    if (::gauntlet::testing::shared_data_required()) {                  \
+      FAIL() << ::gauntlet::testing::shared_data_missing_message();     \
+    }                                                                   \
+    GTEST_SKIP() << ::gauntlet::testing::shared_data_missing_message(); \
+  }                                                                     \
   const std::filesystem::path var = *var##_found

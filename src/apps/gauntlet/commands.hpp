@@ -1,0 +1,19 @@
+// File: apps/gauntlet/commands.hpp
+//
+// The subcommands of the `gauntlet` binary. Each add_* registers its subcommands on the app
+// and sets `exit_code` when one of them runs.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace gauntlet::apps {
+
+// Exit codes shared by every subcommand.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitInvalidConfig = 2;
+
+// `gauntlet config check FILE` and `gauntlet config show FILE`.
+void add_config_commands(CLI::App& app, int& exit_code);
+
+}  // namespace gauntlet::apps

@@ -1,0 +1,82 @@
+// Runs the real `gauntlet` binary as a user would.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+#include "support/temp_dir.hpp"
+
+namespace gauntlet {
+namespace {
+
+struct Outcome {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+Outcome run(const std::string& arguments) {
+  const std::string command = std::string(GAUNTLET_BINARY) + " " + arguments + " 2>&1";
+  Outcome outcome;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return outcome;
+  std::array<char, 4096> buffer{};
+  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) outcome.output += buffer.data();
+  const int status = ::pclose(pipe);
+  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return outcome;
+}
+
+TEST(GauntletCli, PrintsVersionAndHelp) {
+  const Outcome version = run("--version");
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_TRUE(version.output.starts_with("gauntlet 0.")) << version.output;
+  const Outcome help = run("--help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.output.find("config"), std::string::npos);
+}
+
+TEST(GauntletCli, ConfigCheckAcceptsTheShippedConfigs) {
+  for (const char* name : {"default.yaml", "paper.yaml"}) {
+    const Outcome outcome =
+        run("config check " + (testing::project_source_dir() / "config" / name).string());
+    EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
+    EXPECT_NE(outcome.output.find("is valid (version v1-"), std::string::npos) << outcome.output;
+  }
+}
+
+TEST(GauntletCli, ConfigCheckPrintsAllThreeMistakesAndExitsTwo) {
+  const testing::TempDir dir;
+  const auto file = dir.write("three.yaml",
+                              "environment: staging\n"
+                              "risk:\n  spot:\n    risk_fraction: 0.5\n"
+                              "exploration:\n  rotaton: round_robin\n");
+  const Outcome outcome = run("config check " + file.string());
+  EXPECT_EQ(outcome.exit_code, 2);
+  EXPECT_NE(outcome.output.find("3 problems:"), std::string::npos) << outcome.output;
+  EXPECT_NE(
+      outcome.output.find("  environment: must be one of simulation, production (got staging)"),
+      std::string::npos);
+  EXPECT_NE(outcome.output.find("  risk.spot.risk_fraction: must be in (0, 0.05] (got 0.5)"),
+            std::string::npos);
+  EXPECT_NE(outcome.output.find("  exploration.rotaton: unknown key (did you mean rotation?)"),
+            std::string::npos);
+}
+
+TEST(GauntletCli, ConfigShowPrintsTheNormalisedConfig) {
+  const Outcome outcome =
+      run("config show " + (testing::project_source_dir() / "config" / "paper.yaml").string());
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
+  EXPECT_NE(outcome.output.find("\"forex_enabled\": true"), std::string::npos) << outcome.output;
+  EXPECT_NE(outcome.output.find("\"primary\": \"15m\""), std::string::npos);
+}
+
+TEST(GauntletCli, BadUsageFailsWithoutCrashing) {
+  EXPECT_NE(run("config check").exit_code, 0);
+  EXPECT_NE(run("no-such-command").exit_code, 0);
+  EXPECT_EQ(run("config check /nonexistent.yaml").exit_code, 2);
+}
+
+}  // namespace
+}  // namespace gauntlet
