@@ -197,16 +197,30 @@ Decimal parse_decimal(std::string_view text, Rounding rounding, bool exact) {
   return Decimal::from_raw(static_cast<int64_t>(raw));
 }
 
-// Writes the digits of magnitude `value` (raw units) into `out`, with exactly `places`
-// decimals (the low 9 - places raw digits are zero).
+// The decimal text of `raw` units with exactly `places` decimals (the dropped low digits of
+// the fraction must be zero), written backwards into a stack buffer.
 std::string format_raw(int64_t raw, int places) {
+  char buffer[32];
+  char* end = buffer + sizeof buffer;
+  char* cursor = end;
   const bool negative = raw < 0;
-  const uint64_t units = negative ? -static_cast<uint64_t>(raw) : static_cast<uint64_t>(raw);
-  const uint64_t whole = units / Decimal::kOne;
+  uint64_t units = negative ? -static_cast<uint64_t>(raw) : static_cast<uint64_t>(raw);
   uint64_t fraction = units % Decimal::kOne;
-  for (int i = places; i < Decimal::kScale; ++i) fraction /= 10;
-  if (places == 0) return fmt::format("{}{}", negative ? "-" : "", whole);
-  return fmt::format("{}{}.{:0{}}", negative ? "-" : "", whole, fraction, places);
+  uint64_t whole = units / Decimal::kOne;
+  if (places > 0) {
+    for (int i = places; i < Decimal::kScale; ++i) fraction /= 10;
+    for (int i = 0; i < places; ++i) {
+      *--cursor = static_cast<char>('0' + fraction % 10);
+      fraction /= 10;
+    }
+    *--cursor = '.';
+  }
+  do {
+    *--cursor = static_cast<char>('0' + whole % 10);
+    whole /= 10;
+  } while (whole != 0);
+  if (negative) *--cursor = '-';
+  return std::string(cursor, end);
 }
 
 }  // namespace
