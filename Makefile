@@ -41,10 +41,10 @@ bench: configure-release
 	@cmake --build --preset release -j $(JOBS) --target benchmarks
 	@for b in $(RELEASE_BIN)/bench_*; do echo "== $$b"; $$b --benchmark_counters_tabular=true || exit 1; done
 
-fmt:
+fmt: deps
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
-fmt-check:
+fmt-check: deps
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
 
 clean:

@@ -31,14 +31,20 @@ std::function<void(const PriceTicked&)> make_handler(int64_t& sum) {
   return [&sum](const PriceTicked& event) { sum += event.price + event.quantity; };
 }
 
+// `count` subscribers that add to `sum`.
+std::vector<Subscription> subscribe(EventBus& bus, int64_t count, int64_t& sum) {
+  std::vector<Subscription> subscriptions;
+  for (int64_t i = 0; i < count; ++i) {
+    subscriptions.push_back(bus.subscribe<PriceTicked>(make_handler(sum)));
+  }
+  return subscriptions;
+}
+
 void BM_EventBusPublishDispatch(benchmark::State& state) {
   asio::io_context loop;
   EventBus bus(loop);
   int64_t sum = 0;
-  std::vector<Subscription> subscriptions;
-  for (int64_t i = 0; i < state.range(0); ++i) {
-    subscriptions.push_back(bus.subscribe<PriceTicked>(make_handler(sum)));
-  }
+  const auto subscriptions = subscribe(bus, state.range(0), sum);
   for (auto _ : state) {
     for (int64_t i = 0; i < kBurst; ++i) bus.publish(PriceTicked{1, i, 2, i});
     loop.restart();
@@ -54,10 +60,7 @@ void BM_EventBusPublishDrain(benchmark::State& state) {
   asio::io_context loop;
   EventBus bus(loop);
   int64_t sum = 0;
-  std::vector<Subscription> subscriptions;
-  for (int64_t i = 0; i < state.range(0); ++i) {
-    subscriptions.push_back(bus.subscribe<PriceTicked>(make_handler(sum)));
-  }
+  const auto subscriptions = subscribe(bus, state.range(0), sum);
   for (auto _ : state) {
     for (int64_t i = 0; i < kBurst; ++i) bus.publish(PriceTicked{1, i, 2, i});
     bus.drain();

@@ -312,6 +312,19 @@ void read_timeframe(MapReader& reader, std::string_view key, Timeframe& out) {
 
 // --- sections ---------------------------------------------------------------------------------
 
+// Reads the mapping under `name` into `out` with `parse`, which finishes the reader.
+template <typename Section, typename Parse>
+void read_section(MapReader& parent, std::string_view name, Section& out, Parse parse) {
+  MapReader section(parent.child(name), parent.path(name), parent.problems());
+  parse(section, out);
+}
+
+void parse_timeframes(MapReader& reader, config::Timeframes& timeframes) {
+  read_timeframe(reader, "primary", timeframes.primary);
+  read_timeframe(reader, "confirm", timeframes.confirm);
+  reader.finish();
+}
+
 void parse_risk(MapReader& reader, config::RiskLimits& risk) {
   read_number(reader, "risk_fraction", risk.risk_fraction, {0, 0.05, true, false});
   read_number(reader, "min_sl_fraction", risk.min_sl_fraction, {0, 0.5, true, true});
@@ -343,6 +356,13 @@ void parse_risk(MapReader& reader, config::RiskLimits& risk) {
                  fmt::format("must be below drawdown_halt {}", risk.drawdown_halt),
                  fmt::format("{}", risk.drawdown_throttle_start));
   }
+}
+
+void parse_all_risk(MapReader& reader, std::array<config::RiskLimits, 4>& risk) {
+  for (Asset asset : kAllAssets) {
+    read_section(reader, to_string(asset), risk[static_cast<std::size_t>(asset)], parse_risk);
+  }
+  reader.finish();
 }
 
 void parse_symbols(const Node& node, const std::string& path, Problems& problems,
@@ -591,52 +611,16 @@ Config parse_root(const Node& root, Problems& problems) {
   read_string(reader, "secrets_file", config.secrets_file, true);
   read_duration(reader, "live_loop_interval", config.live_loop_interval, 10, kHourMs);
   read_duration(reader, "simulation_order_delay", config.simulation_order_delay, 0, kMinuteMs);
-  {
-    MapReader timeframes(reader.child("timeframes"), "timeframes", problems);
-    read_timeframe(timeframes, "primary", config.timeframes.primary);
-    read_timeframe(timeframes, "confirm", config.timeframes.confirm);
-    timeframes.finish();
-  }
-  {
-    MapReader risk(reader.child("risk"), "risk", problems);
-    for (Asset asset : kAllAssets) {
-      MapReader asset_risk(risk.child(to_string(asset)), risk.path(to_string(asset)), problems);
-      parse_risk(asset_risk, config.risk[static_cast<std::size_t>(asset)]);
-    }
-    risk.finish();
-  }
-  {
-    MapReader exposure(reader.child("exposure_caps"), "exposure_caps", problems);
-    parse_exposure(exposure, config.exposure_caps);
-  }
-  {
-    MapReader exploration(reader.child("exploration"), "exploration", problems);
-    parse_exploration(exploration, config.exploration);
-  }
-  {
-    MapReader fees(reader.child("fee_model"), "fee_model", problems);
-    parse_fees(fees, config.fee_model);
-  }
-  {
-    MapReader codes(reader.child("critical_error_codes"), "critical_error_codes", problems);
-    parse_critical_codes(codes, config.critical_error_codes);
-  }
-  {
-    MapReader budgets(reader.child("budgets"), "budgets", problems);
-    parse_budgets(budgets, config.budgets);
-  }
-  {
-    MapReader paper(reader.child("paper"), "paper", problems);
-    parse_paper(paper, config.paper);
-  }
-  {
-    MapReader ui(reader.child("ui"), "ui", problems);
-    parse_ui(ui, config.ui);
-  }
-  {
-    MapReader telegram(reader.child("telegram"), "telegram", problems);
-    parse_telegram(telegram, config.telegram);
-  }
+  read_section(reader, "timeframes", config.timeframes, parse_timeframes);
+  read_section(reader, "risk", config.risk, parse_all_risk);
+  read_section(reader, "exposure_caps", config.exposure_caps, parse_exposure);
+  read_section(reader, "exploration", config.exploration, parse_exploration);
+  read_section(reader, "fee_model", config.fee_model, parse_fees);
+  read_section(reader, "critical_error_codes", config.critical_error_codes, parse_critical_codes);
+  read_section(reader, "budgets", config.budgets, parse_budgets);
+  read_section(reader, "paper", config.paper, parse_paper);
+  read_section(reader, "ui", config.ui, parse_ui);
+  read_section(reader, "telegram", config.telegram, parse_telegram);
   reader.finish();
 
   if (config.environment == config::Environment::kSimulation && config.rollout_stage != 0) {

@@ -73,8 +73,8 @@ class ConstraintError : public StateError {
 // an HTTP status; retryable() says whether the same call may succeed if repeated.
 class BrokerError : public GauntletError {
  public:
-  BrokerError(std::string message, int code, bool retryable)
-      : GauntletError(std::move(message)), code_(code), retryable_(retryable) {}
+  BrokerError(const std::string& message, int code, bool retryable)
+      : GauntletError(message), code_(code), retryable_(retryable) {}
   int code() const noexcept { return code_; }
   bool retryable() const noexcept { return retryable_; }
 
