@@ -15,6 +15,7 @@ packages=(
   libspdlog-dev libfmt-dev
   libcli11-dev          # the gauntlet command line
   nlohmann-json3-dev
+  libsimdjson-dev       # market-data hot path (Bybit pushes)
   libssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -32,6 +32,10 @@ enum class SymbolStyle {
 
 class Symbol {
  public:
+  // The empty symbol: names nothing (empty() is true); parse() never returns it. It exists so
+  // that records holding a Symbol can be default-constructed and filled in.
+  Symbol() = default;
+
   static Symbol parse(std::string_view text);
   // From an already separated base and quote, e.g. Bybit's baseCoin and quoteCoin.
   static Symbol from_parts(std::string_view base, std::string_view quote);
@@ -44,6 +48,7 @@ class Symbol {
     return std::string_view(canonical_).substr(base_size_);
   }
   std::string format(SymbolStyle style) const;
+  bool empty() const noexcept { return canonical_.empty(); }
 
   friend bool operator==(const Symbol& a, const Symbol& b) { return a.canonical_ == b.canonical_; }
   friend auto operator<=>(const Symbol& a, const Symbol& b) {

@@ -47,6 +47,12 @@ TEST(Symbol, CanonicalisesTheVenueSpellings) {
   EXPECT_EQ(canonicalize_symbol("eth/usdt"), "ETHUSDT");
 }
 
+TEST(Symbol, DefaultSymbolIsEmptyAndParsedOnesAreNot) {
+  EXPECT_TRUE(Symbol().empty());
+  EXPECT_EQ(Symbol().canonical(), "");
+  EXPECT_FALSE(Symbol::parse("BTCUSDT").empty());
+}
+
 TEST(Symbol, FormatsForEachVenueStyle) {
   const Symbol symbol = Symbol::parse("eur/usd");
   EXPECT_EQ(symbol.format(SymbolStyle::kCanonical), "EURUSD");
