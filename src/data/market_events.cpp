@@ -9,7 +9,9 @@ constexpr std::array<std::string_view, 3> kFeedNames = {"replay", "simulated", "
 
 }  // namespace
 
-std::string_view to_string(FeedKind feed) { return kFeedNames[static_cast<std::size_t>(feed)]; }
+std::string_view to_string(FeedKind feed) {
+  return kFeedNames[static_cast<std::size_t>(feed)];
+}
 
 std::optional<FeedKind> feed_kind_from_string(std::string_view text) {
   for (std::size_t i = 0; i < kFeedNames.size(); ++i) {

@@ -16,4 +16,7 @@ inline constexpr int kExitInvalidConfig = 2;
 // `gauntlet config check FILE` and `gauntlet config show FILE`.
 void add_config_commands(CLI::App& app, int& exit_code);
 
+// `gauntlet data import|check|resample|list|export`.
+void add_data_commands(CLI::App& app, int& exit_code);
+
 }  // namespace gauntlet::apps

@@ -1,0 +1,259 @@
+// Imports the real data of ../shared/data and checks it against independent readings.
+#include "data/bar_import.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/exceptions.hpp"
+#include "data/bar_checks.hpp"
+#include "data/bar_store.hpp"
+#include "data/resampler.hpp"
+#include "support/shared_data.hpp"
+#include "support/temp_dir.hpp"
+
+namespace gauntlet::data {
+namespace {
+
+using namespace gauntlet::literals;
+namespace fs = std::filesystem;
+
+TEST(BarImport, GuessesFormatSymbolTimeframeVenueAndDomainFromRealFiles) {
+  GAUNTLET_SHARED_DATA_OR_SKIP(data);
+  struct Case {
+    const char* file;
+    BarFileFormat format;
+    const char* symbol;
+    Timeframe timeframe;
+    const char* venue;
+    Asset domain;
+  };
+  const Case cases[] = {
+      {"crypto/binance_spot/BTC_USDT-1m.json.gz", BarFileFormat::kFreqtradeJson, "BTCUSDT",
+       Timeframe::k1m, "binance", Asset::kSpot},
+      {"crypto/binance_usdm_futures/XRP_USDT_USDT-5m-futures.json.gz",
+       BarFileFormat::kFreqtradeJson, "XRPUSDT", Timeframe::k5m, "binance", Asset::kPerp},
+      {"crypto/lean_bybit/perp_btcusdt_minute_20221213_trade.csv.gz", BarFileFormat::kLeanMinute,
+       "BTCUSDT", Timeframe::k1m, "bybit", Asset::kPerp},
+      {"forex/histdata_eurusd_m1/DAT_ASCII_EURUSD_M1_201701.csv.gz", BarFileFormat::kHistdataAscii,
+       "EURUSD", Timeframe::k1m, "histdata", Asset::kForex},
+      {"forex/fxcm_gbpusd_m1/gbpusd-m1-bid-2012.csv.gz", BarFileFormat::kHeaderCsv, "GBPUSD",
+       Timeframe::k1m, "fxcm", Asset::kForex},
+      {"forex/lean_fx/fxcm_hour_eurusd.csv.gz", BarFileFormat::kLeanDated, "EURUSD", Timeframe::k1h,
+       "fxcm", Asset::kForex},
+      {"forex/lean_fx/oanda_minute_eurusd_20140501_quote.csv.gz", BarFileFormat::kLeanMinute,
+       "EURUSD", Timeframe::k1m, "oanda", Asset::kForex},
+  };
+  for (const Case& c : cases) {
+    const ImportGuess guess = guess_import(data / c.file);
+    EXPECT_EQ(guess.format, c.format) << c.file;
+    ASSERT_TRUE(guess.symbol) << c.file;
+    EXPECT_EQ(guess.symbol->canonical(), c.symbol) << c.file;
+    EXPECT_EQ(guess.timeframe, c.timeframe) << c.file;
+    EXPECT_EQ(guess.venue, c.venue) << c.file;
+    EXPECT_EQ(guess.domain, c.domain) << c.file;
+  }
+  for (const char* not_bars : {"crypto/binance_usdm_futures/XRP_USDT_USDT-8h-funding_rate.json.gz",
+                               "crypto/binance_usdm_futures/XRP_USDT_USDT-1h-mark.json.gz",
+                               "forex/fxcm_gbpusd_m1/gbpusd-m1-ask-2012.csv.gz",
+                               "crypto/lean_bybit/spot_btcusdt_minute_20221213_quote.csv.gz"}) {
+    EXPECT_THROW(guess_import(data / not_bars), DataError) << not_bars;
+  }
+}
+
+// Every freqtrade row, read independently with nlohmann's DOM and compared as decimals.
+TEST(BarImport, ReadsFreqtradeJsonExactly) {
+  GAUNTLET_SHARED_DATA_OR_SKIP(data);
+  const fs::path file = data / "crypto/binance_spot/ETH_USDT-1m.json.gz";
+  const ImportedBars imported = read_bar_file(file, guess_import(file));
+  const auto rows = nlohmann::json::parse(read_maybe_gzip(file));
+  ASSERT_EQ(imported.rows, rows.size());
+  ASSERT_EQ(imported.rejected, 0u);
+  ASSERT_EQ(imported.bars.size(), rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    ASSERT_EQ(imported.bars[i].open_time, rows[i][0].get<int64_t>());
+    ASSERT_EQ(imported.bars[i].close, Decimal::from_double(rows[i][4].get<double>())) << i;
+    ASSERT_EQ(imported.bars[i].volume, Decimal::from_double(rows[i][5].get<double>())) << i;
+  }
+}
+
+TEST(BarImport, ShiftsHistdataFromEstToUtc) {
+  GAUNTLET_SHARED_DATA_OR_SKIP(data);
+  const fs::path file = data / "forex/histdata_eurusd_m1/DAT_ASCII_EURUSD_M1_201701.csv.gz";
+  const ImportedBars imported = read_bar_file(file, guess_import(file));
+  // The first row is "20170102 020000;1.051550;..." in EST: 07:00 UTC.
+  EXPECT_EQ(format_iso8601(imported.bars.front().open_time), "2017-01-02T07:00:00.000Z");
+  EXPECT_EQ(imported.bars.front().open, "1.05155"_d);
+}
+
+TEST(BarImport, RejectsBadRowsWithCountsByReason) {
+  const testing::TempDir dir;
+  const fs::path file = dir.write("BTC_USDT-1m.csv",
+                                  "open_time_ms,open,high,low,close,volume\n"
+                                  "1609459200000,10,11,9,10.5,1\n"
+                                  "1609459260000,nan,11,9,10.5,1\n"
+                                  "1609459320000,10,9,11,10,1\n"
+                                  "1609459380000,10,11,9,10.5,-1\n"
+                                  "1609459440000,10,11,9,10.5\n"
+                                  "1609459470000,10,11,9,10.5,1\n"
+                                  "1609459500000,10,11,9,10.5,1\n");
+  const ImportedBars imported = read_bar_file(file, guess_import(file));
+  EXPECT_EQ(imported.rows, 7u);
+  EXPECT_EQ(imported.bars.size(), 2u);
+  EXPECT_EQ(imported.rejected, 5u);
+  EXPECT_EQ(imported.rejected_by_reason.at("NaN or infinite value"), 1u);
+  EXPECT_EQ(imported.rejected_by_reason.at("high below low"), 1u);
+  EXPECT_EQ(imported.rejected_by_reason.at("negative volume"), 1u);
+  EXPECT_EQ(imported.rejected_by_reason.at("unparsable row"), 1u);
+  EXPECT_EQ(imported.rejected_by_reason.at("open time off the timeframe grid"), 1u);
+}
+
+// The check: real 1m bars imported, resampled to 15m in the store, equal an
+// independent aggregation written here from the raw rows.
+TEST(BarImport, ImportedAndResampledRealBarsMatchAnIndependentAggregation) {
+  GAUNTLET_SHARED_DATA_OR_SKIP(data);
+  const testing::TempDir dir;
+  BarStore store(dir.path());
+  for (const char* name : {"BTC_USDT-1m.json.gz", "DOGE_USDT-1m.json.gz", "DASH_USDT-1m.json.gz"}) {
+    const fs::path file = data / "crypto/binance_spot" / name;
+    const ImportGuess guess = guess_import(file);
+    const ImportedBars imported = read_bar_file(file, guess);
+    const SeriesKey minute{guess.venue, *guess.domain, *guess.symbol, Timeframe::k1m};
+    store.upsert_bars(minute, imported.bars);
+    SeriesKey quarter = minute;
+    quarter.timeframe = Timeframe::k15m;
+    const BarSeries stored = store.load_bars(minute, INT64_MIN / 2, INT64_MAX / 2);
+    ASSERT_EQ(stored.size(), imported.bars.size()) << name;
+    store.upsert_bars(quarter, resample(stored, Timeframe::k1m, Timeframe::k15m).to_bars());
+    const auto resampled = store.load_bars(quarter, INT64_MIN / 2, INT64_MAX / 2).to_bars();
+
+    // Independent: group the raw JSON rows by 15-minute bucket with exact decimal sums.
+    struct Bucket {
+      std::string open, close;
+      Decimal high, low, volume;
+      int64_t last = 0;
+    };
+    std::map<int64_t, Bucket> buckets;
+    // The rows as text, tokenised here: "[[t,o,h,l,c,v],[...],...]".
+    std::string text = read_maybe_gzip(file);
+    std::vector<std::vector<std::string>> rows;
+    for (std::size_t at = text.find('[', 1); at != std::string::npos; at = text.find('[', at + 1)) {
+      const std::size_t end = text.find(']', at);
+      std::vector<std::string> cells;
+      std::stringstream cell_stream(text.substr(at + 1, end - at - 1));
+      for (std::string cell; std::getline(cell_stream, cell, ',');) cells.push_back(cell);
+      rows.push_back(std::move(cells));
+    }
+    int64_t last_time = 0;
+    for (const auto& row : rows) {
+      const int64_t time = std::stoll(row[0]);
+      last_time = std::max(last_time, time);
+      const int64_t key = time - time % (15 * 60'000);
+      const Decimal high = Decimal::parse(row[2], Rounding::kHalfEven);
+      const Decimal low = Decimal::parse(row[3], Rounding::kHalfEven);
+      const Decimal volume = Decimal::parse(row[5], Rounding::kHalfEven);
+      auto [it, fresh] = buckets.try_emplace(key);
+      Bucket& bucket = it->second;
+      if (fresh) {
+        bucket = {row[1], row[4], high, low, volume, time};
+        continue;
+      }
+      bucket.high = std::max(bucket.high, high);
+      bucket.low = std::min(bucket.low, low);
+      bucket.volume += volume;
+      if (time > bucket.last) {
+        bucket.close = row[4];
+        bucket.last = time;
+      }
+    }
+    // A bucket is closed only when its interval ended before the data did.
+    std::erase_if(
+        buckets, [&](const auto& entry) { return entry.first + 15 * 60'000 > last_time + 60'000; });
+    ASSERT_EQ(resampled.size(), buckets.size()) << name;
+    std::size_t i = 0;
+    for (const auto& [open_time, bucket] : buckets) {
+      const Bar& bar = resampled[i++];
+      ASSERT_EQ(bar.open_time, open_time) << name;
+      ASSERT_EQ(bar.open, Decimal::parse(bucket.open, Rounding::kHalfEven))
+          << name << " " << open_time;
+      ASSERT_EQ(bar.high, bucket.high) << name << " " << open_time;
+      ASSERT_EQ(bar.low, bucket.low) << name << " " << open_time;
+      ASSERT_EQ(bar.close, Decimal::parse(bucket.close, Rounding::kHalfEven))
+          << name << " " << open_time;
+      ASSERT_EQ(bar.volume, bucket.volume) << name << " " << open_time;
+    }
+    // The exchange's own 5m bars agree with our 1m -> 5m resampling on OHLC.
+    const fs::path five = data / "crypto/binance_spot" /
+                          (std::string(name).replace(std::string(name).find("1m"), 2, "5m"));
+    const ImportedBars exchange = read_bar_file(five, guess_import(five));
+    const auto ours = resample(stored, Timeframe::k1m, Timeframe::k5m).to_bars();
+    std::map<int64_t, Bar> by_time;
+    for (const Bar& bar : ours) by_time[bar.open_time] = bar;
+    std::size_t compared = 0;
+    std::size_t equal = 0;
+    for (const Bar& bar : exchange.bars) {
+      const auto found = by_time.find(bar.open_time);
+      if (found == by_time.end()) continue;
+      ++compared;
+      if (found->second.high == bar.high && found->second.low == bar.low) ++equal;
+    }
+    std::printf("%s: %zu of %zu exchange 5m bars equal\n", name, equal, compared);
+    EXPECT_GT(compared, exchange.bars.size() * 9 / 10) << name;
+  }
+}
+
+TEST(Resampler, EmitsABarOnlyWhenItsIntervalHasEnded) {
+  Resampler resampler(Timeframe::k1m, Timeframe::k5m);
+  std::vector<Bar> closed;
+  const auto collect = [&closed](const Bar& bar) { closed.push_back(bar); };
+  auto bar = [](int minute, int64_t price) {
+    const Decimal p = Decimal::from_int(price);
+    return Bar{minute * kMinuteMs, p, p + "2"_d, p - "1"_d, p + "1"_d, "1"_d, p};
+  };
+  for (int minute = 0; minute < 4; ++minute) resampler.add(bar(minute, 100 + minute), collect);
+  EXPECT_TRUE(closed.empty());
+  ASSERT_TRUE(resampler.partial());
+  EXPECT_EQ(resampler.partial()->volume, "4"_d);
+  resampler.add(bar(4, 104), collect);  // the last minute of the interval closes it
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_EQ(closed[0], (Bar{0, "100"_d, "106"_d, "99"_d, "105"_d, "5"_d, "510"_d}));
+  // A gap: minutes 5 and 6 only, then time passes the interval's end.
+  resampler.add(bar(5, 200), collect);
+  resampler.add(bar(6, 201), collect);
+  resampler.advance_to(9 * kMinuteMs, collect);
+  EXPECT_EQ(closed.size(), 1u);
+  resampler.advance_to(10 * kMinuteMs, collect);
+  ASSERT_EQ(closed.size(), 2u);
+  EXPECT_EQ(closed[1].open, "200"_d);
+  EXPECT_EQ(closed[1].close, "202"_d);
+  EXPECT_FALSE(resampler.add(bar(7, 1), collect));  // its interval already closed
+  // A correction of a bar in the forming interval replaces it.
+  resampler.add(bar(10, 300), collect);
+  resampler.add(bar(10, 310), collect);
+  EXPECT_EQ(resampler.partial()->open, "310"_d);
+  EXPECT_THROW(Resampler(Timeframe::k5m, Timeframe::k3m), DataError);
+}
+
+TEST(BarChecks, FindsGapsDuplicatesAndMissingRanges) {
+  std::vector<Bar> bars;
+  for (int minute : {0, 1, 2, 5, 5, 6, 9}) {
+    bars.push_back({minute * kMinuteMs, "1"_d, "1"_d, "1"_d, "1"_d, "0"_d, "0"_d});
+  }
+  const CheckReport report = check_bars(bars, Timeframe::k1m);
+  EXPECT_EQ(report.duplicates, 1u);
+  EXPECT_EQ(report.gaps, 2u);
+  EXPECT_EQ(report.missing_bars, 4u);
+  EXPECT_EQ(report.gap_ranges[0], (TimeRange{3 * kMinuteMs, 5 * kMinuteMs}));
+  bars.erase(bars.begin() + 4);
+  const auto missing =
+      missing_ranges(BarSeries::from_bars(bars), Timeframe::k1m, 0, 12 * kMinuteMs);
+  EXPECT_EQ(missing, (std::vector<TimeRange>{{3 * kMinuteMs, 5 * kMinuteMs},
+                                             {7 * kMinuteMs, 9 * kMinuteMs},
+                                             {10 * kMinuteMs, 12 * kMinuteMs}}));
+}
+
+}  // namespace
+}  // namespace gauntlet::data
