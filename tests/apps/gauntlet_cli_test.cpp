@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string>
 
+#include "support/shared_data.hpp"
 #include "support/temp_dir.hpp"
 
 namespace gauntlet {
@@ -70,6 +71,55 @@ TEST(GauntletCli, ConfigShowPrintsTheNormalisedConfig) {
   EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
   EXPECT_NE(outcome.output.find("\"forex_enabled\": true"), std::string::npos) << outcome.output;
   EXPECT_NE(outcome.output.find("\"primary\": \"15m\""), std::string::npos);
+}
+
+TEST(GauntletCli, DataCommandsImportCheckResampleExportAndReimport) {
+  const auto data = testing::find_shared_data();
+  if (!data) {
+    if (testing::shared_data_required()) FAIL() << testing::shared_data_missing_message();
+    GTEST_SKIP() << testing::shared_data_missing_message();
+  }
+  const testing::TempDir dir;
+  const std::string root = " --data-root " + (dir.path() / "bars").string();
+  Outcome outcome =
+      run("data import " + (*data / "crypto/binance_spot/BTC_USDT-1m.json.gz").string() + " " +
+          (*data / "crypto/binance_spot/BTC_USDT-5m.json.gz").string() + root);
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  EXPECT_NE(outcome.output.find("42915 bars into binance/spot/BTCUSDT/1m"), std::string::npos)
+      << outcome.output;
+
+  outcome = run("data check --symbol BTC/USDT --timeframe 1m" + root);
+  EXPECT_EQ(outcome.exit_code, 1);  // the 2021-04-25 outage
+  EXPECT_NE(outcome.output.find("1 gaps (284 missing 1m bars)"), std::string::npos)
+      << outcome.output;
+  EXPECT_NE(outcome.output.find("gap 2021-04-25T04:01:00.000Z .. 2021-04-25T08:45:00.000Z"),
+            std::string::npos);
+
+  outcome = run("data resample --symbol btc-usdt --from-tf 1m --to-tf 15m" + root);
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  EXPECT_NE(outcome.output.find("into 2862 15m bars"), std::string::npos) << outcome.output;
+
+  const std::string csv = (dir.path() / "btc15.csv").string();
+  outcome =
+      run("data export --symbol BTCUSDT --timeframe 15m --from 2021-05-01 --to 2021-05-02 --out " +
+          csv + root);
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  EXPECT_NE(outcome.output.find("exported 96 bars"), std::string::npos) << outcome.output;
+
+  // The export is the format every command reads: import it back under another venue.
+  outcome = run("data import " + csv + " --symbol BTCUSDT --venue roundtrip --domain spot" + root);
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  EXPECT_NE(outcome.output.find("96 bars into roundtrip/spot/BTCUSDT/15m"), std::string::npos)
+      << outcome.output;
+
+  // Two venues now hold BTCUSDT: naming it needs --venue.
+  outcome = run("data export --symbol BTCUSDT --timeframe 15m --out " + csv + root);
+  EXPECT_NE(outcome.exit_code, 0);
+  EXPECT_NE(outcome.output.find("pass --venue and --domain"), std::string::npos) << outcome.output;
+
+  outcome = run("data list" + root);
+  EXPECT_EQ(outcome.exit_code, 0);
+  EXPECT_NE(outcome.output.find("4 series"), std::string::npos) << outcome.output;
 }
 
 TEST(GauntletCli, BadUsageFailsWithoutCrashing) {
