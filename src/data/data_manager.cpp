@@ -1,0 +1,176 @@
+#include "data/data_manager.hpp"
+
+#include <algorithm>
+
+#include "core/exceptions.hpp"
+#include "core/logging.hpp"
+
+namespace gauntlet::data {
+
+DataManager::DataManager(std::string venue, Asset domain, BarStore& store, EventBus& bus,
+                         const Clock& clock)
+    : DataManager(std::move(venue), domain, store, bus, clock, Options{}) {}
+
+DataManager::DataManager(std::string venue, Asset domain, BarStore& store, EventBus& bus,
+                         const Clock& clock, Options options)
+    : venue_(std::move(venue)),
+      domain_(domain),
+      store_(store),
+      bus_(bus),
+      clock_(clock),
+      options_(std::move(options)) {
+  bars_subscription_ =
+      bus_.subscribe<BarClosed>([this](const BarClosed& event) { on_bar_closed(event); });
+  quotes_subscription_ =
+      bus_.subscribe<QuoteUpdated>([this](const QuoteUpdated& event) { on_quote(event); });
+}
+
+SeriesKey DataManager::key(const Symbol& symbol, Timeframe timeframe) const {
+  return SeriesKey{venue_, domain_, symbol, timeframe};
+}
+
+BarSeries DataManager::load_bars(const Symbol& symbol, Timeframe timeframe, TimestampMs from,
+                                 TimestampMs to) const {
+  return store_.load_bars(key(symbol, timeframe), from, to);
+}
+
+UpsertResult DataManager::upsert_bars(const Symbol& symbol, Timeframe timeframe,
+                                      std::span<const Bar> bars) {
+  return store_.upsert_bars(key(symbol, timeframe), bars);
+}
+
+std::optional<TimestampMs> DataManager::last_bar_time(const Symbol& symbol,
+                                                      Timeframe timeframe) const {
+  return store_.last_bar_time(key(symbol, timeframe));
+}
+
+std::vector<KlineRequest> DataManager::gap_backfill_plan(const Symbol& symbol, Timeframe timeframe,
+                                                         TimestampMs from, TimestampMs to,
+                                                         std::size_t page_limit) const {
+  std::vector<KlineRequest> plan;
+  if (page_limit == 0 || from >= to) return plan;
+  const DurationMs step = duration_ms(timeframe);
+  const BarSeries stored = load_bars(symbol, timeframe, floor_to(from, step), ceil_to(to, step));
+  for (const TimeRange& range : missing_ranges(stored, timeframe, from, to)) {
+    for (TimestampMs start = range.from; start < range.to;) {
+      const TimestampMs end =
+          std::min(range.to, start + static_cast<DurationMs>(page_limit) * step);
+      plan.push_back(
+          {symbol, timeframe, start, end, static_cast<std::size_t>((end - start) / step)});
+      start = end;
+    }
+  }
+  return plan;
+}
+
+void DataManager::attach_source(MarketDataSource* source) {
+  source_ = source;
+  if (source_ != nullptr && !symbols_.empty())
+    source_->subscribe(symbols_, {Stream::kBars, Stream::kQuotes});
+}
+
+void DataManager::subscribe(const std::vector<Symbol>& symbols,
+                            const std::vector<Stream>& streams) {
+  for (const Symbol& symbol : symbols) {
+    if (std::find(symbols_.begin(), symbols_.end(), symbol) == symbols_.end())
+      symbols_.push_back(symbol);
+  }
+  if (source_ != nullptr) source_->subscribe(symbols, streams);
+}
+
+std::optional<QuoteUpdated> DataManager::get_last_quote(const Symbol& symbol) const {
+  const auto found = quotes_.find(symbol.canonical());
+  if (found == quotes_.end()) return std::nullopt;
+  return found->second;
+}
+
+BarSeries DataManager::get_ohlc(const Symbol& symbol, Timeframe timeframe,
+                                std::size_t lookback) const {
+  std::vector<Bar> bars;
+  const auto found = recent_.find(CacheKey{symbol.canonical(), timeframe});
+  if (found != recent_.end()) bars.assign(found->second.begin(), found->second.end());
+  if (bars.size() < lookback) {
+    // Top up from the store with the bars before the oldest cached one.
+    const DurationMs step = duration_ms(timeframe);
+    const TimestampMs end = bars.empty() ? floor_to(clock_.now_ms(), step) : bars.front().open_time;
+    const std::size_t wanted = lookback - bars.size();
+    const BarSeries stored =
+        load_bars(symbol, timeframe, end - static_cast<DurationMs>(wanted) * step * 4, end);
+    const std::size_t take = std::min(wanted, stored.size());
+    std::vector<Bar> older;
+    for (std::size_t i = stored.size() - take; i < stored.size(); ++i)
+      older.push_back(stored.bar(i));
+    bars.insert(bars.begin(), older.begin(), older.end());
+  }
+  if (bars.size() > lookback)
+    bars.erase(bars.begin(), bars.end() - static_cast<std::ptrdiff_t>(lookback));
+  return BarSeries::from_bars(bars);
+}
+
+Subscription DataManager::on_tick(std::function<void(const QuoteUpdated&)> callback) {
+  return bus_.subscribe<QuoteUpdated>(
+      [this, callback = std::move(callback)](const QuoteUpdated& quote) {
+        if (quote.domain == domain_) callback(quote);
+      });
+}
+
+void DataManager::advance_to(TimestampMs now) {
+  for (auto& [cache_key, resampler] : resamplers_) {
+    const auto feed = last_feed_by_symbol_.find(cache_key.symbol);
+    const Symbol symbol = Symbol::parse(cache_key.symbol);
+    const Timeframe timeframe = cache_key.timeframe;
+    const FeedKind kind = feed == last_feed_by_symbol_.end() ? FeedKind::kLive : feed->second;
+    resampler.advance_to(now, [&](const Bar& bar) {
+      bus_.publish(
+          BarClosed{kind, domain_, symbol, timeframe, bar, bar.open_time + duration_ms(timeframe)});
+    });
+  }
+}
+
+void DataManager::on_bar_closed(const BarClosed& event) {
+  if (event.domain != domain_) return;
+  feed_ = event.feed;
+  last_feed_by_symbol_[event.symbol.canonical()] = event.feed;
+  std::deque<Bar>& cache = recent_[CacheKey{event.symbol.canonical(), event.timeframe}];
+  if (cache.empty() || cache.back().open_time < event.bar.open_time) {
+    cache.push_back(event.bar);
+  } else {
+    // A correction or a late bar: keep the cache ordered with one bar per open time.
+    auto at =
+        std::lower_bound(cache.begin(), cache.end(), event.bar.open_time,
+                         [](const Bar& bar, TimestampMs time) { return bar.open_time < time; });
+    if (at != cache.end() && at->open_time == event.bar.open_time) {
+      *at = event.bar;
+    } else {
+      cache.insert(at, event.bar);
+    }
+  }
+  while (cache.size() > options_.cached_bars) cache.pop_front();
+
+  if (event.feed == FeedKind::kLive && options_.persist_live_bars) {
+    try {
+      store_.upsert_bars(key(event.symbol, event.timeframe), std::span<const Bar>(&event.bar, 1));
+    } catch (const DataError& error) {
+      module_logger("data_manager")
+          ->warn("live bar not stored symbol={} error={}", event.symbol.canonical(), error.what());
+    }
+  }
+
+  if (event.timeframe != Timeframe::k1m) return;
+  for (Timeframe target : options_.resample_to) {
+    auto [it, inserted] =
+        resamplers_.try_emplace(CacheKey{event.symbol.canonical(), target}, Timeframe::k1m, target);
+    it->second.add(event.bar, [&](const Bar& bar) {
+      bus_.publish(BarClosed{event.feed, domain_, event.symbol, target, bar,
+                             bar.open_time + duration_ms(target)});
+    });
+  }
+}
+
+void DataManager::on_quote(const QuoteUpdated& event) {
+  if (event.domain != domain_) return;
+  feed_ = event.feed;
+  quotes_.insert_or_assign(event.symbol.canonical(), event);
+}
+
+}  // namespace gauntlet::data

@@ -1,0 +1,129 @@
+// File: data/data_manager.hpp
+//
+// DataManager: the single owner of market data for one venue and domain (seed 001 §2.1, seed
+// 000 data_manager.py). It owns the bars at rest (load_bars, upsert_bars, last_bar_time), plans
+// gap backfills in venue-sized pages, keeps the last quote per symbol and a cache of recent
+// closed bars fed by the event bus (get_last_quote, get_ohlc, on_tick), persists bars closed by
+// the live feed, and resamples closed 1m bars into the configured timeframes, publishing them
+// as BarClosed of the same feed (a bar closes only when its interval has ended; advance_to()
+// closes intervals that time has passed when the source bars stopped coming).
+//
+// Feeds (replay, simulated market, live venue) publish on the bus; subscribe() forwards the
+// wanted symbols and streams to the MarketDataSource attached, if any. fetch_klines_async (the
+// Bybit REST backfill) arrives with the Bybit client.
+//
+// Threading: on the core loop thread, like the EventBus and Clock it uses.
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/event_bus.hpp"
+#include "data/bar_checks.hpp"
+#include "data/bar_store.hpp"
+#include "data/market_events.hpp"
+#include "data/resampler.hpp"
+
+namespace gauntlet::data {
+
+enum class Stream { kBars, kQuotes };
+
+// A producer of market-data events the DataManager can steer.
+class MarketDataSource {
+ public:
+  virtual ~MarketDataSource() = default;
+  virtual FeedKind kind() const = 0;
+  // Starts (or widens) the streams of `symbols`; events then arrive on the bus.
+  virtual void subscribe(const std::vector<Symbol>& symbols,
+                         const std::vector<Stream>& streams) = 0;
+};
+
+// One REST request of a backfill: the bars with open time in [from, to), at most a page.
+struct KlineRequest {
+  Symbol symbol;
+  Timeframe timeframe = Timeframe::k1m;
+  TimestampMs from = 0;
+  TimestampMs to = 0;
+  std::size_t bars = 0;
+  friend bool operator==(const KlineRequest&, const KlineRequest&) = default;
+};
+
+class DataManager {
+ public:
+  struct Options {
+    std::size_t cached_bars = 2000;  // per symbol and timeframe
+    std::vector<Timeframe> resample_to = {Timeframe::k5m, Timeframe::k15m};
+    bool persist_live_bars = true;
+  };
+
+  DataManager(std::string venue, Asset domain, BarStore& store, EventBus& bus, const Clock& clock);
+  DataManager(std::string venue, Asset domain, BarStore& store, EventBus& bus, const Clock& clock,
+              Options options);
+
+  const std::string& venue() const { return venue_; }
+  Asset domain() const { return domain_; }
+  SeriesKey key(const Symbol& symbol, Timeframe timeframe) const;
+
+  BarSeries load_bars(const Symbol& symbol, Timeframe timeframe, TimestampMs from,
+                      TimestampMs to) const;
+  UpsertResult upsert_bars(const Symbol& symbol, Timeframe timeframe, std::span<const Bar> bars);
+  std::optional<TimestampMs> last_bar_time(const Symbol& symbol, Timeframe timeframe) const;
+
+  // The requests that fill every missing bar with open time in [from, to), each at most
+  // `page_limit` bars (Bybit: 1000), oldest first.
+  std::vector<KlineRequest> gap_backfill_plan(const Symbol& symbol, Timeframe timeframe,
+                                              TimestampMs from, TimestampMs to,
+                                              std::size_t page_limit = 1000) const;
+
+  void attach_source(MarketDataSource* source);
+  void subscribe(const std::vector<Symbol>& symbols, const std::vector<Stream>& streams);
+  const std::vector<Symbol>& subscribed_symbols() const { return symbols_; }
+
+  std::optional<QuoteUpdated> get_last_quote(const Symbol& symbol) const;
+  // The last `lookback` closed bars, oldest first: the live cache, topped up from the store.
+  BarSeries get_ohlc(const Symbol& symbol, Timeframe timeframe, std::size_t lookback) const;
+  // Calls `callback` for every quote of this domain.
+  Subscription on_tick(std::function<void(const QuoteUpdated&)> callback);
+
+  // Closes resampled intervals that ended by `now` (a quiet market or an outage).
+  void advance_to(TimestampMs now);
+
+  // The feed the last event came from; nullopt before any.
+  std::optional<FeedKind> feed_kind() const { return feed_; }
+
+ private:
+  struct CacheKey {
+    std::string symbol;
+    Timeframe timeframe;
+    friend auto operator<=>(const CacheKey&, const CacheKey&) = default;
+  };
+
+  void on_bar_closed(const BarClosed& event);
+  void on_quote(const QuoteUpdated& event);
+
+  std::string venue_;
+  Asset domain_;
+  BarStore& store_;
+  EventBus& bus_;
+  const Clock& clock_;
+  Options options_;
+  MarketDataSource* source_ = nullptr;
+  std::vector<Symbol> symbols_;
+  std::map<std::string, QuoteUpdated, std::less<>> quotes_;
+  std::map<CacheKey, std::deque<Bar>> recent_;
+  std::map<CacheKey, Resampler> resamplers_;
+  std::map<std::string, FeedKind, std::less<>> last_feed_by_symbol_;
+  std::optional<FeedKind> feed_;
+  Subscription bars_subscription_;
+  Subscription quotes_subscription_;
+};
+
+}  // namespace gauntlet::data

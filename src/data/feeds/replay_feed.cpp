@@ -1,0 +1,96 @@
+#include "data/feeds/replay_feed.hpp"
+
+#include <cmath>
+
+#include "core/exceptions.hpp"
+#include "data/market_events.hpp"
+
+namespace gauntlet::data {
+
+ReplayFeed::ReplayFeed(const BarStore& store, EventBus& bus, Clock& clock,
+                       std::vector<SeriesKey> series, Options options)
+    : store_(store), bus_(bus), clock_(clock), options_(options) {
+  if (!(options_.speed > 0.0) || !std::isfinite(options_.speed)) {
+    throw DataError(fmt::format("replay speed must be positive, was {}", options_.speed));
+  }
+  for (SeriesKey& key : series) tracks_.push_back(Track{std::move(key), {}, 0, 0, {}, {}});
+}
+
+ReplayFeed::~ReplayFeed() {
+  stop();
+}
+
+void ReplayFeed::start() {
+  for (Track& track : tracks_) track.bars = store_.load_bars(track.key, options_.from, options_.to);
+  clock_start_ = clock_.now_ms();
+  schedule_next();
+}
+
+void ReplayFeed::stop() {
+  if (scheduled_) clock_.cancel(timer_);
+  scheduled_ = false;
+}
+
+std::optional<TimestampMs> ReplayFeed::next_close() const {
+  std::optional<TimestampMs> earliest;
+  for (const Track& track : tracks_) {
+    if (track.next >= track.bars.size()) continue;
+    const TimestampMs close = track.bars.open_time()[track.next] + duration_ms(track.key.timeframe);
+    if (!earliest || close < *earliest) earliest = close;
+  }
+  return earliest;
+}
+
+TimestampMs ReplayFeed::clock_time(TimestampMs market_time) const {
+  return clock_start_ +
+         static_cast<TimestampMs>(std::llround((market_time - options_.from) / options_.speed));
+}
+
+void ReplayFeed::schedule_next() {
+  scheduled_ = false;
+  const auto close = next_close();
+  if (!close) {
+    finished_ = true;
+    return;
+  }
+  scheduled_ = true;
+  timer_ = clock_.schedule_at(clock_time(*close), [this, close_time = *close] {
+    scheduled_ = false;
+    publish_due(close_time);
+    schedule_next();
+  });
+}
+
+void ReplayFeed::publish_due(TimestampMs close_time) {
+  for (Track& track : tracks_) {
+    const DurationMs step = duration_ms(track.key.timeframe);
+    while (track.next < track.bars.size() &&
+           track.bars.open_time()[track.next] + step == close_time) {
+      const Bar bar = track.bars.bar(track.next);
+      track.volume_24h += bar.volume;
+      track.turnover_24h += bar.turnover;
+      while (track.bars.open_time()[track.window_start] + kDayMs <= bar.open_time) {
+        const Bar old = track.bars.bar(track.window_start++);
+        track.volume_24h -= old.volume;
+        track.turnover_24h -= old.turnover;
+      }
+      ++track.next;
+      ++published_;
+      bus_.publish(BarClosed{FeedKind::kReplay, track.key.domain, track.key.symbol,
+                             track.key.timeframe, bar, close_time});
+      if (options_.publish_quotes) {
+        QuoteUpdated quote;
+        quote.feed = FeedKind::kReplay;
+        quote.domain = track.key.domain;
+        quote.symbol = track.key.symbol;
+        quote.event_time = close_time;
+        quote.last_price = quote.bid_price = quote.ask_price = bar.close;
+        quote.volume_24h = track.volume_24h;
+        quote.turnover_24h = track.turnover_24h;
+        bus_.publish(std::move(quote));
+      }
+    }
+  }
+}
+
+}  // namespace gauntlet::data

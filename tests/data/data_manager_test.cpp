@@ -1,0 +1,204 @@
+#include "data/data_manager.hpp"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "core/asio.hpp"
+#include "core/exceptions.hpp"
+#include "data/feeds/replay_feed.hpp"
+#include "data/rate_limiter.hpp"
+#include "support/temp_dir.hpp"
+
+namespace gauntlet::data {
+namespace {
+
+using namespace gauntlet::literals;
+
+constexpr TimestampMs kStart = 1'709'251'200'000;  // 2024-03-01T00:00:00Z
+
+Bar minute_bar(TimestampMs open_time, int64_t price) {
+  const Decimal p = Decimal::from_int(price);
+  return Bar{open_time, p, p + "2"_d, p - "1"_d, p + "1"_d, "3"_d, p * "3"_d};
+}
+
+std::vector<Bar> minutes(TimestampMs start, int count, int64_t price = 100) {
+  std::vector<Bar> bars;
+  for (int i = 0; i < count; ++i) bars.push_back(minute_bar(start + i * kMinuteMs, price + i));
+  return bars;
+}
+
+TEST(TokenBucket, RefillsAtTheRateUpToTheBurst) {
+  TokenBucket bucket({2.0, 3.0}, 0);
+  EXPECT_TRUE(bucket.try_acquire(0));
+  EXPECT_TRUE(bucket.try_acquire(0));
+  EXPECT_TRUE(bucket.try_acquire(0));
+  EXPECT_FALSE(bucket.try_acquire(0));
+  EXPECT_EQ(bucket.next_available(0), 500);
+  EXPECT_FALSE(bucket.try_acquire(499));
+  EXPECT_TRUE(bucket.try_acquire(500));
+  EXPECT_DOUBLE_EQ(bucket.tokens(100'000), 3.0);
+}
+
+TEST(RateLimiter, HonoursTheVenuesRemainingCountAndReset) {
+  SimClock clock(1000);
+  RateLimiter limiter(clock, {10.0, 10.0});
+  const std::string kline = "bybit:/v5/market/kline";
+  limiter.configure(kline, {20.0, 20.0});
+  EXPECT_TRUE(limiter.try_acquire(kline));
+  limiter.on_response(kline, 2, 5000);  // the venue says 2 calls are left this window
+  EXPECT_TRUE(limiter.try_acquire(kline));
+  EXPECT_TRUE(limiter.try_acquire(kline));
+  EXPECT_FALSE(limiter.try_acquire(kline));
+  limiter.on_response(kline, 0, 5000);  // none left until 5000
+  clock.advance_to(4999);
+  EXPECT_FALSE(limiter.try_acquire(kline));
+  EXPECT_EQ(limiter.next_available(kline), 5000);
+  clock.advance_to(5000);
+  EXPECT_TRUE(limiter.try_acquire(kline));
+  // A rate-limit error without a reset blocks for the penalty.
+  limiter.on_rate_limited(kline, std::nullopt, 2000);
+  EXPECT_FALSE(limiter.try_acquire(kline));
+  EXPECT_EQ(limiter.next_available(kline), 7000);
+  // Other endpoints keep their own budget.
+  EXPECT_TRUE(limiter.try_acquire("bybit:/v5/market/tickers"));
+}
+
+struct Harness {
+  testing::TempDir dir;
+  BarStore store{dir.path()};
+  asio::io_context loop;
+  EventBus bus{loop};
+  SimClock clock{kStart};
+  Symbol btc = Symbol::parse("BTCUSDT");
+  Symbol eth = Symbol::parse("ETHUSDT");
+};
+
+TEST(ReplayFeed, PublishesBarsAtTheirCloseInTimeOrderAcrossSeries) {
+  Harness h;
+  h.store.upsert_bars({"bybit", Asset::kSpot, h.btc, Timeframe::k1m}, minutes(kStart, 30));
+  std::vector<Bar> five;
+  for (int i = 0; i < 6; ++i) five.push_back(minute_bar(kStart + i * 5 * kMinuteMs, 500));
+  h.store.upsert_bars({"bybit", Asset::kSpot, h.eth, Timeframe::k5m}, five);
+
+  std::vector<std::string> seen;
+  auto bars = h.bus.subscribe<BarClosed>([&](const BarClosed& event) {
+    EXPECT_EQ(event.feed, FeedKind::kReplay);
+    EXPECT_EQ(event.event_time, event.bar.open_time + duration_ms(event.timeframe));
+    EXPECT_EQ(h.clock.now_ms(), event.event_time);  // a bar is seen only once it has closed
+    seen.push_back(
+        fmt::format("{}@{}", event.symbol.canonical(), (event.event_time - kStart) / kMinuteMs));
+  });
+  int quotes = 0;
+  auto quote_subscription = h.bus.subscribe<QuoteUpdated>([&](const QuoteUpdated&) { ++quotes; });
+  ReplayFeed feed(h.store, h.bus, h.clock,
+                  {{"bybit", Asset::kSpot, h.btc, Timeframe::k1m},
+                   {"bybit", Asset::kSpot, h.eth, Timeframe::k5m}},
+                  {kStart, kStart + kDayMs, 1.0, true});
+  feed.start();
+  EXPECT_EQ(feed.next_close(), kStart + kMinuteMs);
+  while (h.clock.run_next() > 0) h.bus.drain();
+  EXPECT_TRUE(feed.finished());
+  EXPECT_EQ(feed.bars_published(), 36u);
+  EXPECT_EQ(quotes, 36);
+  ASSERT_EQ(seen.size(), 36u);
+  EXPECT_EQ(seen[0], "BTCUSDT@1");
+  EXPECT_EQ(seen[4], "BTCUSDT@5");
+  EXPECT_EQ(seen[5], "ETHUSDT@5");  // same close: series order
+  EXPECT_EQ(seen.back(), "ETHUSDT@30");
+}
+
+TEST(ReplayFeed, SpeedScalesClockTime) {
+  Harness h;
+  h.store.upsert_bars({"bybit", Asset::kSpot, h.btc, Timeframe::k1m}, minutes(kStart, 10));
+  ReplayFeed feed(h.store, h.bus, h.clock, {{"bybit", Asset::kSpot, h.btc, Timeframe::k1m}},
+                  {kStart, kStart + kDayMs, 60.0, false});
+  feed.start();
+  h.clock.advance(kSecondMs);  // one clock second = one market minute
+  EXPECT_EQ(feed.bars_published(), 1u);
+  h.clock.advance(9 * kSecondMs);
+  EXPECT_TRUE(feed.finished());
+  EXPECT_THROW(ReplayFeed(h.store, h.bus, h.clock, {}, {0, 1, 0.0, false}), DataError);
+}
+
+TEST(DataManager, PlansGapBackfillsInPages) {
+  Harness h;
+  DataManager manager("bybit", Asset::kPerp, h.store, h.bus, h.clock);
+  std::vector<Bar> bars = minutes(kStart, 100);
+  bars.erase(bars.begin() + 10, bars.begin() + 40);  // 30 missing
+  manager.upsert_bars(h.btc, Timeframe::k1m, bars);
+  const auto plan =
+      manager.gap_backfill_plan(h.btc, Timeframe::k1m, kStart, kStart + 130 * kMinuteMs, 20);
+  ASSERT_EQ(plan.size(), 4u);
+  EXPECT_EQ(plan[0], (KlineRequest{h.btc, Timeframe::k1m, kStart + 10 * kMinuteMs,
+                                   kStart + 30 * kMinuteMs, 20}));
+  EXPECT_EQ(plan[1], (KlineRequest{h.btc, Timeframe::k1m, kStart + 30 * kMinuteMs,
+                                   kStart + 40 * kMinuteMs, 10}));
+  EXPECT_EQ(plan[2], (KlineRequest{h.btc, Timeframe::k1m, kStart + 100 * kMinuteMs,
+                                   kStart + 120 * kMinuteMs, 20}));
+  EXPECT_EQ(plan[3].bars, 10u);
+  EXPECT_EQ(manager.last_bar_time(h.btc, Timeframe::k1m), kStart + 99 * kMinuteMs);
+}
+
+TEST(DataManager, CachesQuotesAndBarsResamplesAndPersistsLiveBars) {
+  Harness h;
+  DataManager manager("bybit", Asset::kPerp, h.store, h.bus, h.clock);
+  std::vector<BarClosed> fifteen;
+  auto subscription = h.bus.subscribe<BarClosed>([&](const BarClosed& event) {
+    if (event.timeframe == Timeframe::k15m) fifteen.push_back(event);
+  });
+  int ticks = 0;
+  auto tick_subscription = manager.on_tick([&](const QuoteUpdated&) { ++ticks; });
+  for (const Bar& bar : minutes(kStart, 31)) {
+    h.bus.publish(BarClosed{FeedKind::kLive, Asset::kPerp, h.btc, Timeframe::k1m, bar,
+                            bar.open_time + kMinuteMs});
+  }
+  QuoteUpdated quote;
+  quote.domain = Asset::kPerp;
+  quote.symbol = h.btc;
+  quote.last_price = "130"_d;
+  h.bus.publish(quote);
+  quote.domain = Asset::kSpot;  // another domain's quote is not ours
+  quote.last_price = "1"_d;
+  h.bus.publish(quote);
+  h.bus.drain();
+
+  ASSERT_EQ(fifteen.size(), 2u);  // 00:00-00:15 and 00:15-00:30; 00:30 is still forming
+  EXPECT_EQ(fifteen[0].feed, FeedKind::kLive);
+  EXPECT_EQ(fifteen[0].bar.open, "100"_d);
+  EXPECT_EQ(fifteen[0].bar.close, "115"_d);
+  EXPECT_EQ(fifteen[0].bar.volume, "45"_d);
+  EXPECT_EQ(fifteen[1].event_time, kStart + 30 * kMinuteMs);
+  EXPECT_EQ(manager.get_last_quote(h.btc)->last_price, "130"_d);
+  EXPECT_FALSE(manager.get_last_quote(h.eth));
+  EXPECT_EQ(ticks, 1);
+  EXPECT_EQ(manager.feed_kind(), FeedKind::kLive);
+  EXPECT_EQ(manager.get_ohlc(h.btc, Timeframe::k1m, 5).size(), 5u);
+  EXPECT_EQ(manager.get_ohlc(h.btc, Timeframe::k1m, 5).back().open_time, kStart + 30 * kMinuteMs);
+  EXPECT_EQ(manager.get_ohlc(h.btc, Timeframe::k15m, 10).size(), 2u);
+  // Live bars are persisted; advancing time closes the forming 15m interval.
+  EXPECT_EQ(h.store.count_bars({"bybit", Asset::kPerp, h.btc, Timeframe::k1m}), 31u);
+  manager.advance_to(kStart + 45 * kMinuteMs);
+  h.bus.drain();
+  ASSERT_EQ(fifteen.size(), 3u);
+  EXPECT_EQ(fifteen[2].bar.volume, "3"_d);
+}
+
+TEST(DataManager, GetOhlcTopsUpTheCacheFromTheStore) {
+  Harness h;
+  DataManager manager("bybit", Asset::kSpot, h.store, h.bus, h.clock);
+  manager.upsert_bars(h.btc, Timeframe::k1m, minutes(kStart, 50));
+  h.clock.advance_to(kStart + 60 * kMinuteMs);
+  h.bus.publish(BarClosed{FeedKind::kReplay, Asset::kSpot, h.btc, Timeframe::k1m,
+                          minute_bar(kStart + 50 * kMinuteMs, 150), kStart + 51 * kMinuteMs});
+  h.bus.drain();
+  const BarSeries ohlc = manager.get_ohlc(h.btc, Timeframe::k1m, 20);
+  ASSERT_EQ(ohlc.size(), 20u);
+  EXPECT_EQ(ohlc.front().open_time, kStart + 31 * kMinuteMs);
+  EXPECT_EQ(ohlc.back().open_time, kStart + 50 * kMinuteMs);
+  EXPECT_EQ(h.store.count_bars({"bybit", Asset::kSpot, h.btc, Timeframe::k1m}),
+            50u);  // replay bars are not stored
+}
+
+}  // namespace
+}  // namespace gauntlet::data
