@@ -2,11 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "core/asio.hpp"
 #include "core/exceptions.hpp"
 #include "data/feeds/replay_feed.hpp"
+#include "data/feeds/simulated_feed.hpp"
 #include "data/rate_limiter.hpp"
 #include "support/temp_dir.hpp"
 
@@ -198,6 +200,54 @@ TEST(DataManager, GetOhlcTopsUpTheCacheFromTheStore) {
   EXPECT_EQ(ohlc.back().open_time, kStart + 50 * kMinuteMs);
   EXPECT_EQ(h.store.count_bars({"bybit", Asset::kSpot, h.btc, Timeframe::k1m}),
             50u);  // replay bars are not stored
+}
+
+}  // namespace
+}  // namespace gauntlet::data
+
+namespace gauntlet::data {
+namespace {
+
+TEST(SimulatedFeed, PublishesEachMinuteAtItsCloseLikeTheOtherFeeds) {
+  Harness h;
+  SimulatedFeed feed(SimulatedMarketConfig::default_crypto(42, kStart), h.bus, h.clock);
+  DataManager manager("simulated", Asset::kPerp, h.store, h.bus, h.clock);
+  manager.attach_source(&feed);
+  std::vector<BarClosed> bars;
+  auto subscription = h.bus.subscribe<BarClosed>([&](const BarClosed& event) {
+    EXPECT_EQ(h.clock.now_ms(), event.event_time);
+    bars.push_back(event);
+  });
+  feed.start();
+  for (int minute = 0; minute < 15; ++minute) {
+    h.clock.run_next();
+    h.bus.drain();
+  }
+  EXPECT_EQ(feed.minutes_published(), 15u);
+  // 20 markets a minute, plus the 5m and 15m bars the data manager resamples from perp 1m.
+  const auto one_minute = std::count_if(
+      bars.begin(), bars.end(), [](const BarClosed& b) { return b.timeframe == Timeframe::k1m; });
+  EXPECT_EQ(one_minute, 15 * 20);
+  EXPECT_TRUE(std::all_of(bars.begin(), bars.end(),
+                          [](const BarClosed& b) { return b.feed == FeedKind::kSimulated; }));
+  const auto quarter = std::count_if(
+      bars.begin(), bars.end(), [](const BarClosed& b) { return b.timeframe == Timeframe::k15m; });
+  EXPECT_EQ(quarter, 10);  // one per perp market
+  const auto quote = manager.get_last_quote(Symbol::parse("BTCUSDT"));
+  ASSERT_TRUE(quote);
+  EXPECT_EQ(quote->feed, FeedKind::kSimulated);
+  EXPECT_EQ(manager.feed_kind(), FeedKind::kSimulated);
+  EXPECT_EQ(h.store.list().size(), 0u);  // simulated bars never reach the store
+
+  // Subscribing narrows what is published to the asked symbols and streams.
+  feed.subscribe({Symbol::parse("ETHUSDT")}, {Stream::kBars});
+  bars.clear();
+  int quotes = 0;
+  auto quote_subscription = h.bus.subscribe<QuoteUpdated>([&](const QuoteUpdated&) { ++quotes; });
+  h.clock.run_next();
+  h.bus.drain();
+  EXPECT_EQ(bars.size(), 2u);  // ETHUSDT spot and perp
+  EXPECT_EQ(quotes, 0);
 }
 
 }  // namespace
