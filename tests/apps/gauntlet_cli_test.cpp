@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <string>
 
+#include "core/interfaces.hpp"
+#include "fakes/fake_bybit.hpp"
 #include "support/shared_data.hpp"
 #include "support/temp_dir.hpp"
 
@@ -120,6 +122,32 @@ TEST(GauntletCli, DataCommandsImportCheckResampleExportAndReimport) {
   outcome = run("data list" + root);
   EXPECT_EQ(outcome.exit_code, 0);
   EXPECT_NE(outcome.output.find("4 series"), std::string::npos) << outcome.output;
+}
+
+TEST(GauntletCli, DataFetchBackfillsFromBybitAndResumes) {
+  testing::fakes::FakeBybit fake;
+  std::vector<Bar> bars;
+  const TimestampMs start = 1'700'000'000'000 / kMinuteMs * kMinuteMs;
+  for (int i = 0; i < 2500; ++i) {
+    const Decimal price = Decimal::from_int(100 + i % 7);
+    bars.push_back({start + i * kMinuteMs, price, price + Decimal::one(), price - Decimal::one(),
+                    price, Decimal::one(), price});
+  }
+  fake.set_klines(testing::fakes::Category::kSpot, "BTCUSDT", Timeframe::k1m, bars);
+  fake.fail_next_http(1, 502);
+  const testing::TempDir dir;
+  const std::string command = "data fetch --symbol BTC/USDT --timeframe 1m --from " +
+                              format_iso8601(start) + " --to " +
+                              format_iso8601(start + 2500 * kMinuteMs) + " --base-url " +
+                              fake.rest_url() + " --data-root " + (dir.path() / "bars").string();
+  Outcome outcome = run(command);
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  EXPECT_NE(outcome.output.find("[3/3] 2500 bars stored"), std::string::npos) << outcome.output;
+  EXPECT_NE(outcome.output.find("fetched 2500 bars in 3 requests (1 retries)"), std::string::npos)
+      << outcome.output;
+  outcome = run(command);  // resumes: nothing is missing any more
+  EXPECT_NE(outcome.output.find("fetched 0 bars in 0 requests"), std::string::npos)
+      << outcome.output;
 }
 
 TEST(GauntletCli, BadUsageFailsWithoutCrashing) {
