@@ -276,10 +276,9 @@ void read_header_csv(std::string_view text, const ImportGuess& guess, ImportedBa
   }
   if (!time_column)
     throw DataError(fmt::format("the CSV header has no time column (got: {})", lines[0]));
-  const auto volume_column =
-      column.count("volume") != 0 ? std::optional(column["volume"]) : std::nullopt;
-  const auto turnover_column =
-      column.count("turnover") != 0 ? std::optional(column["turnover"]) : std::nullopt;
+  constexpr std::size_t kAbsent = std::string::npos;
+  const std::size_t volume_column = column.count("volume") != 0 ? column["volume"] : kAbsent;
+  const std::size_t turnover_column = column.count("turnover") != 0 ? column["turnover"] : kAbsent;
   RowReader reader(out);
   for (std::size_t l = 1; l < lines.size(); ++l) {
     const auto fields = split(lines[l], delimiter);
@@ -292,8 +291,9 @@ void read_header_csv(std::string_view text, const ImportGuess& guess, ImportedBa
     }
     reader.add(*time + guess.utc_offset, fields[column["open"]], fields[column["high"]],
                fields[column["low"]], fields[column["close"]],
-               volume_column ? fields[*volume_column] : std::string_view("0"),
-               turnover_column ? std::optional(fields[*turnover_column]) : std::nullopt, lines[l]);
+               volume_column != kAbsent ? fields[volume_column] : std::string_view("0"),
+               turnover_column != kAbsent ? std::optional(fields[turnover_column]) : std::nullopt,
+               lines[l]);
   }
 }
 
