@@ -44,6 +44,16 @@ void connect_rate_limiter(bybit::RestClient& client, RateLimiter& limiter, const
       });
 }
 
+asio::awaitable<std::size_t> refresh_instruments_async(DataManager& manager,
+                                                       bybit::RestClient& client) {
+  const auto category = bybit::category_of(manager.domain());
+  if (!category)
+    throw DataError(fmt::format("Bybit has no {} market", to_string(manager.domain())));
+  const bybit::InstrumentsPage page = co_await client.get_all_instruments_async(*category);
+  manager.set_instruments(page.instruments);
+  co_return manager.instrument_count();
+}
+
 asio::awaitable<BackfillResult> fetch_klines_async(
     DataManager& manager, bybit::RestClient& client, const Clock& clock, Symbol symbol,
     Timeframe timeframe, TimestampMs from, TimestampMs to, BackfillOptions options,

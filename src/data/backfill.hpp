@@ -52,6 +52,11 @@ asio::awaitable<BackfillResult> fetch_klines_async(
     Timeframe timeframe, TimestampMs from, TimestampMs to, BackfillOptions options = {},
     std::function<void(const BackfillProgress&)> on_progress = {});
 
+// Fetches the venue's instruments of the manager's domain (every page) into its cache and
+// returns how many it holds.
+asio::awaitable<std::size_t> refresh_instruments_async(DataManager& manager,
+                                                       brokers::bybit::RestClient& client);
+
 // Makes `client` wait for a token of `limiter` before every request (endpoint
 // "<venue>:<path>") and feeds the limiter every response's rate-limit headers.
 void connect_rate_limiter(brokers::bybit::RestClient& client, RateLimiter& limiter,

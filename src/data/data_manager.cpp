@@ -107,6 +107,20 @@ BarSeries DataManager::get_ohlc(const Symbol& symbol, Timeframe timeframe,
   return BarSeries::from_bars(bars);
 }
 
+void DataManager::set_instruments(const std::vector<InstrumentInfo>& instruments) {
+  instruments_.clear();
+  for (const InstrumentInfo& instrument : instruments) {
+    if (instrument.domain == domain_)
+      instruments_.insert_or_assign(instrument.symbol.canonical(), instrument);
+  }
+}
+
+std::optional<InstrumentInfo> DataManager::get_instrument(const Symbol& symbol) const {
+  const auto found = instruments_.find(symbol.canonical());
+  if (found == instruments_.end()) return std::nullopt;
+  return found->second;
+}
+
 Subscription DataManager::on_tick(std::function<void(const QuoteUpdated&)> callback) {
   return bus_.subscribe<QuoteUpdated>(
       [this, callback = std::move(callback)](const QuoteUpdated& quote) {

@@ -93,6 +93,12 @@ class DataManager {
   // Calls `callback` for every quote of this domain.
   Subscription on_tick(std::function<void(const QuoteUpdated&)> callback);
 
+  // The venue's trading rules (tick size, qty step, min qty and notional), cached for sizing
+  // and validation; set_instruments replaces the cache (refresh_instruments_async fills it).
+  void set_instruments(const std::vector<InstrumentInfo>& instruments);
+  std::optional<InstrumentInfo> get_instrument(const Symbol& symbol) const;
+  std::size_t instrument_count() const { return instruments_.size(); }
+
   // Closes resampled intervals that ended by `now` (a quiet market or an outage).
   void advance_to(TimestampMs now);
 
@@ -118,6 +124,7 @@ class DataManager {
   MarketDataSource* source_ = nullptr;
   std::vector<Symbol> symbols_;
   std::map<std::string, QuoteUpdated, std::less<>> quotes_;
+  std::map<std::string, InstrumentInfo, std::less<>> instruments_;
   std::map<CacheKey, std::deque<Bar>> recent_;
   std::map<CacheKey, Resampler> resamplers_;
   std::map<std::string, FeedKind, std::less<>> last_feed_by_symbol_;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "brokers/bybit/loop_helpers.hpp"
@@ -116,6 +117,30 @@ INSTANTIATE_TEST_SUITE_P(Faults, BackfillTest,
                                            Fault::kMalformedBodies, Fault::kStall,
                                            Fault::kDroppedConnections, Fault::kAll),
                          fault_name);
+
+TEST(Backfill, CachesTheVenuesInstruments) {
+  GAUNTLET_SHARED_DATA_OR_SKIP(data);
+  FakeBybit fake;
+  const auto fixture = nlohmann::json::parse(
+      read_maybe_gzip(data / "fixtures/bybit/http_get_instruments_linear.json"));
+  for (const auto& instrument : fixture["result"]["list"])
+    fake.add_instrument(Category::kLinear, instrument);
+  const testing::TempDir dir;
+  BarStore store(dir.path());
+  asio::io_context loop;
+  EventBus bus(loop);
+  WallClock clock(loop);
+  DataManager manager("bybit", Asset::kPerp, store, bus, clock);
+  bybit::RestClient client(loop, {fake.rest_url(), 1000, 4, 32u << 20, "gauntlet-test"});
+  EXPECT_EQ(testing::run_task(loop, refresh_instruments_async(manager, client)), 2u);
+  const auto btc = manager.get_instrument(Symbol::parse("BTCUSDT"));
+  ASSERT_TRUE(btc);
+  EXPECT_EQ(btc->tick_size, Decimal::parse("0.5"));
+  EXPECT_EQ(btc->qty_step, Decimal::parse("0.001"));
+  EXPECT_EQ(btc->min_qty, Decimal::parse("0.001"));
+  EXPECT_EQ(btc->min_notional, Decimal::parse("5"));
+  EXPECT_FALSE(manager.get_instrument(Symbol::parse("SOLUSDT")));
+}
 
 TEST(Backfill, GivesUpOnANonRetryableError) {
   FakeBybit fake;
