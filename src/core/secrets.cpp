@@ -8,22 +8,10 @@
 #include <fstream>
 #include <ostream>
 
+#include "core/text.hpp"
+
 namespace gauntlet {
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string result(text);
-  for (char& c : result) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return result;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
-    text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-    text.remove_suffix(1);
-  return text;
-}
 
 Secret* slot(Secrets& secrets, std::string_view name) {
   if (name == kSecretNames[0]) return &secrets.bybit_api_key;
@@ -52,7 +40,7 @@ EnvironmentLookup process_environment() {
 }
 
 bool looks_like_secret_key(std::string_view key) {
-  const std::string name = lower(key);
+  const std::string name = to_lower(key);
   if (name.ends_with("_file") || name.ends_with("_path")) return false;
   for (std::string_view marker :
        {"api_key", "apikey", "secret", "token", "password", "passphrase", "private_key"}) {

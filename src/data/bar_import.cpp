@@ -11,6 +11,7 @@
 #include <regex>
 
 #include "core/exceptions.hpp"
+#include "core/text.hpp"
 #include "data/bar_checks.hpp"
 
 namespace gauntlet::data {
@@ -23,20 +24,6 @@ constexpr std::array<std::string_view, 6> kKnownVenues = {"binance", "bybit",   
 constexpr std::array<std::string_view, 21> kFiat = {
     "USD", "EUR", "GBP", "JPY", "CHF", "AUD", "CAD", "NZD", "SEK", "NOK", "DKK",
     "SGD", "HKD", "MXN", "ZAR", "TRY", "PLN", "CNH", "HUF", "CZK", "ILS"};
-
-std::string lower(std::string_view text) {
-  std::string result(text);
-  for (char& c : result) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return result;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
-    text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-    text.remove_suffix(1);
-  return text;
-}
 
 std::vector<std::string_view> split(std::string_view line, char delimiter) {
   std::vector<std::string_view> fields;
@@ -99,7 +86,7 @@ std::optional<TimestampMs> parse_time_cell(std::string_view text) {
 }
 
 std::optional<Timeframe> timeframe_from_name(std::string text) {
-  text = lower(text);
+  text = to_lower(text);
   if (text == "minute" || text == "m1") return Timeframe::k1m;
   if (text == "hour" || text == "h1") return Timeframe::k1h;
   if (text == "daily" || text == "d1") return Timeframe::k1d;
@@ -163,7 +150,7 @@ class RowReader {
            std::optional<std::string_view> turnover, std::string_view line) {
     ++out_.rows;
     for (std::string_view cell : {open, high, low, close, volume}) {
-      const std::string text = lower(cell);
+      const std::string text = to_lower(cell);
       if (text == "nan" || text == "-nan" || text == "inf" || text == "-inf")
         return reject("NaN or infinite value", line);
       if (text == "null" || text.empty()) return reject("missing value", line);
@@ -259,7 +246,7 @@ void read_header_csv(std::string_view text, const ImportGuess& guess, ImportedBa
           : ',';
   const auto header = split(lines[0], delimiter);
   std::map<std::string, std::size_t> column;
-  for (std::size_t i = 0; i < header.size(); ++i) column[lower(header[i])] = i;
+  for (std::size_t i = 0; i < header.size(); ++i) column[to_lower(header[i])] = i;
   std::optional<std::size_t> time_column;
   for (const char* name :
        {"open_time_ms", "open_time", "timestamp", "time", "date", "datetime", ""}) {
@@ -357,7 +344,7 @@ Asset default_domain(const Symbol& symbol) {
 ImportGuess guess_import(const fs::path& path) {
   ImportGuess guess;
   for (const auto& part : path) {
-    const std::string text = lower(part.string());
+    const std::string text = to_lower(part.string());
     for (std::string_view venue : kKnownVenues) {
       if (text.find(venue) != std::string::npos) guess.venue = std::string(venue);
     }
