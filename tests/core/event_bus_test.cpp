@@ -12,97 +12,7 @@
 #include <vector>
 
 #include "core/asio.hpp"
-
-// Counting replacements of the global allocation functions: the zero-allocation test reads the
-// count around its measured section. They count every allocation of this binary, on any thread.
-namespace {
-
-std::atomic<std::size_t> allocation_count{0};
-
-void* counted_allocate(std::size_t size) {
-  allocation_count.fetch_add(1, std::memory_order_relaxed);
-  if (void* pointer = std::malloc(size == 0 ? 1 : size)) return pointer;
-  throw std::bad_alloc();
-}
-
-void* counted_allocate(std::size_t size, std::align_val_t alignment) {
-  allocation_count.fetch_add(1, std::memory_order_relaxed);
-  const auto align = static_cast<std::size_t>(alignment);
-  const std::size_t rounded = (size + align - 1) / align * align;
-  if (void* pointer = std::aligned_alloc(align, rounded == 0 ? align : rounded)) return pointer;
-  throw std::bad_alloc();
-}
-
-}  // namespace
-
-void* operator new(std::size_t size) {
-  return counted_allocate(size);
-}
-void* operator new[](std::size_t size) {
-  return counted_allocate(size);
-}
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  try {
-    return counted_allocate(size);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-  return operator new(size, std::nothrow);
-}
-void* operator new(std::size_t size, std::align_val_t alignment) {
-  return counted_allocate(size, alignment);
-}
-void* operator new[](std::size_t size, std::align_val_t alignment) {
-  return counted_allocate(size, alignment);
-}
-void* operator new(std::size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept {
-  try {
-    return counted_allocate(size, alignment);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void* operator new[](std::size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept {
-  return operator new(size, alignment, std::nothrow);
-}
-void operator delete(void* pointer) noexcept {
-  std::free(pointer);
-}
-void operator delete[](void* pointer) noexcept {
-  std::free(pointer);
-}
-void operator delete(void* pointer, std::size_t) noexcept {
-  std::free(pointer);
-}
-void operator delete[](void* pointer, std::size_t) noexcept {
-  std::free(pointer);
-}
-void operator delete(void* pointer, const std::nothrow_t&) noexcept {
-  std::free(pointer);
-}
-void operator delete[](void* pointer, const std::nothrow_t&) noexcept {
-  std::free(pointer);
-}
-void operator delete(void* pointer, std::align_val_t) noexcept {
-  std::free(pointer);
-}
-void operator delete[](void* pointer, std::align_val_t) noexcept {
-  std::free(pointer);
-}
-void operator delete(void* pointer, std::size_t, std::align_val_t) noexcept {
-  std::free(pointer);
-}
-void operator delete[](void* pointer, std::size_t, std::align_val_t) noexcept {
-  std::free(pointer);
-}
-void operator delete(void* pointer, std::align_val_t, const std::nothrow_t&) noexcept {
-  std::free(pointer);
-}
-void operator delete[](void* pointer, std::align_val_t, const std::nothrow_t&) noexcept {
-  std::free(pointer);
-}
+#include "support/counting_allocator.hpp"
 
 namespace gauntlet {
 namespace {
@@ -546,13 +456,13 @@ TEST(EventBusAllocation, PublishAndDispatchAllocateNothingAfterWarmUp) {
   publish_from_handlers();
   prices = fills = checksum = 0;
 
-  const std::size_t before_bursts = allocation_count.load();
+  const std::size_t before_bursts = testing::allocation_count();
   publish_in_bursts();
-  const std::size_t after_bursts = allocation_count.load();
+  const std::size_t after_bursts = testing::allocation_count();
   publish_all_then_run();
-  const std::size_t after_run = allocation_count.load();
+  const std::size_t after_run = testing::allocation_count();
   publish_from_handlers();
-  const std::size_t after_handlers = allocation_count.load();
+  const std::size_t after_handlers = testing::allocation_count();
 
   EXPECT_EQ(after_bursts - before_bursts, 0u) << "allocations in 1000 bursts of 100 events";
   EXPECT_EQ(after_run - after_bursts, 0u) << "allocations for 100 000 events in one run";
@@ -566,9 +476,9 @@ TEST(EventBusAllocation, PublishAndDispatchAllocateNothingAfterWarmUp) {
 // The counting operator new is live in this binary: a deliberate allocation is seen.
 TEST(EventBusAllocation, CountingAllocatorSeesAllocations) {
   static int* volatile sink = nullptr;  // keeps the compiler from eliding the new/delete pair
-  const std::size_t before = allocation_count.load();
+  const std::size_t before = testing::allocation_count();
   sink = new int(3);
-  const std::size_t after = allocation_count.load();
+  const std::size_t after = testing::allocation_count();
   delete sink;
   EXPECT_EQ(after - before, 1u);
 }

@@ -1,87 +1,13 @@
-// Proves that PublicMessageParser allocates nothing per message once warm: the global allocation
-// functions of this binary are replaced by counting ones, so it is its own executable.
+// Proves that PublicMessageParser allocates nothing per message once warm (the counting global
+// allocation functions of support/counting_allocator replace this binary's, so it is its own
+// executable).
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
 #include <string>
 #include <vector>
 
 #include "brokers/bybit/public_parse.hpp"
-
-namespace {
-
-std::atomic<std::size_t> allocation_count{0};
-
-void* counted_allocate(std::size_t size) {
-  allocation_count.fetch_add(1, std::memory_order_relaxed);
-  if (void* pointer = std::malloc(size == 0 ? 1 : size)) return pointer;
-  throw std::bad_alloc();
-}
-
-void* counted_allocate(std::size_t size, std::align_val_t alignment) {
-  allocation_count.fetch_add(1, std::memory_order_relaxed);
-  const auto align = static_cast<std::size_t>(alignment);
-  const std::size_t rounded = (size + align - 1) / align * align;
-  if (void* pointer = std::aligned_alloc(align, rounded == 0 ? align : rounded)) return pointer;
-  throw std::bad_alloc();
-}
-
-}  // namespace
-
-void* operator new(std::size_t size) {
-  return counted_allocate(size);
-}
-void* operator new[](std::size_t size) {
-  return counted_allocate(size);
-}
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  try {
-    return counted_allocate(size);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-  return operator new(size, std::nothrow);
-}
-void* operator new(std::size_t size, std::align_val_t alignment) {
-  return counted_allocate(size, alignment);
-}
-void* operator new[](std::size_t size, std::align_val_t alignment) {
-  return counted_allocate(size, alignment);
-}
-void operator delete(void* pointer) noexcept {
-  std::free(pointer);
-}
-void operator delete[](void* pointer) noexcept {
-  std::free(pointer);
-}
-void operator delete(void* pointer, std::size_t) noexcept {
-  std::free(pointer);
-}
-void operator delete[](void* pointer, std::size_t) noexcept {
-  std::free(pointer);
-}
-void operator delete(void* pointer, const std::nothrow_t&) noexcept {
-  std::free(pointer);
-}
-void operator delete[](void* pointer, const std::nothrow_t&) noexcept {
-  std::free(pointer);
-}
-void operator delete(void* pointer, std::align_val_t) noexcept {
-  std::free(pointer);
-}
-void operator delete[](void* pointer, std::align_val_t) noexcept {
-  std::free(pointer);
-}
-void operator delete(void* pointer, std::size_t, std::align_val_t) noexcept {
-  std::free(pointer);
-}
-void operator delete[](void* pointer, std::size_t, std::align_val_t) noexcept {
-  std::free(pointer);
-}
+#include "support/counting_allocator.hpp"
 
 namespace gauntlet::brokers::bybit {
 namespace {
@@ -124,7 +50,7 @@ TEST(BybitPublicParserAllocations, SteadyStateParsingAllocatesNothing) {
   parser.parse(klines[0], sink);
   parser.parse(pong, sink);
 
-  const std::size_t before = allocation_count.load();
+  const std::size_t before = testing::allocation_count();
   std::size_t data_frames = 0;
   for (int round = 0; round < 1000; ++round) {
     const std::string& kline_frame = klines[static_cast<std::size_t>(round % 64)];
@@ -132,7 +58,7 @@ TEST(BybitPublicParserAllocations, SteadyStateParsingAllocatesNothing) {
       data_frames += parser.parse(*frame, sink).kind == FrameKind::kData ? 1 : 0;
     }
   }
-  const std::size_t allocations = allocation_count.load() - before;
+  const std::size_t allocations = testing::allocation_count() - before;
   EXPECT_EQ(allocations, 0u);
   EXPECT_EQ(data_frames, 3000u);
   EXPECT_GT(sink.events, 2000u);
