@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "brokers/bybit/net.hpp"
 #include "brokers/bybit/rest_client.hpp"
 #include "core/exceptions.hpp"
 #include "core/logging.hpp"
@@ -231,25 +232,16 @@ struct PublicWsClient::Impl : std::enable_shared_from_this<PublicWsClient::Impl>
 
   asio::awaitable<void> connect_and_serve() {
     auto executor = co_await asio::this_coro::executor;
-    auto resolver = std::make_shared<tcp::resolver>(executor);
-    asio::steady_timer guard(executor);
-    guard.expires_after(ms(config.connect_timeout_ms));
-    guard.async_wait([resolver](const boost::system::error_code& error) {
-      if (!error) resolver->cancel();
-    });
     tcp::resolver::results_type addresses;
     try {
-      addresses =
-          co_await resolver->async_resolve(endpoint.host, endpoint.port, asio::use_awaitable);
+      addresses = co_await resolve_async(endpoint, ms(config.connect_timeout_ms));
     } catch (const boost::system::system_error& error) {
-      guard.cancel();
-      if (error.code() == asio::error::operation_aborted) {
+      if (error.code() == beast::error::timeout) {
         throw BrokerError(fmt::format("resolving {} timed out", endpoint.host), kNetworkErrorCode,
                           true);
       }
       throw;
     }
-    guard.cancel();
     if (stopped) co_return;
     if (tls != nullptr) {
       co_await serve(std::make_shared<Session<SecureWs>>(executor, executor, *tls), addresses);
@@ -266,12 +258,7 @@ struct PublicWsClient::Impl : std::enable_shared_from_this<PublicWsClient::Impl>
     layer.expires_after(ms(config.connect_timeout_ms));
     co_await layer.async_connect(addresses, asio::use_awaitable);
     if constexpr (std::is_same_v<Ws, SecureWs>) {
-      SSL* native = current->ws.next_layer().native_handle();
-      if (SSL_set_tlsext_host_name(native, endpoint.host.c_str()) != 1 ||
-          SSL_set1_host(native, endpoint.host.c_str()) != 1) {
-        throw BrokerError(fmt::format("cannot set TLS host name {}", endpoint.host),
-                          kNetworkErrorCode, false);
-      }
+      set_tls_host(current->ws.next_layer().native_handle(), endpoint.host);
       co_await current->ws.next_layer().async_handshake(ssl::stream_base::client,
                                                         asio::use_awaitable);
     }

@@ -17,6 +17,7 @@
 #include <limits>
 #include <utility>
 
+#include "brokers/bybit/net.hpp"
 #include "core/exceptions.hpp"
 #include "core/logging.hpp"
 
@@ -191,34 +192,12 @@ struct RestClient::Impl : std::enable_shared_from_this<RestClient::Impl> {
   // stream; the resolver has its own timer because Asio's has no timeout.
   asio::awaitable<std::unique_ptr<Connection>> connect() {
     auto executor = co_await asio::this_coro::executor;
-    auto resolver = std::make_shared<tcp::resolver>(executor);
-    asio::steady_timer guard(executor);
-    guard.expires_after(timeout());
-    guard.async_wait([resolver](const boost::system::error_code& error) {
-      if (!error) resolver->cancel();
-    });
-    tcp::resolver::results_type addresses;
-    try {
-      addresses =
-          co_await resolver->async_resolve(endpoint.host, endpoint.port, asio::use_awaitable);
-    } catch (const boost::system::system_error& error) {
-      guard.cancel();
-      if (error.code() == asio::error::operation_aborted) {
-        throw boost::system::system_error(beast::error::timeout);
-      }
-      throw;
-    }
-    guard.cancel();
+    const tcp::resolver::results_type addresses = co_await resolve_async(endpoint, timeout());
 
     auto connection = std::make_unique<Connection>();
     if (tls != nullptr) {
       connection->secure.emplace(executor, *tls);
-      SSL* native = connection->secure->native_handle();
-      if (SSL_set_tlsext_host_name(native, endpoint.host.c_str()) != 1 ||
-          SSL_set1_host(native, endpoint.host.c_str()) != 1) {
-        throw BrokerError(fmt::format("bybit: cannot set TLS host name {}", endpoint.host),
-                          kNetworkErrorCode, false);
-      }
+      set_tls_host(connection->secure->native_handle(), endpoint.host);
     } else {
       connection->plain.emplace(executor);
     }
