@@ -50,6 +50,13 @@ class ConfigError : public GauntletError {
   std::vector<std::string> problems_;
 };
 
+// An argument outside its domain: an indicator period below its minimum, an unknown indicator
+// column name, input series of different lengths.
+class ArgumentError : public GauntletError {
+ public:
+  using GauntletError::GauntletError;
+};
+
 // Market data that is missing, malformed or inconsistent.
 class DataError : public GauntletError {
  public:
