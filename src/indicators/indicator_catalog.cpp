@@ -296,7 +296,8 @@ ColumnRequest parse_column(std::string_view name) {
                       name, i + 1, parameter.name, parameter.minimum, parameter.maximum, value));
     }
     request.parameters.push_back(value);
-    request.canonical_name += "_" + format_parameter(parameter, value);
+    request.canonical_name.push_back('_');
+    request.canonical_name.append(format_parameter(parameter, value));
   }
   return request;
 }

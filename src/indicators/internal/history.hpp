@@ -124,18 +124,32 @@ inline double window_sum(const double* first, int count) {
   return (s0 + s1) + (s2 + s3);
 }
 
-// Sum of |x - center| over `count` contiguous values, in the same fixed order as window_sum.
+// Sum of |x - center| over `count` contiguous values in eight lanes, combined in a fixed order
+// (short dependency chains; batch and streaming round identically).
 inline double window_abs_deviation_sum(const double* first, int count, double center) {
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
   int i = 0;
-  for (; i + 4 <= count; i += 4) {
+  for (; i + 8 <= count; i += 8) {
     s0 += std::abs(first[i] - center);
     s1 += std::abs(first[i + 1] - center);
     s2 += std::abs(first[i + 2] - center);
     s3 += std::abs(first[i + 3] - center);
+    s4 += std::abs(first[i + 4] - center);
+    s5 += std::abs(first[i + 5] - center);
+    s6 += std::abs(first[i + 6] - center);
+    s7 += std::abs(first[i + 7] - center);
   }
-  for (; i < count; ++i) s0 += std::abs(first[i] - center);
-  return (s0 + s1) + (s2 + s3);
+  if (i + 4 <= count) {
+    s0 += std::abs(first[i] - center);
+    s1 += std::abs(first[i + 1] - center);
+    s2 += std::abs(first[i + 2] - center);
+    s3 += std::abs(first[i + 3] - center);
+    i += 4;
+  }
+  if (i < count) s4 += std::abs(first[i] - center);
+  if (i + 1 < count) s5 += std::abs(first[i + 1] - center);
+  if (i + 2 < count) s6 += std::abs(first[i + 2] - center);
+  return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
 }
 
 // Sum of (x - center)^2 over `count` contiguous values, in the same fixed order.
@@ -156,5 +170,66 @@ inline double window_squared_deviation_sum(const double* first, int count, doubl
   }
   return (s0 + s1) + (s2 + s3);
 }
+
+// The highest (Lowest: the lowest) of the last `period` values, O(1) per value and without
+// data-dependent branches (van Herk / Gil-Werman): the series is cut into blocks of `period`
+// values; a window is the tail of the previous block and the head of the current one, so its
+// extreme is max(suffix extreme of the previous block, prefix extreme of the current block).
+// The suffix extremes of a block are computed once, when it completes, from the window itself.
+// Exact, so it gives the same value as any other way of taking the extreme.
+template <bool Lowest>
+class SlidingExtreme {
+ public:
+  explicit SlidingExtreme(int period)
+      : period_(period),
+        suffix_(static_cast<std::size_t>(period < 1 ? 1 : period),
+                Lowest ? 1.0 / 0.0 : -1.0 / 0.0) {}
+
+  // `newest` points at the new value; newest[-k] must be valid for k < period when a block
+  // completes (it is: a block completes after `period` values).
+  double update(const double* newest) {
+    const double x = newest[0];
+    prefix_ = position_ == 0 ? x : pick(prefix_, x);
+    if (position_ == period_ - 1) {  // the block is complete: its suffix extremes, for later
+      double extreme = x;
+      suffix_[period_ - 1] = extreme;
+      for (int j = period_ - 2; j >= 0; --j) {
+        extreme = pick(extreme, newest[j - (period_ - 1)]);
+        suffix_[j] = extreme;
+      }
+      position_ = 0;
+      return prefix_;
+    }
+    // Before the first block completes the suffixes are +-infinity, so this is the prefix.
+    return pick(suffix_[++position_], prefix_);
+  }
+
+ private:
+  static double pick(double a, double b) { return Lowest ? (b < a ? b : a) : (b > a ? b : a); }
+
+  int period_;
+  std::vector<double> suffix_;
+  double prefix_ = 0;
+  int position_ = 0;
+};
+
+// The highest high and lowest low of the last `period` bars.
+class RollingRange {
+ public:
+  explicit RollingRange(int period) : highest_(period), lowest_(period) {}
+
+  void update(const double* high, const double* low) {
+    high_ = highest_.update(high);
+    low_ = lowest_.update(low);
+  }
+  double high() const { return high_; }
+  double low() const { return low_; }
+
+ private:
+  SlidingExtreme<false> highest_;
+  SlidingExtreme<true> lowest_;
+  double high_ = 0;
+  double low_ = 0;
+};
 
 }  // namespace gauntlet::indicators::internal

@@ -241,12 +241,10 @@ class AdxKernel {
     }
     const double up = high - previous_high_;
     const double down = previous_low_ - low;
-    double plus_dm = 0, minus_dm = 0;
-    if (down > 0 && up < down) {
-      minus_dm = down;
-    } else if (up > 0 && up > down) {
-      plus_dm = up;
-    }
+    // The two cases exclude each other (up < down, up > down). Multiplying by 0 or 1 is exact
+    // and, unlike a branch, costs nothing when the direction changes at random.
+    const double minus_dm = down * static_cast<double>((down > 0) & (up < down));
+    const double plus_dm = up * static_cast<double>((up > 0) & (up > down));
     const double range = true_range(high, low, previous_close_);
     previous_high_ = high;
     previous_low_ = low;
@@ -295,8 +293,9 @@ class AdxKernel {
 };
 
 // Commodity channel index: (TP - mean) / (0.015 * mean absolute deviation) over `period`
-// typical prices TP = (high+low+close)/3; 0 when either is zero. The window is re-summed each
-// bar (TA-Lib does too) but four lanes wide, with no drift.
+// typical prices TP = (high+low+close)/3; 0 when either is zero (TA-Lib). The mean is a running
+// total recomputed exactly from the window every `period` bars (O(1) and no drift); the
+// deviation is re-summed each bar, as in TA-Lib, but eight lanes wide.
 class CciKernel {
  public:
   static constexpr unsigned kInputs = kHigh | kLow | kClose;
@@ -304,7 +303,8 @@ class CciKernel {
 
   explicit CciKernel(int period)
       : period_(require_period("CCI period", period, 2)),
-        typical_(static_cast<std::size_t>(period < 1 ? 1 : period)) {}
+        inverse_(1.0 / period),
+        typical_(static_cast<std::size_t>(period) + 1) {}
   int depth() const { return 1; }
   int lookback() const { return period_ - 1; }
 
@@ -313,27 +313,44 @@ class CciKernel {
   }
 
   double update(double high, double low, double close) {
-    const double tp = (high + low + close) / 3.0;
+    const double tp = (high + low + close) * (1.0 / 3.0);
     typical_.push(tp);
-    if (seen_ < period_ && ++seen_ < period_) return kNaN;
-    const double* first = typical_.newest() - (period_ - 1);
-    const double mean = window_sum(first, period_) / period_;
+    const double* newest = typical_.newest();
+    if (seen_ < period_) {
+      if (++seen_ < period_) return kNaN;
+      since_exact_ = period_;
+    }
+    const double* first = newest - (period_ - 1);
+    if (since_exact_ == period_) {
+      sum_ = window_sum(first, period_);
+      since_exact_ = 0;
+    } else {
+      sum_ += tp - newest[-period_];
+    }
+    ++since_exact_;
+    const double mean = sum_ * inverse_;
     const double deviation = window_abs_deviation_sum(first, period_, mean);
     const double distance = tp - mean;
     if (near_zero(distance) || near_zero(deviation)) return 0.0;
-    return distance / (0.015 * (deviation / period_));
+    return distance / (0.015 * (deviation * inverse_));
   }
 
  private:
   int period_;
+  double inverse_;
   MirroredRing typical_;
   int seen_ = 0;
+  int since_exact_ = 0;
+  double sum_ = 0;
 };
 
-// Bollinger bands: middle = SMA(period), bands at +-deviations * population standard
-// deviation around it; the deviation is 0 when the variance is below 1e-14 (TA-Lib). The
-// variance is computed from the window around the middle band (two-pass), so it does not drift
-// over long runs as a running sum of squares does. Outputs {upper, middle, lower}.
+// Bollinger bands: middle = SMA(period), bands at +-deviations * the population standard
+// deviation; the deviation is 0 when the variance is below 1e-14 (TA-Lib). The variance comes
+// from running sums of (x - anchor) and (x - anchor)^2, where the anchor is the mean at the
+// last re-anchoring: every `period` bars the sums are recomputed exactly from the window
+// around the current mean. That is O(1) per bar like TA-Lib's running sum of squares, without
+// its cancellation (x^2 of a price near 60000 is 3.6e9) and without drift over long runs.
+// Outputs {upper, middle, lower}.
 class BollingerKernel {
  public:
   static constexpr unsigned kInputs = kClose;
@@ -341,12 +358,11 @@ class BollingerKernel {
 
   BollingerKernel(int period, double deviations_up, double deviations_down)
       : period_(require_period("Bollinger period", period, 2)),
-        up_(deviations_up),
-        down_(deviations_down),
-        middle_(period) {
-    require_in_range("Bollinger upper deviations", deviations_up, -3e37, 3e37);
-    require_in_range("Bollinger lower deviations", deviations_down, -3e37, 3e37);
-  }
+        inverse_(1.0 / period),
+        up_(require_in_range("Bollinger upper deviations", deviations_up, -3e37, 3e37)),
+        down_(require_in_range("Bollinger lower deviations", deviations_down, -3e37, 3e37)),
+        middle_(period),
+        since_anchor_(period) {}
   int depth() const { return period_ + 1; }
   int lookback() const { return period_ - 1; }
 
@@ -355,17 +371,35 @@ class BollingerKernel {
   std::array<double, 3> update(const double* close) {
     const double middle = middle_.update(close);
     if (std::isnan(middle)) return {kNaN, kNaN, kNaN};
-    const double variance =
-        window_squared_deviation_sum(close - (period_ - 1), period_, middle) / period_;
+    if (since_anchor_ == period_) {
+      anchor_ = middle;
+      const double* first = close - (period_ - 1);
+      sum_ = window_sum(first, period_) - period_ * anchor_;
+      squares_ = window_squared_deviation_sum(first, period_, anchor_);
+      since_anchor_ = 0;
+    } else {
+      const double in = close[0] - anchor_;
+      const double out = close[-period_] - anchor_;
+      sum_ += in - out;
+      squares_ += in * in - out * out;
+    }
+    ++since_anchor_;
+    const double mean = sum_ * inverse_;
+    const double variance = squares_ * inverse_ - mean * mean;
     const double deviation = variance < 1e-14 ? 0.0 : std::sqrt(variance);
     return {middle + deviation * up_, middle, middle - deviation * down_};
   }
 
  private:
   int period_;
+  double inverse_;
   double up_;
   double down_;
   SmaKernel middle_;
+  int since_anchor_;
+  double anchor_ = 0;
+  double sum_ = 0;      // sum of (x - anchor) over the window
+  double squares_ = 0;  // sum of (x - anchor)^2 over the window
 };
 
 // Slow stochastic oscillator: fast %K over `fast_k` bars, slow %K = SMA(slow_k) of fast %K,
@@ -378,8 +412,7 @@ class StochasticKernel {
 
   StochasticKernel(int fast_k, int slow_k, int slow_d)
       : fast_k_(checked(fast_k, slow_k, slow_d)),
-        highest_(fast_k),
-        lowest_(fast_k),
+        range_(fast_k),
         fast_values_(static_cast<std::size_t>(slow_k < 0 ? 1 : slow_k + 1)),
         slow_values_(static_cast<std::size_t>(slow_d < 0 ? 1 : slow_d + 1)),
         slow_k_(slow_k),
@@ -389,11 +422,11 @@ class StochasticKernel {
 
   std::array<double, 2> step(const BarPointers& bar) {
     if (seen_ < fast_k_) ++seen_;
-    const double high = highest_.update(bar.high, seen_);
-    const double low = lowest_.update(bar.low, seen_);
+    range_.update(bar.high, bar.low);
     if (seen_ < fast_k_) return {kNaN, kNaN};
-    const double range = (high - low) / 100.0;
-    fast_values_.push(range != 0.0 ? (bar.close[0] - low) / range : 0.0);
+    const double high = range_.high(), low = range_.low();
+    const double range = high - low;
+    fast_values_.push(range != 0.0 ? 100.0 * (bar.close[0] - low) / range : 0.0);
     const double slow_k = slow_k_.update(fast_values_.newest());
     if (std::isnan(slow_k)) return {kNaN, kNaN};
     slow_values_.push(slow_k);
@@ -412,8 +445,7 @@ class StochasticKernel {
 
   int fast_k_;
   int seen_ = 0;
-  RollingExtreme<false> highest_;
-  RollingExtreme<true> lowest_;
+  RollingRange range_;
   MirroredRing fast_values_;
   MirroredRing slow_values_;
   SmaKernel slow_k_;
@@ -428,26 +460,23 @@ class WilliamsRKernel {
   static constexpr std::size_t kOutputs = 1;
 
   explicit WilliamsRKernel(int period)
-      : period_(require_period("Williams %R period", period, 2)),
-        highest_(period),
-        lowest_(period) {}
+      : period_(require_period("Williams %R period", period, 2)), range_(period) {}
   int depth() const { return period_; }
   int lookback() const { return period_ - 1; }
 
   std::array<double, 1> step(const BarPointers& bar) {
     if (seen_ < period_) ++seen_;
-    const double high = highest_.update(bar.high, seen_);
-    const double low = lowest_.update(bar.low, seen_);
+    range_.update(bar.high, bar.low);
     if (seen_ < period_) return {kNaN};
-    const double range = (high - low) / -100.0;
-    return {range != 0.0 ? (high - bar.close[0]) / range : 0.0};
+    const double high = range_.high(), low = range_.low();
+    const double range = high - low;
+    return {range != 0.0 ? -100.0 * (high - bar.close[0]) / range : 0.0};
   }
 
  private:
   int period_;
   int seen_ = 0;
-  RollingExtreme<false> highest_;
-  RollingExtreme<true> lowest_;
+  RollingRange range_;
 };
 
 // On-balance volume, starting at the first bar's volume (TA-Lib), then +volume on a higher
@@ -469,7 +498,9 @@ class ObvKernel {
       started_ = true;
       obv_ = volume;
     } else {
-      obv_ += close > previous_ ? volume : close < previous_ ? -volume : 0.0;
+      // volume times +1, -1 or 0 is exact; without branches the chain is one addition.
+      const double sign = static_cast<double>(close > previous_) - (close < previous_);
+      obv_ += volume * sign;
     }
     previous_ = close;
     return obv_;
