@@ -3,8 +3,11 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "core/interfaces.hpp"
 #include "fakes/fake_bybit.hpp"
@@ -154,6 +157,129 @@ TEST(GauntletCli, BadUsageFailsWithoutCrashing) {
   EXPECT_NE(run("config check").exit_code, 0);
   EXPECT_NE(run("no-such-command").exit_code, 0);
   EXPECT_EQ(run("config check /nonexistent.yaml").exit_code, 2);
+}
+
+std::vector<std::string> split_cells(const std::string& line) {
+  std::vector<std::string> cells;
+  std::size_t start = 0;
+  while (true) {
+    const auto comma = line.find(',', start);
+    cells.push_back(line.substr(start, comma - start));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return cells;
+}
+
+double parse_double(const std::string& cell) {
+  double value = std::nan("");
+  if (!cell.empty()) std::from_chars(cell.data(), cell.data() + cell.size(), value);
+  return value;
+}
+
+// `gauntlet ta` on TA-Lib's own reference file (its first six columns are the bars; the rest
+// is ignored) reproduces all 19 reference columns to 1e-9, empty exactly where TA-Lib is.
+TEST(GauntletCli, TaReproducesTheTaLibReferenceFile) {
+  GAUNTLET_SHARED_DATA_OR_SKIP(data);
+  const auto reference = testing::read_lines(data / "reference" / "talib_ETH_USDT-5m.csv.gz");
+  const testing::TempDir dir;
+  std::string text;
+  for (const auto& line : reference) text += line + "\n";
+  const auto input = dir.write("eth.csv", text);
+  const auto header = split_cells(reference.at(0));
+  std::string columns;
+  for (std::size_t c = 6; c < header.size(); ++c) columns += (c > 6 ? "," : "") + header[c];
+  const auto out = dir.path() / "out.csv";
+  const Outcome outcome =
+      run("ta --input " + input.string() + " --columns " + columns + " --out " + out.string());
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  EXPECT_NE(outcome.output.find("wrote 8583 rows x 19 indicator columns"), std::string::npos)
+      << outcome.output;
+
+  const auto lines = testing::read_lines(out);
+  ASSERT_EQ(lines.size(), reference.size());
+  EXPECT_EQ(lines[0], "open_time_ms," + columns);
+  int mismatches = 0;
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    const auto ours = split_cells(lines[i]);
+    const auto theirs = split_cells(reference[i]);
+    ASSERT_EQ(ours.size(), header.size() - 5) << "line " << i;
+    EXPECT_EQ(ours[0], theirs[0]);
+    for (std::size_t c = 6; c < header.size(); ++c) {
+      const std::string& cell = ours[c - 5];
+      const double expected = parse_double(theirs[c]);
+      if (theirs[c].empty() || cell.empty()) {
+        if (theirs[c].empty() != cell.empty() && mismatches++ < 5)
+          ADD_FAILURE() << header[c] << " line " << i << ": '" << cell << "' vs '" << theirs[c]
+                        << "'";
+        continue;
+      }
+      const double error =
+          std::abs(parse_double(cell) - expected) / std::max(1.0, std::abs(expected));
+      if (error > 1e-9 && mismatches++ < 5)
+        ADD_FAILURE() << header[c] << " line " << i << ": " << cell << " vs " << theirs[c];
+    }
+  }
+  EXPECT_EQ(mismatches, 0);
+}
+
+TEST(GauntletCli, TaListsEveryIndicatorWithItsColumns) {
+  const Outcome outcome = run("ta --list");
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  for (const char* text :
+       {"sma_<period>", "bb_upper_<period>_<deviations>", "stoch_d_<fast_k>_<slow_k>_<slow_d>",
+        "plus_di_<period>", "willr_14", "obv", "mfi_14", "cci_20",
+        "entropy_volatility (not in TA-Lib)", "fib_618_<lookback>", "fib_direction_<lookback>",
+        "market_regime (not in TA-Lib)"}) {
+    EXPECT_NE(outcome.output.find(text), std::string::npos) << text;
+  }
+}
+
+TEST(GauntletCli, TaRejectsBadColumnsAndBadInputWithTheReason) {
+  const testing::TempDir dir;
+  const auto good = dir.write("good.csv",
+                              "open_time_ms,open,high,low,close,volume\n"
+                              "0,1,2,0.5,1.5,10\n60000,1.5,2.5,1,2,12\n");
+  const auto out = (dir.path() / "out.csv").string();
+  Outcome outcome = run("ta --input " + good.string() + " --columns sma_3,foo_3 --out " + out);
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_NE(outcome.output.find("unknown indicator column 'foo_3'"), std::string::npos)
+      << outcome.output;
+  outcome = run("ta --input " + good.string() + " --columns rsi_1 --out " + out);
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_NE(outcome.output.find("column 'rsi_1': parameter 1 (period) must be between 2"),
+            std::string::npos)
+      << outcome.output;
+
+  const auto no_volume =
+      dir.write("no_volume.csv", "open_time_ms,open,high,low,close\n0,1,2,0.5,1.5\n");
+  outcome = run("ta --input " + no_volume.string() + " --columns sma_3 --out " + out);
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_NE(outcome.output.find("no column 'volume'"), std::string::npos) << outcome.output;
+
+  const auto bad_cell = dir.write("bad.csv",
+                                  "open_time_ms,open,high,low,close,volume\n"
+                                  "0,1,2,0.5,1.5,10\n60000,1.5,2.5,1,abc,12\n");
+  outcome = run("ta --input " + bad_cell.string() + " --columns sma_3 --out " + out);
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_NE(outcome.output.find("line 3: close is not a finite number: 'abc'"), std::string::npos)
+      << outcome.output;
+
+  const auto unsorted = dir.write("unsorted.csv",
+                                  "open_time_ms,open,high,low,close,volume\n"
+                                  "60000,1,2,0.5,1.5,10\n0,1.5,2.5,1,2,12\n");
+  outcome = run("ta --input " + unsorted.string() + " --columns sma_3 --out " + out);
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_NE(outcome.output.find("is not after the previous row's 60000"), std::string::npos)
+      << outcome.output;
+
+  // Short input: the columns exist and are empty, not an error.
+  outcome = run("ta --input " + good.string() + " --columns sma_3,obv --out " + out);
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  const auto lines = testing::read_lines(out);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[1], "0,,10");
+  EXPECT_EQ(lines[2], "60000,,22");
 }
 
 }  // namespace

@@ -19,4 +19,7 @@ void add_config_commands(CLI::App& app, int& exit_code);
 // `gauntlet data import|check|resample|list|export`.
 void add_data_commands(CLI::App& app, int& exit_code);
 
+// `gauntlet ta --input FILE --columns NAME,... --out FILE` and `gauntlet ta --list`.
+void add_ta_command(CLI::App& app, int& exit_code);
+
 }  // namespace gauntlet::apps

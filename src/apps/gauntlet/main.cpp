@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   int exit_code = kExitOk;
   add_config_commands(app, exit_code);
   add_data_commands(app, exit_code);
+  add_ta_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
