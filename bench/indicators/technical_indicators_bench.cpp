@@ -12,6 +12,7 @@
 
 #include "data/bar_import.hpp"
 #include "indicators/technical_indicators.hpp"
+#include "learning/features/indicator_pipeline.hpp"
 
 namespace gauntlet::indicators {
 namespace {
@@ -192,6 +193,34 @@ void BM_StreamingAllEleven(benchmark::State& state) {
   state.counters["required_ns_per_bar"] = kRequiredStreaming;
 }
 
+// The default feature spec (28 indicator columns, 8 derived), batch and streaming; the anchor
+// of both is the batch build, so the streaming ratio is the price of one bar at a time.
+double g_features_batch_ns = 0;
+
+void BM_FeaturesBatch(benchmark::State& state) {
+  std::vector<int64_t> times(kBars);
+  for (std::size_t i = 0; i < kBars; ++i) times[i] = static_cast<int64_t>(i) * 60000;
+  run(state, 1.0, [&](const Series& s) {
+    benchmark::DoNotOptimize(learning::build_features(times, s.columns()));
+  });
+  g_features_batch_ns = state.counters["ns_per_bar"];
+  state.counters.erase("talib_ns_per_bar");
+  state.counters.erase("ratio");
+}
+
+void BM_FeaturesStreaming(benchmark::State& state) {
+  double sink = 0;
+  run(state, g_features_batch_ns > 0 ? g_features_batch_ns : 1.0, [&](const Series& s) {
+    learning::FeaturePipeline pipeline;
+    for (std::size_t i = 0; i < kBars; ++i) {
+      sink += pipeline.update(BarInput{s.open[i], s.high[i], s.low[i], s.close[i], s.volume[i]})[0];
+    }
+  });
+  benchmark::DoNotOptimize(sink);
+  state.counters["batch_ns_per_bar"] = state.counters["talib_ns_per_bar"];
+  state.counters.erase("talib_ns_per_bar");
+}
+
 BENCHMARK(BM_BatchSma30)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_BatchEma30)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_BatchRsi14)->Unit(benchmark::kMillisecond);
@@ -205,6 +234,8 @@ BENCHMARK(BM_BatchObv)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_BatchMfi14)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_BatchAllEleven)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StreamingAllEleven)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FeaturesBatch)->Unit(benchmark::kMillisecond)->Iterations(2);
+BENCHMARK(BM_FeaturesStreaming)->Unit(benchmark::kMillisecond)->Iterations(2);
 
 }  // namespace
 }  // namespace gauntlet::indicators
