@@ -49,8 +49,10 @@ inline double true_range(double high, double low, double previous_close) {
   return range;
 }
 
-// Simple moving average over `period` values with a running total. Reads value[-period], so
-// its input needs a depth of period + 1.
+// Simple moving average over `period` values: a running total, updated by (x_in - x_out) and
+// recomputed exactly from the window every `period` bars, so it cannot drift over a long run
+// (and SMA(1) is exactly its input). Reads value[-period], so its input needs a depth of
+// period + 1.
 class SmaKernel {
  public:
   static constexpr unsigned kInputs = kClose;
@@ -66,9 +68,14 @@ class SmaKernel {
   double update(const double* value) {
     if (seen_ < period_) {
       sum_ += value[0];
-      return ++seen_ == period_ ? sum_ * inverse_ : kNaN;
+      if (++seen_ < period_) return kNaN;
+    } else if (since_exact_ == period_) {
+      sum_ = window_sum(value - (period_ - 1), period_);
+      since_exact_ = 0;
+    } else {
+      sum_ += value[0] - value[-period_];
     }
-    sum_ += value[0] - value[-period_];
+    ++since_exact_;
     return sum_ * inverse_;
   }
 
@@ -76,6 +83,7 @@ class SmaKernel {
   int period_;
   double inverse_;
   int seen_ = 0;
+  int since_exact_ = 0;  // bars since the total was last summed from scratch
   double sum_ = 0;
 };
 
@@ -568,7 +576,8 @@ class MfiKernel {
 
 // Entropy volatility (not in TA-Lib): the Shannon entropy of the last `window` log returns
 // ln(close/previous close), binned into `bins` equal-width bins spanning their minimum to their
-// maximum (the last bin closed, as numpy.histogram), normalised by ln(bins) into 0..1. 0 when
+// maximum (a value on an edge goes to the upper bin, the maximum to the last bin: exactly
+// numpy.histogram), normalised by ln(bins) into 0..1. 0 when
 // every return in the window is the same. A non-positive close gives a return of 0.
 class EntropyVolatilityKernel {
  public:
@@ -579,7 +588,8 @@ class EntropyVolatilityKernel {
       : window_(require_period("entropy window", window, 2)),
         bins_(bins),
         returns_(static_cast<std::size_t>(window < 1 ? 1 : window)),
-        counts_(static_cast<std::size_t>(bins < 1 ? 1 : bins)) {
+        counts_(static_cast<std::size_t>(bins < 1 ? 1 : bins)),
+        edges_(static_cast<std::size_t>(bins < 1 ? 2 : bins + 1)) {
     require_in_range("entropy bins", bins, 2, 1000);
     count_log_count_.resize(static_cast<std::size_t>(window) + 1);
     for (int c = 1; c <= window; ++c) count_log_count_[c] = c * std::log(static_cast<double>(c));
@@ -608,11 +618,20 @@ class EntropyVolatilityKernel {
       high = first[i] > high ? first[i] : high;
     }
     if (!(high > low)) return 0.0;
+    // numpy.histogram's binning: edges linspace(low, high, bins + 1), the index from the
+    // scaled distance, then corrected against the edges so a value on an edge goes up.
+    const double width = (high - low) / bins_;
+    for (int k = 0; k < bins_; ++k) edges_[k] = k * width + low;
+    edges_[bins_] = high;
     std::fill(counts_.begin(), counts_.end(), 0);
-    const double scale = bins_ / (high - low);
+    const double range = high - low;
     for (int i = 0; i < window_; ++i) {
-      const double position = (first[i] - low) * scale;  // 0..bins, the maximum in the last bin
-      ++counts_[position < bins_ ? static_cast<int>(position) : bins_ - 1];
+      const double x = first[i];
+      const double position = (x - low) / range * bins_;  // 0..bins
+      int bin = position < bins_ ? static_cast<int>(position) : bins_ - 1;
+      if (x < edges_[bin]) --bin;
+      if (bin != bins_ - 1 && x >= edges_[bin + 1]) ++bin;
+      ++counts_[bin];
     }
     double sum = 0;
     for (int c : counts_) sum += count_log_count_[c];
@@ -625,6 +644,7 @@ class EntropyVolatilityKernel {
   int bins_;
   MirroredRing returns_;
   std::vector<int> counts_;
+  std::vector<double> edges_;
   std::vector<double> count_log_count_;
   double log_window_ = 0;
   double inverse_log_bins_ = 0;
