@@ -159,18 +159,6 @@ TEST(GauntletCli, BadUsageFailsWithoutCrashing) {
   EXPECT_EQ(run("config check /nonexistent.yaml").exit_code, 2);
 }
 
-std::vector<std::string> split_cells(const std::string& line) {
-  std::vector<std::string> cells;
-  std::size_t start = 0;
-  while (true) {
-    const auto comma = line.find(',', start);
-    cells.push_back(line.substr(start, comma - start));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return cells;
-}
-
 double parse_double(const std::string& cell) {
   double value = std::nan("");
   if (!cell.empty()) std::from_chars(cell.data(), cell.data() + cell.size(), value);
@@ -186,7 +174,7 @@ TEST(GauntletCli, TaReproducesTheTaLibReferenceFile) {
   std::string text;
   for (const auto& line : reference) text += line + "\n";
   const auto input = dir.write("eth.csv", text);
-  const auto header = split_cells(reference.at(0));
+  const auto header = testing::split_csv_line(reference.at(0));
   std::string columns;
   for (std::size_t c = 6; c < header.size(); ++c) columns += (c > 6 ? "," : "") + header[c];
   const auto out = dir.path() / "out.csv";
@@ -201,8 +189,8 @@ TEST(GauntletCli, TaReproducesTheTaLibReferenceFile) {
   EXPECT_EQ(lines[0], "open_time_ms," + columns);
   int mismatches = 0;
   for (std::size_t i = 1; i < lines.size(); ++i) {
-    const auto ours = split_cells(lines[i]);
-    const auto theirs = split_cells(reference[i]);
+    const auto ours = testing::split_csv_line(lines[i]);
+    const auto theirs = testing::split_csv_line(reference[i]);
     ASSERT_EQ(ours.size(), header.size() - 5) << "line " << i;
     EXPECT_EQ(ours[0], theirs[0]);
     for (std::size_t c = 6; c < header.size(); ++c) {

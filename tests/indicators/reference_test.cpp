@@ -29,26 +29,14 @@ double parse_cell(const std::string& cell) {
   return value;
 }
 
-std::vector<std::string> split(const std::string& line) {
-  std::vector<std::string> cells;
-  std::size_t start = 0;
-  while (true) {
-    const auto comma = line.find(',', start);
-    cells.push_back(line.substr(start, comma - start));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return cells;
-}
-
 ReferenceFile load(const std::filesystem::path& path) {
   const auto lines = testing::read_lines(path);
   ReferenceFile file;
-  file.header = split(lines.at(0));
+  file.header = testing::split_csv_line(lines.at(0));
   file.columns.resize(file.header.size());
   for (std::size_t i = 1; i < lines.size(); ++i) {
     if (lines[i].empty()) continue;
-    const auto cells = split(lines[i]);
+    const auto cells = testing::split_csv_line(lines[i]);
     EXPECT_EQ(cells.size(), file.header.size()) << "line " << i;
     for (std::size_t c = 0; c < file.header.size(); ++c) {
       file.columns[c].push_back(parse_cell(c < cells.size() ? cells[c] : ""));

@@ -22,6 +22,9 @@ std::string shared_data_missing_message();
 std::vector<std::string> read_lines(const std::filesystem::path& path);
 std::string read_file(const std::filesystem::path& path);
 
+// The cells of one CSV line split at every comma (no quoting: the data files have none).
+std::vector<std::string> split_csv_line(const std::string& line);
+
 }  // namespace gauntlet::testing
 
 // Declares `const std::filesystem::path var` pointing at the shared data root, or skips/fails.

@@ -301,9 +301,9 @@ class AdxKernel {
 };
 
 // Commodity channel index: (TP - mean) / (0.015 * mean absolute deviation) over `period`
-// typical prices TP = (high+low+close)/3; 0 when either is zero (TA-Lib). The mean is a running
-// total recomputed exactly from the window every `period` bars (O(1) and no drift); the
-// deviation is re-summed each bar, as in TA-Lib, but eight lanes wide.
+// typical prices TP = (high+low+close)/3; 0 when either is zero (TA-Lib). The mean is SMA's
+// running total (O(1), re-summed every `period` bars); the deviation is re-summed each bar, as
+// in TA-Lib, but eight lanes wide.
 class CciKernel {
  public:
   static constexpr unsigned kInputs = kHigh | kLow | kClose;
@@ -312,7 +312,8 @@ class CciKernel {
   explicit CciKernel(int period)
       : period_(require_period("CCI period", period, 2)),
         inverse_(1.0 / period),
-        typical_(static_cast<std::size_t>(period) + 1) {}
+        typical_(static_cast<std::size_t>(period) + 1),
+        mean_(period) {}
   int depth() const { return 1; }
   int lookback() const { return period_ - 1; }
 
@@ -323,21 +324,10 @@ class CciKernel {
   double update(double high, double low, double close) {
     const double tp = (high + low + close) * (1.0 / 3.0);
     typical_.push(tp);
-    const double* newest = typical_.newest();
-    if (seen_ < period_) {
-      if (++seen_ < period_) return kNaN;
-      since_exact_ = period_;
-    }
-    const double* first = newest - (period_ - 1);
-    if (since_exact_ == period_) {
-      sum_ = window_sum(first, period_);
-      since_exact_ = 0;
-    } else {
-      sum_ += tp - newest[-period_];
-    }
-    ++since_exact_;
-    const double mean = sum_ * inverse_;
-    const double deviation = window_abs_deviation_sum(first, period_, mean);
+    const double mean = mean_.update(typical_.newest());
+    if (std::isnan(mean)) return kNaN;
+    const double deviation =
+        window_abs_deviation_sum(typical_.newest() - (period_ - 1), period_, mean);
     const double distance = tp - mean;
     if (near_zero(distance) || near_zero(deviation)) return 0.0;
     return distance / (0.015 * (deviation * inverse_));
@@ -347,9 +337,7 @@ class CciKernel {
   int period_;
   double inverse_;
   MirroredRing typical_;
-  int seen_ = 0;
-  int since_exact_ = 0;
-  double sum_ = 0;
+  SmaKernel mean_;
 };
 
 // Bollinger bands: middle = SMA(period), bands at +-deviations * the population standard
@@ -577,8 +565,8 @@ class MfiKernel {
 // Entropy volatility (not in TA-Lib): the Shannon entropy of the last `window` log returns
 // ln(close/previous close), binned into `bins` equal-width bins spanning their minimum to their
 // maximum (a value on an edge goes to the upper bin, the maximum to the last bin: exactly
-// numpy.histogram), normalised by ln(bins) into 0..1. 0 when
-// every return in the window is the same. A non-positive close gives a return of 0.
+// numpy.histogram), normalised by ln(bins) into 0..1. 0 when every return in the window is the
+// same. A non-positive close gives a return of 0.
 class EntropyVolatilityKernel {
  public:
   static constexpr unsigned kInputs = kClose;
