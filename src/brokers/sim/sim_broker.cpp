@@ -1,0 +1,582 @@
+#include "brokers/sim/sim_broker.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace gauntlet::brokers {
+namespace {
+
+constexpr DurationMs kFundingInterval = 8 * kHourMs;
+constexpr std::size_t kRecentFills = 1000;
+
+// Spot and options buy with cash; perpetuals and forex trade on margin.
+bool on_margin(Asset asset) {
+  return asset == Asset::kPerp || asset == Asset::kForex;
+}
+
+double sign(OrderSide side) {
+  return side == OrderSide::kBuy ? 1.0 : -1.0;
+}
+
+Decimal min(Decimal a, Decimal b) {
+  return a < b ? a : b;
+}
+Decimal max(Decimal a, Decimal b) {
+  return a > b ? a : b;
+}
+
+std::size_t index(Asset asset) {
+  return static_cast<std::size_t>(asset);
+}
+
+}  // namespace
+
+std::array<config::FeeRates, 4> venue_fees(const config::FeeModel& model) {
+  std::array<config::FeeRates, 4> fees{};
+  const auto rates = [&](const char* venue, Asset asset) {
+    const auto by_venue = model.venues.find(venue);
+    if (by_venue == model.venues.end()) return config::FeeRates{};
+    const auto by_asset = by_venue->second.find(asset);
+    return by_asset == by_venue->second.end() ? config::FeeRates{} : by_asset->second;
+  };
+  fees[index(Asset::kSpot)] = rates("bybit", Asset::kSpot);
+  fees[index(Asset::kPerp)] = rates("bybit", Asset::kPerp);
+  fees[index(Asset::kForex)] = rates("ibkr", Asset::kForex);
+  fees[index(Asset::kOptions)] = rates("ibkr", Asset::kOptions);
+  return fees;
+}
+
+SimBroker::SimBroker(EventBus& bus, const Clock& clock, SimBrokerConfig config)
+    : bus_(bus), clock_(clock), config_(std::move(config)) {
+  for (Asset asset : kAllAssets)
+    wallets_[index(asset)].cash = config_.starting_balance[index(asset)];
+}
+
+BrokerCapabilities SimBroker::capabilities(Asset asset) const {
+  BrokerCapabilities capabilities;
+  capabilities.position_tp_sl = true;
+  capabilities.entry_tp_sl = true;
+  capabilities.reduce_only = on_margin(asset);
+  capabilities.mark_price_triggers = false;  // bars carry last prices only
+  capabilities.partial_fills = true;
+  capabilities.amend = true;
+  return capabilities;
+}
+
+std::string SimBroker::next_venue_id() {
+  return fmt::format("sim-{}", ++sequence_);
+}
+
+void SimBroker::reject(const OrderRequest& request, int code, std::string message,
+                       ErrorClass error_class, TimestampMs time) {
+  BrokerFailure failure;
+  failure.code = code;
+  failure.message = std::move(message);
+  failure.error_class = error_class;
+  bus_.publish(OrderRejected{config_.venue, request.client_order_id, request.asset, request.symbol,
+                             std::move(failure), time});
+}
+
+void SimBroker::submit(RouterKey, const OrderRequest& request) {
+  const TimestampMs now = clock_.now_ms();
+  if (!seen_client_ids_.insert(request.client_order_id).second) {
+    reject(request, 110072, "duplicate client order id " + request.client_order_id,
+           ErrorClass::kDuplicate, now);
+    return;
+  }
+  std::string problem;
+  if (request.client_order_id.empty() || request.client_order_id.size() > 36) {
+    problem = "client order id must have 1 to 36 characters";
+  } else if (request.quantity <= Decimal::zero()) {
+    problem = "quantity must be positive, was " + request.quantity.to_string();
+  } else if ((request.type == OrderType::kLimit || request.type == OrderType::kStopLimit) &&
+             (!request.limit_price || *request.limit_price <= Decimal::zero())) {
+    problem = "a limit order needs a positive limit price";
+  } else if ((request.type == OrderType::kStopMarket || request.type == OrderType::kStopLimit) &&
+             (!request.trigger_price || *request.trigger_price <= Decimal::zero())) {
+    problem = "a stop order needs a positive trigger price";
+  } else if (request.asset == Asset::kSpot && request.side == OrderSide::kSell &&
+             !request.reduce_only) {
+    const auto held = position(request.asset, request.symbol);
+    if (!held || held->quantity < request.quantity)
+      problem = "spot cannot sell what it does not hold";
+  } else if (request.leverage < 1 || request.leverage > 100) {
+    problem = fmt::format("leverage must be between 1 and 100, was {}", request.leverage);
+  }
+  if (!problem.empty()) {
+    reject(request, 10001, problem, ErrorClass::kRejected, now);
+    return;
+  }
+  WorkingOrder order;
+  order.request = request;
+  order.venue_order_id = next_venue_id();
+  order.submitted_at = now;
+  order.active_at = now + config_.order_delay;
+  order.accepted = true;
+  bus_.publish(OrderAccepted{config_.venue, request.client_order_id, order.venue_order_id,
+                             request.asset, request.symbol, order.active_at});
+  orders_.push_back(std::move(order));
+}
+
+void SimBroker::cancel(RouterKey, const CancelRequest& request) {
+  const auto found = std::find_if(orders_.begin(), orders_.end(), [&](const WorkingOrder& o) {
+    return o.request.client_order_id == request.client_order_id;
+  });
+  if (found == orders_.end()) {
+    OrderRequest unknown;
+    unknown.client_order_id = request.client_order_id;
+    unknown.asset = request.asset;
+    unknown.symbol = request.symbol;
+    reject(unknown, 110001, "order does not exist or is closed", ErrorClass::kRejected,
+           clock_.now_ms());
+    return;
+  }
+  bus_.publish(OrderCancelled{config_.venue, found->request.client_order_id, found->request.asset,
+                              found->request.symbol, found->filled, "cancelled by request",
+                              clock_.now_ms()});
+  orders_.erase(found);
+}
+
+void SimBroker::amend(RouterKey, const AmendRequest& request) {
+  const auto found = std::find_if(orders_.begin(), orders_.end(), [&](const WorkingOrder& o) {
+    return o.request.client_order_id == request.client_order_id;
+  });
+  OrderRequest target;
+  target.client_order_id = request.client_order_id;
+  target.asset = request.asset;
+  target.symbol = request.symbol;
+  if (found == orders_.end()) {
+    reject(target, 110001, "order does not exist or is closed", ErrorClass::kRejected,
+           clock_.now_ms());
+    return;
+  }
+  if (request.quantity && *request.quantity <= found->filled) {
+    reject(target, 10001,
+           fmt::format("amended quantity {} must exceed the filled {}",
+                       request.quantity->to_string(), found->filled.to_string()),
+           ErrorClass::kRejected, clock_.now_ms());
+    return;
+  }
+  if (request.quantity) found->request.quantity = *request.quantity;
+  if (request.limit_price) found->request.limit_price = request.limit_price;
+  if (request.trigger_price) found->request.trigger_price = request.trigger_price;
+  bus_.publish(OrderAmended{config_.venue, found->request.client_order_id, found->request.asset,
+                            found->request.symbol, found->request.quantity,
+                            found->request.limit_price, found->request.trigger_price,
+                            clock_.now_ms()});
+}
+
+void SimBroker::set_protection(ProtectionKey, const ProtectionRequest& request) {
+  const auto book = books_.find({request.asset, request.symbol.canonical()});
+  if (book == books_.end() || !book->second.position) {
+    BrokerFailure failure;
+    failure.code = 10001;
+    failure.message = "no open position on " + request.symbol.canonical();
+    failure.error_class = ErrorClass::kRejected;
+    bus_.publish(ProtectionRejected{config_.venue, request.protection_id, request.asset,
+                                    request.symbol, std::move(failure), clock_.now_ms()});
+    return;
+  }
+  Position& position = *book->second.position;
+  position.stop_loss = request.stop_loss;
+  position.take_profit = request.take_profit;
+  position.trigger = request.trigger;
+  book->second.protection_id = request.protection_id;
+  bus_.publish(ProtectionSet{config_.venue, request.protection_id, request.asset, request.symbol,
+                             request.stop_loss, request.take_profit, request.trigger,
+                             clock_.now_ms()});
+}
+
+void SimBroker::load_funding(const Symbol& symbol,
+                             std::vector<std::pair<TimestampMs, double>> rates) {
+  std::sort(rates.begin(), rates.end());
+  funding_[symbol.canonical()] = std::move(rates);
+}
+
+double SimBroker::funding_rate(const Symbol& symbol, TimestampMs time) const {
+  const auto found = funding_.find(symbol.canonical());
+  if (found == funding_.end() || found->second.empty()) return config_.default_funding_rate;
+  // The rate published for this funding time, or the latest one before it.
+  const auto& rates = found->second;
+  auto it = std::upper_bound(rates.begin(), rates.end(), std::make_pair(time, 1e300));
+  if (it == rates.begin()) return config_.default_funding_rate;
+  return std::prev(it)->second;
+}
+
+Decimal SimBroker::fee(Asset asset, Decimal notional, Decimal quantity, bool maker) const {
+  const config::FeeRates& rates = config_.fees[index(asset)];
+  const Decimal rate_fee = notional * (maker ? rates.maker : rates.taker);
+  return max(rate_fee, rates.minimum_per_order) + rates.per_contract * quantity;
+}
+
+Decimal SimBroker::slipped(Decimal price, OrderSide side, double participation) const {
+  const double bps = config_.slippage_bps + config_.impact_bps * participation;
+  const double factor = 1.0 + sign(side) * bps / 10000.0;
+  return Decimal::from_double(price.to_double() * factor);
+}
+
+Decimal SimBroker::unrealised(const Book& book) const {
+  if (!book.position) return Decimal::zero();
+  const Position& p = *book.position;
+  const Decimal move = book.last_close - p.average_price;
+  return p.side == OrderSide::kBuy ? move * p.quantity : -(move * p.quantity);
+}
+
+Balance SimBroker::balance(Asset asset) const {
+  const Wallet& wallet = wallets_[index(asset)];
+  Balance balance;
+  balance.asset = asset;
+  balance.realised_pnl = wallet.realised_pnl;
+  Decimal holdings, open_pnl, margin;
+  for (const auto& [key, book] : books_) {
+    if (key.first != asset || !book.position) continue;
+    if (on_margin(asset)) {
+      open_pnl = open_pnl + unrealised(book);
+      margin = margin + book.margin;
+    } else {
+      holdings = holdings + book.position->quantity * book.last_close;
+    }
+  }
+  balance.equity = wallet.cash + holdings + open_pnl;
+  balance.available = on_margin(asset) ? wallet.cash + open_pnl - margin : wallet.cash;
+  return balance;
+}
+
+std::optional<Position> SimBroker::position(Asset asset, const Symbol& symbol) const {
+  const auto found = books_.find({asset, symbol.canonical()});
+  if (found == books_.end() || !found->second.position) return std::nullopt;
+  Position position = *found->second.position;
+  position.unrealised_pnl = unrealised(found->second);
+  return position;
+}
+
+std::size_t SimBroker::open_order_count() const {
+  return orders_.size();
+}
+
+void SimBroker::request_snapshot(Asset asset) {
+  BrokerSnapshot snapshot;
+  snapshot.venue = config_.venue;
+  snapshot.asset = asset;
+  snapshot.time = clock_.now_ms();
+  for (const auto& [key, book] : books_) {
+    if (key.first != asset || !book.position) continue;
+    Position position = *book.position;
+    position.unrealised_pnl = unrealised(book);
+    snapshot.positions.push_back(std::move(position));
+  }
+  for (const WorkingOrder& order : orders_) {
+    if (order.request.asset != asset) continue;
+    snapshot.open_orders.push_back(
+        {order.request, order.venue_order_id,
+         order.filled > Decimal::zero() ? OrderStatus::kPartiallyFilled : OrderStatus::kNew,
+         order.filled});
+  }
+  snapshot.balance = balance(asset);
+  for (const Fill& fill : recent_fills_) {
+    if (fill.asset == asset) snapshot.recent_fills.push_back(fill);
+  }
+  bus_.publish(std::move(snapshot));
+}
+
+void SimBroker::on_bar(Asset asset, const Symbol& symbol, const Bar& bar) {
+  Book& book = books_[{asset, symbol.canonical()}];
+  if (bar.open_time <= book.last_bar_time) return;  // a bar seen before: nothing new
+  if (book.last_bar_time >= 0 && on_margin(asset)) apply_funding(asset, symbol, bar, book);
+  // Positions held into this bar: their protection and liquidation first.
+  check_protection(asset, symbol, bar, book, book.last_bar_time);
+  if (asset == Asset::kPerp) check_liquidation(asset, symbol, bar, book);
+  process_orders(asset, symbol, bar, book);
+  // Positions opened in this bar: the rest of the bar may already reach their levels.
+  if (book.position && book.position->opened_at >= bar.open_time) {
+    check_protection(asset, symbol, bar, book, bar.open_time);
+  }
+  book.last_close = bar.close;
+  book.last_bar_time = bar.open_time;
+}
+
+void SimBroker::process_orders(Asset asset, const Symbol& symbol, const Bar& bar, Book& book) {
+  const bool volume_known = bar.volume > Decimal::zero();
+  const Decimal cap = volume_known
+                          ? Decimal::from_double(bar.volume.to_double() * config_.max_participation)
+                          : Decimal::max();
+  for (auto it = orders_.begin(); it != orders_.end();) {
+    WorkingOrder& order = *it;
+    const OrderRequest& request = order.request;
+    if (request.asset != asset || request.symbol != symbol || order.submitted_at > bar.open_time) {
+      ++it;
+      continue;
+    }
+    Decimal remaining = request.quantity - order.filled;
+    if (request.reduce_only) {
+      const bool closes = book.position && book.position->side != request.side;
+      if (!closes) {
+        bus_.publish(OrderCancelled{config_.venue, request.client_order_id, asset, symbol,
+                                    order.filled, "reduce-only order with nothing to reduce",
+                                    std::max(bar.open_time, order.active_at)});
+        it = orders_.erase(it);
+        continue;
+      }
+      remaining = min(remaining, book.position->quantity);
+    }
+    const Decimal quantity = min(remaining, cap);
+    const double participation = volume_known ? quantity.to_double() / bar.volume.to_double() : 0.0;
+    const bool buy = request.side == OrderSide::kBuy;
+    std::optional<Decimal> price;
+    bool maker = false;
+    OrderType type = request.type;
+    if (type == OrderType::kStopMarket || type == OrderType::kStopLimit) {
+      const Decimal trigger = *request.trigger_price;
+      if (!order.triggered) order.triggered = buy ? bar.high >= trigger : bar.low <= trigger;
+      if (order.triggered && type == OrderType::kStopMarket) {
+        price = slipped(buy ? max(bar.open, trigger) : min(bar.open, trigger), request.side,
+                        participation);
+      }
+      if (order.triggered) type = type == OrderType::kStopMarket ? type : OrderType::kLimit;
+    }
+    if (type == OrderType::kMarket) {
+      price = slipped(bar.open, request.side, participation);
+    } else if (type == OrderType::kLimit) {
+      const Decimal limit = *request.limit_price;
+      if (buy ? bar.open <= limit : bar.open >= limit) {  // marketable on arrival: taker
+        const Decimal at = slipped(bar.open, request.side, participation);
+        price = buy ? min(at, limit) : max(at, limit);
+      } else if (buy ? bar.low < limit : bar.high > limit) {  // traded through: maker at limit
+        price = limit;
+        maker = true;
+      }
+    }
+    if (!price || quantity <= Decimal::zero()) {
+      ++it;
+      continue;
+    }
+    const TimestampMs time = std::max(bar.open_time, order.active_at);
+    if (!fill(order, book, quantity, *price, maker, time)) {
+      it = orders_.erase(it);
+      continue;
+    }
+    if (order.filled >= request.quantity || (request.reduce_only && !book.position)) {
+      if (order.filled < request.quantity) {
+        bus_.publish(OrderCancelled{config_.venue, request.client_order_id, asset, symbol,
+                                    order.filled, "reduce-only remainder: position closed", time});
+      }
+      it = orders_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+bool SimBroker::fill(WorkingOrder& order, Book& book, Decimal quantity, Decimal price, bool maker,
+                     TimestampMs time) {
+  const OrderRequest& request = order.request;
+  const Asset asset = request.asset;
+  Wallet& wallet = wallets_[index(asset)];
+  const Decimal notional = quantity * price;
+  Decimal charged = fee(asset, notional, quantity, maker);
+  const bool opens = !book.position || book.position->side == request.side;
+
+  const auto refuse = [&](const std::string& why) {
+    bus_.publish(OrderCancelled{config_.venue, request.client_order_id, asset, request.symbol,
+                                order.filled, why, time});
+    return false;
+  };
+
+  if (opens) {
+    if (on_margin(asset)) {
+      const Decimal margin = Decimal::from_double(notional.to_double() / request.leverage);
+      const Decimal available = balance(asset).available;
+      if (margin + charged > available) {
+        return refuse(fmt::format("insufficient margin: needs {} + fee {}, available {}",
+                                  margin.to_string(), charged.to_string(), available.to_string()));
+      }
+      book.margin = book.margin + margin;
+      wallet.cash = wallet.cash - charged;
+    } else {
+      if (notional + charged > wallet.cash) {
+        return refuse(fmt::format("insufficient balance: needs {} + fee {}, cash {}",
+                                  notional.to_string(), charged.to_string(),
+                                  wallet.cash.to_string()));
+      }
+      wallet.cash = wallet.cash - notional - charged;
+    }
+    wallet.realised_pnl = wallet.realised_pnl - charged;
+    if (!book.position) {
+      Position position;
+      position.asset = asset;
+      position.symbol = request.symbol;
+      position.side = request.side;
+      position.quantity = quantity;
+      position.average_price = price;
+      position.leverage = on_margin(asset) ? request.leverage : 1.0;
+      position.strategy_id = request.strategy_id;
+      position.opened_at = time;
+      book.position = position;
+    } else {
+      Position& position = *book.position;
+      const Decimal total = position.quantity + quantity;
+      position.average_price = (position.average_price * position.quantity + notional) / total;
+      position.quantity = total;
+    }
+    Position& position = *book.position;
+    if (asset == Asset::kPerp) {
+      const double offset = 1.0 / position.leverage - config_.maintenance_margin;
+      position.liquidation_price = Decimal::from_double(position.average_price.to_double() *
+                                                        (1.0 - sign(position.side) * offset));
+    }
+    if (request.stop_loss > Decimal::zero() || request.take_profit > Decimal::zero()) {
+      position.stop_loss = request.stop_loss;
+      position.take_profit = request.take_profit;
+      position.trigger = request.trigger;
+      book.protection_id = request.client_order_id;
+      bus_.publish(ProtectionSet{config_.venue, request.client_order_id, asset, request.symbol,
+                                 request.stop_loss, request.take_profit, request.trigger, time});
+    }
+  } else {
+    Position& position = *book.position;
+    const Decimal closed = min(quantity, position.quantity);
+    const Decimal closing_fee =
+        closed == quantity ? charged : fee(asset, closed * price, closed, maker);
+    const Decimal move = price - position.average_price;
+    const Decimal pnl = position.side == OrderSide::kBuy ? move * closed : -(move * closed);
+    if (on_margin(asset)) {
+      const Decimal released = book.margin * closed / position.quantity;
+      book.margin = book.margin - released;
+      wallet.cash = wallet.cash + pnl - closing_fee;
+    } else {
+      wallet.cash = wallet.cash + closed * price - closing_fee;
+    }
+    wallet.realised_pnl = wallet.realised_pnl + pnl - closing_fee;
+    position.quantity = position.quantity - closed;
+    if (position.quantity <= Decimal::zero()) {
+      book.position.reset();
+      book.margin = Decimal::zero();
+      book.protection_id.clear();
+    }
+    if (quantity > closed && !request.reduce_only) {
+      // A flip: the closing part is one fill, the rest opens the other side.
+      order.filled = order.filled + closed;
+      publish_fill(order, closed, price, closing_fee, maker, time);
+      return fill(order, book, quantity - closed, price, maker, time);
+    }
+    quantity = closed;
+    charged = closing_fee;
+  }
+  order.filled = order.filled + quantity;
+  publish_fill(order, quantity, price, charged, maker, time);
+  return true;
+}
+
+void SimBroker::publish_fill(const WorkingOrder& order, Decimal quantity, Decimal price,
+                             Decimal charged, bool maker, TimestampMs time) {
+  const OrderRequest& request = order.request;
+  Fill fill{fmt::format("{}-{}", order.venue_order_id, ++sequence_),
+            request.client_order_id,
+            order.venue_order_id,
+            request.asset,
+            request.symbol,
+            request.side,
+            quantity,
+            price,
+            charged,
+            maker,
+            time};
+  recent_fills_.push_back(fill);
+  if (recent_fills_.size() > kRecentFills) recent_fills_.erase(recent_fills_.begin());
+  const bool done = order.filled >= request.quantity;
+  bus_.publish(OrderFilled{config_.venue, std::move(fill), order.filled,
+                           done ? Decimal::zero() : request.quantity - order.filled,
+                           done ? OrderStatus::kFilled : OrderStatus::kPartiallyFilled});
+}
+
+void SimBroker::check_protection(Asset asset, const Symbol& symbol, const Bar& bar, Book& book,
+                                 TimestampMs) {
+  if (!book.position) return;
+  const Position& position = *book.position;
+  const Decimal stop = position.stop_loss;
+  const Decimal target = position.take_profit;
+  if (stop <= Decimal::zero() && target <= Decimal::zero()) return;
+  const bool long_side = position.side == OrderSide::kBuy;
+  const bool entered_this_bar = position.opened_at >= bar.open_time;
+  const auto beyond = [&](Decimal price, Decimal level, bool below) {
+    return level > Decimal::zero() && (below ? price <= level : price >= level);
+  };
+  // A bar that opens beyond a level fills there at the open (not for an entry at that open).
+  if (!entered_this_bar) {
+    if (beyond(bar.open, stop, long_side)) {
+      close_position(asset, symbol, book, bar.open, ProtectionTriggered::Kind::kStopLoss,
+                     bar.open_time);
+      return;
+    }
+    if (beyond(bar.open, target, !long_side)) {
+      close_position(asset, symbol, book, bar.open, ProtectionTriggered::Kind::kTakeProfit,
+                     bar.open_time);
+      return;
+    }
+  }
+  const bool stop_hit = beyond(long_side ? bar.low : bar.high, stop, long_side);
+  const bool target_hit = beyond(long_side ? bar.high : bar.low, target, !long_side);
+  if (stop_hit && (!target_hit || config_.stop_first)) {
+    close_position(asset, symbol, book, stop, ProtectionTriggered::Kind::kStopLoss, bar.open_time);
+  } else if (target_hit) {
+    close_position(asset, symbol, book, target, ProtectionTriggered::Kind::kTakeProfit,
+                   bar.open_time);
+  }
+}
+
+void SimBroker::check_liquidation(Asset asset, const Symbol& symbol, const Bar& bar, Book& book) {
+  if (!book.position || book.position->liquidation_price <= Decimal::zero()) return;
+  const Position& position = *book.position;
+  const bool long_side = position.side == OrderSide::kBuy;
+  const Decimal level = position.liquidation_price;
+  if (long_side ? bar.low <= level : bar.high >= level) {
+    const Decimal price = long_side ? min(bar.open, level) : max(bar.open, level);
+    close_position(asset, symbol, book, price, ProtectionTriggered::Kind::kLiquidation,
+                   bar.open_time);
+  }
+}
+
+void SimBroker::close_position(Asset asset, const Symbol& symbol, Book& book, Decimal price,
+                               ProtectionTriggered::Kind kind, TimestampMs time) {
+  const Position position = *book.position;
+  WorkingOrder closing;
+  closing.request.client_order_id = fmt::format("sim-close-{}", ++sequence_);
+  closing.request.asset = asset;
+  closing.request.symbol = symbol;
+  closing.request.side = opposite(position.side);
+  closing.request.type = OrderType::kMarket;
+  closing.request.quantity = position.quantity;
+  closing.request.reduce_only = true;
+  closing.request.strategy_id = position.strategy_id;
+  closing.venue_order_id = next_venue_id();
+  closing.submitted_at = time;
+  closing.active_at = time;
+  const Decimal fill_price =
+      kind == ProtectionTriggered::Kind::kLiquidation
+          ? price
+          : slipped(price, closing.request.side, 0.0);  // a triggered market order
+  bus_.publish(ProtectionTriggered{config_.venue, asset, symbol, kind, price,
+                                   closing.request.client_order_id, time});
+  fill(closing, book, position.quantity, fill_price, false, time);
+}
+
+void SimBroker::apply_funding(Asset asset, const Symbol& symbol, const Bar& bar, Book& book) {
+  if (asset != Asset::kPerp || !book.position) return;
+  // Every funding time in (previous bar, this bar].
+  TimestampMs next = (book.last_bar_time / kFundingInterval + 1) * kFundingInterval;
+  for (; next <= bar.open_time && book.position; next += kFundingInterval) {
+    const double rate = funding_rate(symbol, next);
+    const Position& position = *book.position;
+    const Decimal value = position.quantity * book.last_close;
+    // Longs pay a positive rate, shorts receive it.
+    const Decimal amount = Decimal::from_double(-sign(position.side) * rate * value.to_double());
+    Wallet& wallet = wallets_[index(asset)];
+    wallet.cash = wallet.cash + amount;
+    wallet.realised_pnl = wallet.realised_pnl + amount;
+    bus_.publish(FundingApplied{config_.venue, asset, symbol, rate, amount, next});
+  }
+}
+
+}  // namespace gauntlet::brokers

@@ -1,0 +1,151 @@
+// File: brokers/sim/sim_broker.hpp
+//
+// SimBroker: the paper exchange that backtests and paper sessions share (one fill model, no
+// second implementation anywhere). It implements the Broker interface like a venue would and
+// publishes the same events, driven by closed bars (on_bar) and the clock:
+//   - latency: an order is live SIMULATION_ORDER_DELAY after submit; OrderAccepted carries
+//     that time;
+//   - market orders fill at the next price: the open of the first bar that starts at or after
+//     the submit time, plus slippage = fixed bps + impact bps x participation (fill / bar
+//     volume), always against the taker;
+//   - limit orders fill when price trades through the limit (a buy needs low < limit): at the
+//     limit as maker, or at the open as taker when the bar opens through it;
+//   - stop orders trigger when the bar reaches the trigger and fill at the worse of trigger and
+//     open, plus slippage;
+//   - partial fills: one bar fills at most max_participation of its volume per order; the rest
+//     waits for the next bar;
+//   - fees from FEE_MODEL: maker or taker rate on the notional, at least minimum_per_order,
+//     plus per_contract per unit;
+//   - protection: stop loss / take profit on a position, set with the entry (entry_tp_sl) or on
+//     the position (set_protection); checked on every bar after the entry, the entry bar
+//     included; when one bar touches both, the stop wins (stop_first, configurable) - the
+//     conservative reading of a bar whose path is unknown. A bar that opens beyond a level
+//     fills at the open;
+//   - spot: cash buys holdings, no shorting, no leverage;
+//   - perpetuals: leverage up to the order's, initial margin = notional / leverage from the
+//     wallet, maintenance margin rate, liquidation at entry x (1 -+ 1/leverage +- maintenance),
+//     funding every 8 h (00:00, 08:00, 16:00 UTC) from a funding history when one is loaded,
+//     else a default rate; longs pay a positive rate;
+//   - one net position per (asset, symbol), as Bybit's one-way mode;
+//   - idempotency: a client order id seen before is refused as kDuplicate, never filled twice.
+//
+// Threading: single-threaded, on the engine loop; events go through the EventBus.
+#pragma once
+
+#include <array>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "brokers/common/broker.hpp"
+#include "brokers/common/broker_events.hpp"
+#include "core/clock.hpp"
+#include "core/config.hpp"
+#include "core/event_bus.hpp"
+
+namespace gauntlet::brokers {
+
+struct SimBrokerConfig {
+  std::string venue = "sim";
+  std::array<config::FeeRates, 4> fees{};     // by Asset
+  DurationMs order_delay = 250;               // SIMULATION_ORDER_DELAY
+  double slippage_bps = 2.0;                  // fixed cost of every taker fill
+  double impact_bps = 50.0;                   // extra bps per unit of participation (fill / volume)
+  double max_participation = 0.10;            // share of a bar's volume one order may take
+  bool stop_first = true;                     // a bar touching stop and target: the stop wins
+  double maintenance_margin = 0.005;          // perpetuals
+  double default_funding_rate = 0.0001;       // per 8 h when no history is loaded
+  std::array<Decimal, 4> starting_balance{};  // USD per asset wallet
+};
+
+// The FEE_MODEL rates of the venue each asset trades on in production (Bybit for spot and
+// perpetuals, IBKR for forex and options), for a simulator that charges what the venue would.
+std::array<config::FeeRates, 4> venue_fees(const config::FeeModel& model);
+
+class SimBroker final : public Broker {
+ public:
+  SimBroker(EventBus& bus, const Clock& clock, SimBrokerConfig config);
+
+  std::string_view venue() const override { return config_.venue; }
+  BrokerCapabilities capabilities(Asset asset) const override;
+  bool connected() const override { return true; }
+
+  void submit(RouterKey, const OrderRequest& request) override;
+  void cancel(RouterKey, const CancelRequest& request) override;
+  void amend(RouterKey, const AmendRequest& request) override;
+  void set_protection(ProtectionKey, const ProtectionRequest& request) override;
+  void request_snapshot(Asset asset) override;
+
+  // A closed bar of `symbol`: activates, fills and triggers what it reaches, applies funding
+  // at the 8-hourly boundaries it crosses, and marks positions to its close.
+  void on_bar(Asset asset, const Symbol& symbol, const Bar& bar);
+
+  // Funding history of a perpetual: (funding time, rate), any order.
+  void load_funding(const Symbol& symbol, std::vector<std::pair<TimestampMs, double>> rates);
+
+  // The simulator's own books, for tests and the paper session's status line.
+  Balance balance(Asset asset) const;
+  std::optional<Position> position(Asset asset, const Symbol& symbol) const;
+  std::size_t open_order_count() const;
+
+ private:
+  struct WorkingOrder {
+    OrderRequest request;
+    std::string venue_order_id;
+    TimestampMs submitted_at = 0;
+    TimestampMs active_at = 0;
+    Decimal filled;
+    bool accepted = false;
+    bool triggered = false;  // stop orders, once the trigger is reached
+  };
+  struct Book {  // one (asset, symbol)
+    std::optional<Position> position;
+    Decimal margin;  // perpetuals: initial margin held for the position
+    Decimal last_close;
+    TimestampMs last_bar_time = -1;
+    std::string protection_id;
+  };
+  struct Wallet {
+    Decimal cash;
+    Decimal realised_pnl;
+  };
+  using BookKey = std::pair<Asset, std::string>;
+
+  void process_orders(Asset asset, const Symbol& symbol, const Bar& bar, Book& book);
+  // Fills `quantity` of `order` at `price`; returns false (and rejects) when the wallet cannot
+  // pay for it.
+  bool fill(WorkingOrder& order, Book& book, Decimal quantity, Decimal price, bool maker,
+            TimestampMs time);
+  void publish_fill(const WorkingOrder& order, Decimal quantity, Decimal price, Decimal charged,
+                    bool maker, TimestampMs time);
+  void check_protection(Asset asset, const Symbol& symbol, const Bar& bar, Book& book,
+                        TimestampMs from_time);
+  void check_liquidation(Asset asset, const Symbol& symbol, const Bar& bar, Book& book);
+  void apply_funding(Asset asset, const Symbol& symbol, const Bar& bar, Book& book);
+  // Closes the whole position at `price` with a venue-generated order (protection, liquidation).
+  void close_position(Asset asset, const Symbol& symbol, Book& book, Decimal price,
+                      ProtectionTriggered::Kind kind, TimestampMs time);
+  void reject(const OrderRequest& request, int code, std::string message, ErrorClass error_class,
+              TimestampMs time);
+  Decimal fee(Asset asset, Decimal notional, Decimal quantity, bool maker) const;
+  Decimal slipped(Decimal price, OrderSide side, double participation) const;
+  Decimal unrealised(const Book& book) const;
+  double funding_rate(const Symbol& symbol, TimestampMs time) const;
+  std::string next_venue_id();
+
+  EventBus& bus_;
+  const Clock& clock_;
+  SimBrokerConfig config_;
+  std::array<Wallet, 4> wallets_;
+  std::map<BookKey, Book> books_;
+  std::deque<WorkingOrder> orders_;        // open orders in submit order
+  std::set<std::string> seen_client_ids_;  // idempotency
+  std::map<std::string, std::vector<std::pair<TimestampMs, double>>> funding_;
+  std::vector<Fill> recent_fills_;
+  uint64_t sequence_ = 0;
+};
+
+}  // namespace gauntlet::brokers

@@ -1,0 +1,371 @@
+// SimBroker, the paper exchange: fills, fees, slippage, latency, partial fills, protection,
+// margin, liquidation and funding, each pinned with hand-computed numbers.
+#include "brokers/sim/sim_broker.hpp"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "core/asio.hpp"
+
+// The passkeys can only be made by their owners; the tests stand in for them (this binary links
+// neither orders module).
+namespace gauntlet::orders {
+class OrderRouter {
+ public:
+  static brokers::RouterKey key() { return {}; }
+};
+class SlTpManager {
+ public:
+  static brokers::ProtectionKey key() { return {}; }
+};
+}  // namespace gauntlet::orders
+
+namespace gauntlet::brokers {
+namespace {
+
+using orders::OrderRouter;
+using orders::SlTpManager;
+
+constexpr TimestampMs kStart = 1'700'000'000'000 - 1'700'000'000'000 % (8 * kHourMs);
+constexpr DurationMs k15m = 15 * kMinuteMs;
+
+Decimal d(const char* text) {
+  return Decimal::parse(text);
+}
+
+Bar bar(TimestampMs open_time, const char* open, const char* high, const char* low,
+        const char* close, const char* volume = "1000") {
+  return {open_time, d(open), d(high), d(low), d(close), d(volume), Decimal::zero()};
+}
+
+// Every event the broker publishes, in order.
+struct Recorder {
+  std::vector<OrderAccepted> accepted;
+  std::vector<OrderRejected> rejected;
+  std::vector<OrderFilled> filled;
+  std::vector<OrderCancelled> cancelled;
+  std::vector<OrderAmended> amended;
+  std::vector<ProtectionSet> protection_set;
+  std::vector<ProtectionRejected> protection_rejected;
+  std::vector<ProtectionTriggered> triggered;
+  std::vector<BrokerSnapshot> snapshots;
+  std::vector<FundingApplied> funding;
+  std::vector<Subscription> subscriptions;
+
+  explicit Recorder(EventBus& bus) {
+    subscriptions.push_back(
+        bus.subscribe<OrderAccepted>([this](const auto& e) { accepted.push_back(e); }));
+    subscriptions.push_back(
+        bus.subscribe<OrderRejected>([this](const auto& e) { rejected.push_back(e); }));
+    subscriptions.push_back(
+        bus.subscribe<OrderFilled>([this](const auto& e) { filled.push_back(e); }));
+    subscriptions.push_back(
+        bus.subscribe<OrderCancelled>([this](const auto& e) { cancelled.push_back(e); }));
+    subscriptions.push_back(
+        bus.subscribe<OrderAmended>([this](const auto& e) { amended.push_back(e); }));
+    subscriptions.push_back(
+        bus.subscribe<ProtectionSet>([this](const auto& e) { protection_set.push_back(e); }));
+    subscriptions.push_back(bus.subscribe<ProtectionRejected>(
+        [this](const auto& e) { protection_rejected.push_back(e); }));
+    subscriptions.push_back(
+        bus.subscribe<ProtectionTriggered>([this](const auto& e) { triggered.push_back(e); }));
+    subscriptions.push_back(
+        bus.subscribe<BrokerSnapshot>([this](const auto& e) { snapshots.push_back(e); }));
+    subscriptions.push_back(
+        bus.subscribe<FundingApplied>([this](const auto& e) { funding.push_back(e); }));
+  }
+};
+
+SimBrokerConfig config() {
+  SimBrokerConfig c;
+  c.fees[static_cast<std::size_t>(Asset::kSpot)] = {d("0.001"), d("0.001"), d("0"), d("0")};
+  c.fees[static_cast<std::size_t>(Asset::kPerp)] = {d("0.0002"), d("0.00055"), d("0"), d("0")};
+  c.fees[static_cast<std::size_t>(Asset::kOptions)] = {d("0"), d("0"), d("1"), d("2")};
+  c.starting_balance = {d("1000"), d("1000"), d("1000"), d("1000")};
+  return c;
+}
+
+struct Harness {
+  asio::io_context loop;
+  EventBus bus{loop};
+  SimClock clock{kStart};
+  Recorder events{bus};
+  SimBroker broker;
+  Symbol btc = Symbol::parse("BTCUSDT");
+
+  explicit Harness(SimBrokerConfig c = config()) : broker(bus, clock, std::move(c)) {}
+
+  OrderRequest order(const char* id, OrderSide side, const char* quantity,
+                     OrderType type = OrderType::kMarket, Asset asset = Asset::kSpot) {
+    OrderRequest r;
+    r.client_order_id = id;
+    r.asset = asset;
+    r.symbol = btc;
+    r.side = side;
+    r.type = type;
+    r.quantity = d(quantity);
+    r.created_at = clock.now_ms();
+    return r;
+  }
+  void submit(const OrderRequest& r) {
+    broker.submit(OrderRouter::key(), r);
+    bus.drain();
+  }
+  void feed(Asset asset, const Bar& b) {
+    clock.advance_to(std::max(clock.now_ms(), b.open_time));
+    broker.on_bar(asset, btc, b);
+    bus.drain();
+  }
+};
+
+TEST(SimBroker, MarketOrderFillsAtTheNextOpenPlusSlippageAndPaysTheTakerFee) {
+  Harness h;
+  h.submit(h.order("m1", OrderSide::kBuy, "1"));
+  ASSERT_EQ(h.events.accepted.size(), 1u);
+  EXPECT_EQ(h.events.accepted[0].time, kStart + 250);  // SIMULATION_ORDER_DELAY
+  EXPECT_TRUE(h.events.filled.empty());                // nothing until the next price
+
+  h.feed(Asset::kSpot, bar(kStart, "100", "101", "99", "100.5"));
+  ASSERT_EQ(h.events.filled.size(), 1u);
+  const Fill& fill = h.events.filled[0].fill;
+  // participation 1/1000: 2 bps + 50 bps x 0.001 = 2.05 bps -> 100 x 1.000205
+  EXPECT_EQ(fill.price, d("100.0205"));
+  EXPECT_EQ(fill.fee, d("0.1000205"));  // 0.1 % of 100.0205
+  EXPECT_FALSE(fill.maker);
+  EXPECT_EQ(fill.time, kStart + 250);
+  EXPECT_EQ(h.events.filled[0].status, OrderStatus::kFilled);
+  // cash 1000 - 100.0205 - 0.1000205; holdings marked at the close 100.5
+  const Balance balance = h.broker.balance(Asset::kSpot);
+  EXPECT_EQ(balance.available, d("899.8794795"));
+  EXPECT_EQ(balance.equity, d("1000.3794795"));
+  EXPECT_EQ(balance.realised_pnl, d("-0.1000205"));
+}
+
+TEST(SimBroker, LimitOrdersFillWhenPriceTradesThroughAsMakerOrAtAMarketableOpenAsTaker) {
+  Harness h;
+  auto limit = h.order("l1", OrderSide::kBuy, "1", OrderType::kLimit);
+  limit.limit_price = d("95");
+  h.submit(limit);
+  h.feed(Asset::kSpot, bar(kStart, "100", "101", "95", "99"));  // touches 95, not through
+  EXPECT_TRUE(h.events.filled.empty());
+  h.feed(Asset::kSpot, bar(kStart + k15m, "99", "99", "94.5", "96"));  // through 95
+  ASSERT_EQ(h.events.filled.size(), 1u);
+  EXPECT_EQ(h.events.filled[0].fill.price, d("95"));
+  EXPECT_TRUE(h.events.filled[0].fill.maker);
+  EXPECT_EQ(h.events.filled[0].fill.fee, d("0.095"));
+
+  auto marketable = h.order("l2", OrderSide::kBuy, "1", OrderType::kLimit);
+  marketable.limit_price = d("97");
+  h.submit(marketable);
+  h.feed(Asset::kSpot, bar(kStart + 2 * k15m, "96", "96.5", "95.5", "96"));  // opens below 97
+  ASSERT_EQ(h.events.filled.size(), 2u);
+  EXPECT_EQ(h.events.filled[1].fill.price, d("96.01968"));  // 96 x 1.0002050
+  EXPECT_FALSE(h.events.filled[1].fill.maker);
+}
+
+TEST(SimBroker, PartialFillsTakeAtMostTheParticipationCapOfEachBar) {
+  Harness h;
+  h.submit(h.order("p1", OrderSide::kBuy, "12"));
+  for (int i = 0; i < 3; ++i) {
+    h.feed(Asset::kSpot, bar(kStart + i * k15m, "10", "10", "10", "10", "50"));  // cap 5
+  }
+  ASSERT_EQ(h.events.filled.size(), 3u);
+  EXPECT_EQ(h.events.filled[0].fill.quantity, d("5"));
+  EXPECT_EQ(h.events.filled[0].status, OrderStatus::kPartiallyFilled);
+  EXPECT_EQ(h.events.filled[0].leaves_quantity, d("7"));
+  EXPECT_EQ(h.events.filled[1].fill.quantity, d("5"));
+  EXPECT_EQ(h.events.filled[2].fill.quantity, d("2"));
+  EXPECT_EQ(h.events.filled[2].status, OrderStatus::kFilled);
+  EXPECT_EQ(h.events.filled[2].cumulative_quantity, d("12"));
+  // participation 5/50 = 0.1: 2 + 5 = 7 bps over 10
+  EXPECT_EQ(h.events.filled[0].fill.price, d("10.007"));
+  EXPECT_EQ(h.broker.open_order_count(), 0u);
+}
+
+TEST(SimBroker, ADuplicateClientOrderIdIsRefusedAndNeverFilledTwice) {
+  Harness h;
+  h.submit(h.order("dup", OrderSide::kBuy, "1"));
+  h.submit(h.order("dup", OrderSide::kBuy, "1"));
+  ASSERT_EQ(h.events.rejected.size(), 1u);
+  EXPECT_EQ(h.events.rejected[0].failure.error_class, ErrorClass::kDuplicate);
+  EXPECT_EQ(h.events.rejected[0].failure.code, 110072);
+  h.feed(Asset::kSpot, bar(kStart, "100", "100", "100", "100"));
+  EXPECT_EQ(h.events.filled.size(), 1u);
+}
+
+TEST(SimBroker, SpotCannotShortOrSpendCashItDoesNotHave) {
+  Harness h;
+  h.submit(h.order("s1", OrderSide::kSell, "1"));
+  ASSERT_EQ(h.events.rejected.size(), 1u);
+  EXPECT_EQ(h.events.rejected[0].failure.message, "spot cannot sell what it does not hold");
+  h.submit(h.order("b1", OrderSide::kBuy, "20"));  // 20 x 100 > 1000 cash
+  h.feed(Asset::kSpot, bar(kStart, "100", "100", "100", "100", "100000"));
+  ASSERT_EQ(h.events.cancelled.size(), 1u);
+  EXPECT_TRUE(h.events.cancelled[0].reason.starts_with("insufficient balance"))
+      << h.events.cancelled[0].reason;
+  EXPECT_TRUE(h.events.filled.empty());
+  EXPECT_EQ(h.broker.balance(Asset::kSpot).available, d("1000"));
+}
+
+// Long 1 at 100.0205 with SL 98 and TP 103.
+Harness& protected_long(Harness& h) {
+  auto entry = h.order("e1", OrderSide::kBuy, "1");
+  entry.stop_loss = d("98");
+  entry.take_profit = d("103");
+  h.submit(entry);
+  h.feed(Asset::kSpot, bar(kStart, "100", "101", "99", "100"));
+  return h;
+}
+
+TEST(SimBroker, ABarTouchingStopAndTargetClosesAtTheStopFirst) {
+  Harness h;
+  protected_long(h);
+  ASSERT_EQ(h.events.protection_set.size(), 1u);
+  h.feed(Asset::kSpot, bar(kStart + k15m, "100", "104", "97", "100"));
+  ASSERT_EQ(h.events.triggered.size(), 1u);
+  EXPECT_EQ(h.events.triggered[0].kind, ProtectionTriggered::Kind::kStopLoss);
+  EXPECT_FALSE(h.broker.position(Asset::kSpot, h.btc).has_value());
+  // The closing sell: 98 less 2 bps of slippage = 97.9804.
+  ASSERT_EQ(h.events.filled.size(), 2u);
+  EXPECT_EQ(h.events.filled[1].fill.price, d("97.9804"));
+  EXPECT_EQ(h.events.filled[1].fill.client_order_id, h.events.triggered[0].closing_client_order_id);
+
+  SimBrokerConfig target_first = config();
+  target_first.stop_first = false;
+  Harness g(target_first);
+  protected_long(g);
+  g.feed(Asset::kSpot, bar(kStart + k15m, "100", "104", "97", "100"));
+  ASSERT_EQ(g.events.triggered.size(), 1u);
+  EXPECT_EQ(g.events.triggered[0].kind, ProtectionTriggered::Kind::kTakeProfit);
+}
+
+TEST(SimBroker, AGapThroughTheStopFillsAtTheOpen) {
+  Harness h;
+  protected_long(h);
+  h.feed(Asset::kSpot, bar(kStart + k15m, "96", "97", "95", "96"));
+  ASSERT_EQ(h.events.triggered.size(), 1u);
+  EXPECT_EQ(h.events.triggered[0].trigger_price, d("96"));
+  EXPECT_EQ(h.events.filled[1].fill.price, d("95.9808"));  // 96 x (1 - 0.0002)
+}
+
+TEST(SimBroker, TheEntryBarItselfCanStopThePositionOut) {
+  Harness h;
+  auto entry = h.order("e1", OrderSide::kBuy, "1");
+  entry.stop_loss = d("98");
+  entry.take_profit = d("110");
+  h.submit(entry);
+  h.feed(Asset::kSpot, bar(kStart, "100", "101", "97.5", "99"));
+  ASSERT_EQ(h.events.triggered.size(), 1u);
+  EXPECT_EQ(h.events.triggered[0].kind, ProtectionTriggered::Kind::kStopLoss);
+  EXPECT_FALSE(h.broker.position(Asset::kSpot, h.btc).has_value());
+}
+
+TEST(SimBroker, SetProtectionNeedsAPositionAndMovesTheLevels) {
+  Harness h;
+  ProtectionRequest request{"p1",   Asset::kSpot, h.btc,    OrderSide::kBuy,
+                            d("1"), d("90"),      d("120"), TriggerPrice::kLast};
+  h.broker.set_protection(SlTpManager::key(), request);
+  h.bus.drain();
+  ASSERT_EQ(h.events.protection_rejected.size(), 1u);
+  protected_long(h);
+  h.broker.set_protection(SlTpManager::key(), request);
+  h.bus.drain();
+  const auto position = h.broker.position(Asset::kSpot, h.btc);
+  ASSERT_TRUE(position);
+  EXPECT_EQ(position->stop_loss, d("90"));
+  EXPECT_EQ(position->take_profit, d("120"));
+  h.feed(Asset::kSpot, bar(kStart + k15m, "100", "104", "97", "100"));  // old levels: no longer
+  EXPECT_TRUE(h.events.triggered.empty());
+}
+
+TEST(SimBroker, PerpetualsHoldMarginAndLiquidateBeyondTheMaintenanceLevel) {
+  Harness h;
+  auto entry = h.order("long", OrderSide::kBuy, "50", OrderType::kMarket, Asset::kPerp);
+  entry.leverage = 5;
+  h.submit(entry);
+  h.feed(Asset::kPerp, bar(kStart, "100", "100", "100", "100", "1000000"));
+  // 50 at 100.0205 (2 bps + 50 x 0.00005): notional 5001.025, margin 1000.205 > cash 1000
+  ASSERT_EQ(h.events.cancelled.size(), 1u);
+  EXPECT_TRUE(h.events.cancelled[0].reason.starts_with("insufficient margin"));
+
+  entry.client_order_id = "long2";
+  entry.quantity = d("40");
+  h.submit(entry);
+  h.feed(Asset::kPerp, bar(kStart + k15m, "100", "100", "100", "100", "1000000"));
+  ASSERT_EQ(h.events.filled.size(), 1u);
+  // participation 40 / 1,000,000: 2 + 50 x 0.00004 = 2.002 bps
+  EXPECT_EQ(h.events.filled[0].fill.price, d("100.02002"));
+  const auto position = h.broker.position(Asset::kPerp, h.btc);
+  ASSERT_TRUE(position);
+  // liquidation at entry x (1 - 1/5 + 0.005) = 100.02002 x 0.805 = 80.5161161
+  EXPECT_EQ(position->liquidation_price, d("80.5161161"));
+  // notional 4000.8008: fee 0.055 % = 2.20044044, margin / 5 = 800.16016 held; marked at the
+  // close 100: unrealised -0.8008. available = 1000 - 2.20044044 - 0.8008 - 800.16016
+  EXPECT_EQ(h.events.filled[0].fill.fee, d("2.20044044"));
+  EXPECT_EQ(h.broker.balance(Asset::kPerp).available, d("196.83859956"));
+
+  h.feed(Asset::kPerp, bar(kStart + 2 * k15m, "99", "99", "80", "85", "1000000"));
+  ASSERT_EQ(h.events.triggered.size(), 1u);
+  EXPECT_EQ(h.events.triggered[0].kind, ProtectionTriggered::Kind::kLiquidation);
+  EXPECT_FALSE(h.broker.position(Asset::kPerp, h.btc).has_value());
+  // loss (80.5161161 - 100.02002) x 40 = -780.156156; closing fee 0.055 % of 3220.644644 =
+  // 1.771354554; equity = 997.79955956 - 780.156156 - 1.771354554
+  EXPECT_EQ(h.broker.balance(Asset::kPerp).equity, d("215.872049006"));
+}
+
+TEST(SimBroker, FundingIsPaidEveryEightHoursFromHistoryOrTheDefaultRate) {
+  Harness h;
+  h.broker.load_funding(h.btc, {{kStart + 8 * kHourMs, 0.0005}});
+  auto entry = h.order("long", OrderSide::kBuy, "1", OrderType::kMarket, Asset::kPerp);
+  h.submit(entry);
+  h.feed(Asset::kPerp, bar(kStart, "100", "100", "100", "100", "1000000"));
+  const Decimal before = h.broker.balance(Asset::kPerp).equity;
+  h.feed(Asset::kPerp, bar(kStart + 8 * kHourMs, "100", "100", "100", "100", "1000000"));
+  ASSERT_EQ(h.events.funding.size(), 1u);
+  EXPECT_EQ(h.events.funding[0].time, kStart + 8 * kHourMs);
+  EXPECT_DOUBLE_EQ(h.events.funding[0].rate, 0.0005);
+  EXPECT_EQ(h.events.funding[0].amount, d("-0.05"));  // a long pays 1 x 100 x 0.0005
+  EXPECT_EQ(h.broker.balance(Asset::kPerp).equity, before - d("0.05"));
+  h.feed(Asset::kPerp, bar(kStart + 24 * kHourMs, "100", "100", "100", "100", "1000000"));
+  ASSERT_EQ(h.events.funding.size(), 3u);  // 16:00 and 00:00 at the latest known rate
+  EXPECT_EQ(h.events.funding[2].amount, d("-0.05"));
+}
+
+TEST(SimBroker, CancelAmendAndSnapshot) {
+  Harness h;
+  auto limit = h.order("l1", OrderSide::kBuy, "2", OrderType::kLimit);
+  limit.limit_price = d("90");
+  h.submit(limit);
+  h.broker.amend(OrderRouter::key(), {"l1", Asset::kSpot, h.btc, d("3"), d("91"), std::nullopt});
+  h.bus.drain();
+  ASSERT_EQ(h.events.amended.size(), 1u);
+  EXPECT_EQ(h.events.amended[0].quantity, d("3"));
+  h.broker.request_snapshot(Asset::kSpot);
+  h.bus.drain();
+  ASSERT_EQ(h.events.snapshots.size(), 1u);
+  ASSERT_EQ(h.events.snapshots[0].open_orders.size(), 1u);
+  EXPECT_EQ(h.events.snapshots[0].open_orders[0].request.limit_price, d("91"));
+  EXPECT_EQ(h.events.snapshots[0].balance.equity, d("1000"));
+
+  h.broker.cancel(OrderRouter::key(), {"l1", Asset::kSpot, h.btc});
+  h.broker.cancel(OrderRouter::key(), {"l1", Asset::kSpot, h.btc});
+  h.bus.drain();
+  ASSERT_EQ(h.events.cancelled.size(), 1u);
+  ASSERT_EQ(h.events.rejected.size(), 1u);
+  EXPECT_EQ(h.events.rejected[0].failure.code, 110001);
+  EXPECT_EQ(h.broker.open_order_count(), 0u);
+}
+
+TEST(SimBroker, OptionsPayTheMinimumAndPerContractFees) {
+  Harness h;
+  h.submit(h.order("o1", OrderSide::kBuy, "3", OrderType::kMarket, Asset::kOptions));
+  h.feed(Asset::kOptions, bar(kStart, "10", "10", "10", "10", "0"));  // volume unknown: no cap
+  ASSERT_EQ(h.events.filled.size(), 1u);
+  // rate 0 -> the minimum 1, plus 2 per contract x 3
+  EXPECT_EQ(h.events.filled[0].fill.fee, d("7"));
+  EXPECT_EQ(h.events.filled[0].fill.price, d("10.002"));  // 2 bps, no participation known
+}
+
+}  // namespace
+}  // namespace gauntlet::brokers

@@ -1,0 +1,777 @@
+#include "capital/risk_manager.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <optional>
+#include <string>
+
+#include "core/config.hpp"
+#include "core/time.hpp"
+
+namespace gauntlet::capital {
+namespace {
+
+using namespace gauntlet::literals;
+
+// 2024-03-01T10:00:00Z, a Friday morning.
+const TimestampMs kT0 = parse_iso8601("2024-03-01T10:00:00Z");
+
+RiskLimitsByAsset default_limits() {
+  return {config::default_risk(Asset::kSpot), config::default_risk(Asset::kPerp),
+          config::default_risk(Asset::kForex), config::default_risk(Asset::kOptions)};
+}
+
+// BTCUSDT spot: qty_step 0.001, min_qty 0.001, max_qty 100, min_notional 5.
+data::InstrumentInfo btc() {
+  data::InstrumentInfo info;
+  info.domain = Asset::kSpot;
+  info.symbol = Symbol::parse("BTCUSDT");
+  info.status = "Trading";
+  info.tick_size = "0.01"_d;
+  info.qty_step = "0.001"_d;
+  info.min_qty = "0.001"_d;
+  info.max_qty = "100"_d;
+  info.min_notional = "5"_d;
+  return info;
+}
+
+// A spot buy that passes every default rule at equity 1000: entry 60000, stop 59400 (a 600
+// distance = 1 % of the entry, inside [0.2 %, 5 %]), take profit 61200, quantity 0.003
+// (notional 180 <= per_strategy_cap 0.25 x 1000 = 250 and <= max_leverage 1 x 1000).
+OrderContext buy_entry() {
+  OrderContext order;
+  order.asset = Asset::kSpot;
+  order.symbol = Symbol::parse("BTCUSDT");
+  order.side = OrderSide::kBuy;
+  order.type = OrderType::kMarket;
+  order.quantity = "0.003"_d;
+  order.reference_price = "60000"_d;
+  order.stop_loss = "59400"_d;
+  order.take_profit = "61200"_d;
+  order.strategy_id = "trend";
+  order.signal_id = "s1";
+  order.created_at = kT0;
+  return order;
+}
+
+// The mirror image: a spot sell at 60000 with stop 60600 and take profit 58800.
+OrderContext sell_entry() {
+  OrderContext order = buy_entry();
+  order.side = OrderSide::kSell;
+  order.stop_loss = "60600"_d;
+  order.take_profit = "58800"_d;
+  return order;
+}
+
+// An exit: reduce_only, no protection, quantity 0.003.
+OrderContext exit_order() {
+  OrderContext order = buy_entry();
+  order.side = OrderSide::kSell;
+  order.reduce_only = true;
+  order.stop_loss = Decimal::zero();
+  order.take_profit = Decimal::zero();
+  return order;
+}
+
+// A manager with the default bands and spot equity 1000 recorded at kT0.
+RiskManager funded_manager() {
+  RiskManager manager(default_limits());
+  manager.record_equity(Asset::kSpot, "1000"_d, kT0);
+  return manager;
+}
+
+// --- Asset bands
+// ----------------------------------------------------------------------------------
+
+TEST(RiskBands, DefaultBandsAreOrderedSpotLoosestOptionsTightest) {
+  const RiskLimitsByAsset limits = default_limits();
+  const auto& spot = limits[0];
+  const auto& perp = limits[1];
+  const auto& forex = limits[2];
+  const auto& options = limits[3];
+  // risk_fraction 0.01 > 0.0075 > 0.005 > 0.0025.
+  EXPECT_GT(spot.risk_fraction, perp.risk_fraction);
+  EXPECT_GT(perp.risk_fraction, forex.risk_fraction);
+  EXPECT_GT(forex.risk_fraction, options.risk_fraction);
+  // daily_loss_cap 0.05 > 0.04 > 0.03 > 0.02; max_open_positions 5 > 4 > 3 > 2.
+  EXPECT_GT(spot.daily_loss_cap, perp.daily_loss_cap);
+  EXPECT_GT(perp.daily_loss_cap, forex.daily_loss_cap);
+  EXPECT_GT(forex.daily_loss_cap, options.daily_loss_cap);
+  EXPECT_GT(spot.max_open_positions, perp.max_open_positions);
+  EXPECT_GT(perp.max_open_positions, forex.max_open_positions);
+  EXPECT_GT(forex.max_open_positions, options.max_open_positions);
+  // Options also halt earliest and cap a strategy hardest.
+  EXPECT_LT(options.drawdown_halt, spot.drawdown_halt);
+  EXPECT_LT(options.drawdown_throttle_start, spot.drawdown_throttle_start);
+  EXPECT_LT(options.per_strategy_cap, spot.per_strategy_cap);
+}
+
+TEST(RiskBands, LimitsFromConfigAreTheConfigsRiskSectionByAsset) {
+  config::Config config;
+  config.risk[1].risk_fraction = 0.004;
+  const RiskLimitsByAsset limits = risk_limits_from(config);
+  EXPECT_EQ(limits[0], config::default_risk(Asset::kSpot));
+  EXPECT_EQ(limits[1].risk_fraction, 0.004);
+  const RiskManager manager(limits);
+  EXPECT_EQ(manager.limits(Asset::kPerp).risk_fraction, 0.004);
+  EXPECT_EQ(manager.limits(Asset::kOptions), config::default_risk(Asset::kOptions));
+}
+
+// --- Helpers
+// --------------------------------------------------------------------------------------
+
+TEST(PositionSize, IsEquityAtRiskOverStopDistanceFlooredToStep) {
+  // 1000 x 0.01 = 10 at risk; 10 / |60000 - 59400| = 10 / 600 = 0.016666... -> 0.016.
+  EXPECT_EQ(position_size("1000"_d, "0.01"_d, "60000"_d, "59400"_d, "0.001"_d), "0.016"_d);
+  // A sell's stop is above the entry: |60000 - 60600| = 600, same size.
+  EXPECT_EQ(position_size("1000"_d, "0.01"_d, "60000"_d, "60600"_d, "0.001"_d), "0.016"_d);
+  // Coarser and finer steps: 0.0166... -> 0.01 at step 0.01, 0.0166 at step 0.0001.
+  EXPECT_EQ(position_size("1000"_d, "0.01"_d, "60000"_d, "59400"_d, "0.01"_d), "0.01"_d);
+  EXPECT_EQ(position_size("1000"_d, "0.01"_d, "60000"_d, "59400"_d, "0.0001"_d), "0.0166"_d);
+  // No step: floored at the 9th place, 0.016666666 (never 0.016666667).
+  EXPECT_EQ(position_size("1000"_d, "0.01"_d, "60000"_d, "59400"_d, Decimal::zero()),
+            "0.016666666"_d);
+  // Whole lots: equity 10000, 2 %, EURUSD 1.1000 / 1.0950: 200 / 0.005 = 40000 units, step 1000.
+  EXPECT_EQ(position_size("10000"_d, "0.02"_d, "1.1"_d, "1.095"_d, "1000"_d), "40000"_d);
+  // 200 / 0.0045 = 44444.44... -> 44000 at step 1000.
+  EXPECT_EQ(position_size("10000"_d, "0.02"_d, "1.1"_d, "1.0955"_d, "1000"_d), "44000"_d);
+}
+
+TEST(PositionSize, IsZeroWithoutStopDistanceEquityOrRisk) {
+  EXPECT_EQ(position_size("1000"_d, "0.01"_d, "60000"_d, "60000"_d, "0.001"_d), Decimal::zero());
+  EXPECT_EQ(position_size(Decimal::zero(), "0.01"_d, "60000"_d, "59400"_d, "0.001"_d),
+            Decimal::zero());
+  EXPECT_EQ(position_size("-50"_d, "0.01"_d, "60000"_d, "59400"_d, "0.001"_d), Decimal::zero());
+  EXPECT_EQ(position_size("1000"_d, Decimal::zero(), "60000"_d, "59400"_d, "0.001"_d),
+            Decimal::zero());
+}
+
+TEST(ComputeTpSl, BuyStopRoundsAwayFromEntryTargetTowardIt) {
+  // Stop: 100.05 - 2 x 1.234 = 97.582 -> floor to 0.1 = 97.5 (away from the entry).
+  // Rounded stop distance 100.05 - 97.5 = 2.55; target 100.05 + 1.5 x 2.55 = 103.875 -> 103.8
+  // (toward the entry).
+  EXPECT_EQ(compute_tp_sl(OrderSide::kBuy, "100.05"_d, 1.234, 2.0, 1.5, "0.1"_d),
+            (TpSl{"97.5"_d, "103.8"_d}));
+}
+
+TEST(ComputeTpSl, SellStopRoundsAwayFromEntryTargetTowardIt) {
+  // Stop: 100.05 + 2.468 = 102.518 -> ceil to 0.1 = 102.6; distance 2.55; target
+  // 100.05 - 3.825 = 96.225 -> ceil = 96.3.
+  EXPECT_EQ(compute_tp_sl(OrderSide::kSell, "100.05"_d, 1.234, 2.0, 1.5, "0.1"_d),
+            (TpSl{"102.6"_d, "96.3"_d}));
+}
+
+TEST(ComputeTpSl, ExactOnTickAndWithoutTick) {
+  // 60000 -/+ 2 x 300 = 59400; target 60000 + 2 x 600 = 61200: already on the 0.5 tick.
+  EXPECT_EQ(compute_tp_sl(OrderSide::kBuy, "60000"_d, 300.0, 2.0, 2.0, "0.5"_d),
+            (TpSl{"59400"_d, "61200"_d}));
+  // No tick: stop 100.05 - 2.468 = 97.582, target 100.05 + 1.5 x 2.468 = 103.752.
+  EXPECT_EQ(compute_tp_sl(OrderSide::kBuy, "100.05"_d, 1.234, 2.0, 1.5, Decimal::zero()),
+            (TpSl{"97.582"_d, "103.752"_d}));
+}
+
+TEST(ComputeTpSl, NaNAtrIsABrokenInvariant) {
+  EXPECT_DEATH(compute_tp_sl(OrderSide::kBuy, "100"_d, std::nan(""), 2.0, 1.5, "0.1"_d),
+               "atr must be finite and not negative, was nan");
+}
+
+TEST(ShouldForceExit, AtOrPastTheMaximumHoldingTime) {
+  const DurationMs two_days = 2 * kDayMs;
+  EXPECT_FALSE(should_force_exit(kT0, kT0, two_days));
+  EXPECT_FALSE(should_force_exit(kT0, kT0 + two_days - 1, two_days));
+  EXPECT_TRUE(should_force_exit(kT0, kT0 + two_days, two_days));
+  EXPECT_TRUE(should_force_exit(kT0, kT0 + 3 * kDayMs, two_days));
+}
+
+TEST(CooldownRequired, UntilLastLossPlusCooldown) {
+  const DurationMs cooldown = 30 * kMinuteMs;
+  EXPECT_FALSE(cooldown_required(std::nullopt, kT0, cooldown));
+  EXPECT_TRUE(cooldown_required(kT0, kT0, cooldown));
+  EXPECT_TRUE(cooldown_required(kT0, kT0 + cooldown - 1, cooldown));
+  EXPECT_FALSE(cooldown_required(kT0, kT0 + cooldown, cooldown));
+  EXPECT_FALSE(cooldown_required(kT0, kT0, 0));
+}
+
+TEST(EntryPrice, LimitPriceForLimitOrdersReferenceOtherwise) {
+  OrderContext order = buy_entry();
+  order.limit_price = "59700"_d;
+  EXPECT_EQ(entry_price(order), "60000"_d);  // a market order ignores a stray limit price
+  order.type = OrderType::kLimit;
+  EXPECT_EQ(entry_price(order), "59700"_d);
+  order.type = OrderType::kStopLimit;
+  EXPECT_EQ(entry_price(order), "59700"_d);
+  order.type = OrderType::kStopMarket;
+  EXPECT_EQ(entry_price(order), "60000"_d);
+  order.type = OrderType::kLimit;
+  order.limit_price.reset();
+  EXPECT_EQ(entry_price(order), "60000"_d);
+}
+
+// --- Ledger
+// ---------------------------------------------------------------------------------------
+
+TEST(RiskLedger, TracksPeakAndDrawdown) {
+  RiskManager manager(default_limits());
+  EXPECT_EQ(manager.drawdown(Asset::kSpot), Decimal::zero());  // nothing recorded
+  manager.record_equity(Asset::kSpot, "1000"_d, kT0);
+  manager.record_equity(Asset::kSpot, "900"_d, kT0 + kMinuteMs);
+  EXPECT_EQ(manager.peak_equity(Asset::kSpot), "1000"_d);
+  EXPECT_EQ(manager.equity(Asset::kSpot), "900"_d);
+  EXPECT_EQ(manager.drawdown(Asset::kSpot), "0.1"_d);  // (1000 - 900) / 1000
+  manager.record_equity(Asset::kSpot, "1100"_d, kT0 + 2 * kMinuteMs);
+  EXPECT_EQ(manager.peak_equity(Asset::kSpot), "1100"_d);
+  EXPECT_EQ(manager.drawdown(Asset::kSpot), Decimal::zero());
+  // Rounded up: peak 3, equity 2 -> 1/3 = 0.333333334.
+  manager.record_equity(Asset::kPerp, "3"_d, kT0);
+  manager.record_equity(Asset::kPerp, "2"_d, kT0);
+  EXPECT_EQ(manager.drawdown(Asset::kPerp), "0.333333334"_d);
+  // Assets are independent.
+  EXPECT_EQ(manager.equity(Asset::kForex), Decimal::zero());
+}
+
+TEST(RiskLedger, CountsPositionsAndCommittedNotionalPerStrategy) {
+  RiskManager manager = funded_manager();
+  manager.record_position_opened(Asset::kSpot, "trend", "100"_d, kT0);
+  manager.record_position_opened(Asset::kSpot, "trend", "50"_d, kT0);
+  manager.record_position_opened(Asset::kSpot, "revert", "30"_d, kT0);
+  EXPECT_EQ(manager.open_positions(Asset::kSpot), 3);
+  EXPECT_EQ(manager.committed_notional(Asset::kSpot, "trend"), "150"_d);
+  EXPECT_EQ(manager.committed_notional(Asset::kSpot, "revert"), "30"_d);
+  EXPECT_EQ(manager.committed_notional(Asset::kSpot, "unknown"), Decimal::zero());
+  EXPECT_EQ(manager.open_notional(Asset::kSpot), "180"_d);
+  manager.record_position_closed(Asset::kSpot, "trend", "100"_d, "12.5"_d, kT0 + kHourMs);
+  EXPECT_EQ(manager.open_positions(Asset::kSpot), 2);
+  EXPECT_EQ(manager.committed_notional(Asset::kSpot, "trend"), "50"_d);
+  EXPECT_EQ(manager.last_loss_at(Asset::kSpot, "trend"), std::nullopt);  // a win
+  manager.record_position_closed(Asset::kSpot, "revert", "30"_d, "-1"_d, kT0 + kHourMs);
+  EXPECT_EQ(manager.last_loss_at(Asset::kSpot, "revert"), kT0 + kHourMs);
+  EXPECT_EQ(manager.open_positions(Asset::kPerp), 0);
+}
+
+TEST(RiskLedger, ACloseItNeverSawOpenedClampsAtZero) {
+  RiskManager manager = funded_manager();
+  manager.record_position_closed(Asset::kSpot, "trend", "100"_d, "-5"_d, kT0);
+  EXPECT_EQ(manager.open_positions(Asset::kSpot), 0);
+  EXPECT_EQ(manager.committed_notional(Asset::kSpot, "trend"), Decimal::zero());
+  EXPECT_EQ(manager.last_loss_at(Asset::kSpot, "trend"), kT0);  // the loss still counts
+}
+
+TEST(RiskLedger, DayStartEquityIsTheFirstRecordOfEachUtcDay) {
+  RiskManager manager(default_limits());
+  manager.record_equity(Asset::kSpot, "1000"_d, kT0);
+  manager.record_equity(Asset::kSpot, "980"_d, kT0 + kHourMs);
+  EXPECT_EQ(manager.day_start_equity(Asset::kSpot, kT0 + kHourMs), "1000"_d);
+  EXPECT_EQ(manager.daily_loss(Asset::kSpot, kT0 + kHourMs), "20"_d);
+  // A gain is no loss.
+  manager.record_equity(Asset::kSpot, "1010"_d, kT0 + 2 * kHourMs);
+  EXPECT_EQ(manager.daily_loss(Asset::kSpot, kT0 + 2 * kHourMs), Decimal::zero());
+  // The next UTC day has no start equity until something is recorded in it.
+  const TimestampMs midnight = parse_iso8601("2024-03-02T00:00:00Z");
+  EXPECT_EQ(manager.day_start_equity(Asset::kSpot, midnight), std::nullopt);
+  manager.record_equity(Asset::kSpot, "1005"_d, midnight + kSecondMs);
+  EXPECT_EQ(manager.day_start_equity(Asset::kSpot, midnight + kSecondMs), "1005"_d);
+}
+
+// --- compute_size
+// ---------------------------------------------------------------------------------
+
+TEST(ComputeSize, SizesABuyFromEquityRiskAndStop) {
+  const RiskManager manager = funded_manager();
+  OrderContext order = buy_entry();
+  order.quantity = Decimal::zero();
+  // 1000 x 0.01 / 600 = 0.016666... -> 0.016 at qty_step 0.001.
+  const SizeResult result = manager.compute_size(order, btc(), "1000"_d);
+  EXPECT_TRUE(result.decision.ok) << result.decision.reason;
+  EXPECT_EQ(result.quantity, "0.016"_d);
+  EXPECT_EQ(result.risk_fraction_used, "0.01"_d);
+}
+
+TEST(ComputeSize, SizesASellTheSameWay) {
+  const RiskManager manager = funded_manager();
+  // |60000 - 60600| = 600: 0.016 again.
+  EXPECT_EQ(manager.compute_size(sell_entry(), btc(), "1000"_d).quantity, "0.016"_d);
+}
+
+TEST(ComputeSize, UsesTheLimitPriceAsEntry) {
+  const RiskManager manager = funded_manager();
+  OrderContext order = buy_entry();
+  order.type = OrderType::kLimit;
+  order.limit_price = "59700"_d;
+  // 10 / (59700 - 59400) = 10 / 300 = 0.0333... -> 0.033.
+  EXPECT_EQ(manager.compute_size(order, btc(), "1000"_d).quantity, "0.033"_d);
+}
+
+TEST(ComputeSize, UsesTheEquityItIsGiven) {
+  const RiskManager manager = funded_manager();  // the ledger says 1000
+  // 2500 x 0.01 / 600 = 0.041666... -> 0.041.
+  EXPECT_EQ(manager.compute_size(buy_entry(), btc(), "2500"_d).quantity, "0.041"_d);
+}
+
+TEST(ComputeSize, RoundsDownToTheInstrumentStep) {
+  const RiskManager manager = funded_manager();
+  data::InstrumentInfo info = btc();
+  info.min_qty = Decimal::zero();
+  info.qty_step = "0.01"_d;  // 0.0166... -> 0.01
+  EXPECT_EQ(manager.compute_size(buy_entry(), info, "1000"_d).quantity, "0.01"_d);
+  info.qty_step = "0.0001"_d;  // -> 0.0166
+  EXPECT_EQ(manager.compute_size(buy_entry(), info, "1000"_d).quantity, "0.0166"_d);
+  info.qty_step = "0.005"_d;  // -> 0.015
+  EXPECT_EQ(manager.compute_size(buy_entry(), info, "1000"_d).quantity, "0.015"_d);
+}
+
+TEST(ComputeSize, CapsAtMaxQuantityOnTheStep) {
+  const RiskManager manager = funded_manager();
+  data::InstrumentInfo info = btc();
+  info.max_qty = "0.01"_d;  // 0.016 -> 0.01
+  EXPECT_EQ(manager.compute_size(buy_entry(), info, "1000"_d).quantity, "0.01"_d);
+  info.max_qty = "0.0105"_d;  // off the step: 0.0105 -> 0.01
+  EXPECT_EQ(manager.compute_size(buy_entry(), info, "1000"_d).quantity, "0.01"_d);
+  info.max_qty = Decimal::zero();  // unknown: no cap
+  EXPECT_EQ(manager.compute_size(buy_entry(), info, "1000"_d).quantity, "0.016"_d);
+}
+
+TEST(ComputeSize, RefusesBelowTheMinimumQuantity) {
+  const RiskManager manager = funded_manager();
+  data::InstrumentInfo info = btc();
+  info.min_qty = "0.02"_d;
+  const SizeResult result = manager.compute_size(buy_entry(), info, "1000"_d);
+  EXPECT_FALSE(result.decision.ok);
+  EXPECT_EQ(result.decision.reason, "quantity_below_minimum: quantity 0.016 < min_qty 0.02");
+  EXPECT_EQ(result.decision.code(), "quantity_below_minimum");
+  EXPECT_EQ(result.quantity, Decimal::zero());
+  // Equity 50: 0.5 / 600 = 0.000833... -> 0 at step 0.001.
+  EXPECT_EQ(manager.compute_size(buy_entry(), btc(), "50"_d).decision.reason,
+            "quantity_below_minimum: quantity 0 is not positive");
+}
+
+TEST(ComputeSize, RefusesBelowTheMinimumNotional) {
+  const RiskManager manager = funded_manager();
+  data::InstrumentInfo info = btc();
+  info.min_notional = "100"_d;
+  // Equity 100: 1 / 600 = 0.001666... -> 0.001; notional 0.001 x 60000 = 60 < 100.
+  const SizeResult result = manager.compute_size(buy_entry(), info, "100"_d);
+  EXPECT_EQ(result.decision.reason,
+            "notional_below_minimum: notional 60 (quantity 0.001 x price 60000) < min_notional "
+            "100");
+  EXPECT_EQ(result.quantity, Decimal::zero());
+  // Exactly at the minimum passes: min_notional 60.
+  info.min_notional = "60"_d;
+  EXPECT_TRUE(manager.compute_size(buy_entry(), info, "100"_d).decision.ok);
+}
+
+TEST(ComputeSize, RefusesZeroStopDistanceMissingStopAndNoEquity) {
+  const RiskManager manager = funded_manager();
+  OrderContext order = buy_entry();
+  order.stop_loss = "60000"_d;
+  EXPECT_EQ(manager.compute_size(order, btc(), "1000"_d).decision.reason,
+            "zero_stop_distance: entry 60000 equals stop_loss 60000");
+  order.stop_loss = Decimal::zero();
+  EXPECT_EQ(manager.compute_size(order, btc(), "1000"_d).decision.reason,
+            "missing_protection: sizing needs a stop_loss > 0, got stop_loss 0");
+  EXPECT_EQ(manager.compute_size(buy_entry(), btc(), Decimal::zero()).decision.reason,
+            "no_equity: equity 0 on spot is not positive");
+}
+
+TEST(ComputeSize, DrawdownThrottleAtZeroMidAndFull) {
+  // Spot: risk 1 %, throttle from 5 %, halt at 15 %; peak 1000 at kT0.
+  const auto size_at = [](const char* equity) {
+    RiskManager manager = funded_manager();
+    const Decimal value = Decimal::parse(equity);
+    manager.record_equity(Asset::kSpot, value, kT0 + kMinuteMs);
+    return manager.compute_size(buy_entry(), btc(), value);
+  };
+  // No drawdown: 1 %, 1000 x 0.01 / 600 -> 0.016.
+  SizeResult result = size_at("1000");
+  EXPECT_EQ(result.risk_fraction_used, "0.01"_d);
+  EXPECT_EQ(result.quantity, "0.016"_d);
+  // Drawdown 5 % = throttle start: still 1 %; 950 x 0.01 / 600 = 0.015833 -> 0.015.
+  result = size_at("950");
+  EXPECT_EQ(result.risk_fraction_used, "0.01"_d);
+  EXPECT_EQ(result.quantity, "0.015"_d);
+  // Drawdown 10 %, halfway: 0.01 x (0.15 - 0.10) / (0.15 - 0.05) = 0.005;
+  // 900 x 0.005 / 600 = 0.0075 -> 0.007.
+  result = size_at("900");
+  EXPECT_EQ(result.risk_fraction_used, "0.005"_d);
+  EXPECT_EQ(result.quantity, "0.007"_d);
+  // Drawdown 12.5 %: 0.01 x 0.025 / 0.1 = 0.0025; 875 x 0.0025 / 600 = 0.003645 -> 0.003.
+  result = size_at("875");
+  EXPECT_EQ(result.risk_fraction_used, "0.0025"_d);
+  EXPECT_EQ(result.quantity, "0.003"_d);
+  // Drawdown 15 % = halt: 0, refused.
+  result = size_at("850");
+  EXPECT_EQ(result.risk_fraction_used, Decimal::zero());
+  EXPECT_EQ(result.quantity, Decimal::zero());
+  EXPECT_EQ(result.decision.reason,
+            "drawdown_halt: drawdown 0.15 >= drawdown_halt 0.15, risk fraction throttled to 0");
+  // Beyond the halt: still 0.
+  EXPECT_EQ(size_at("700").risk_fraction_used, Decimal::zero());
+}
+
+TEST(ComputeSize, OptionsThrottleUsesTheOptionsBand) {
+  // Options: risk 0.25 %, throttle from 3 %, halt at 10 %. Drawdown 6.5 % (1000 -> 935):
+  // 0.0025 x (0.10 - 0.065) / (0.10 - 0.03) = 0.0025 x 0.5 = 0.00125.
+  RiskManager manager(default_limits());
+  manager.record_equity(Asset::kOptions, "1000"_d, kT0);
+  manager.record_equity(Asset::kOptions, "935"_d, kT0 + kMinuteMs);
+  EXPECT_EQ(manager.effective_risk_fraction(Asset::kOptions), "0.00125"_d);
+  OrderContext order = buy_entry();
+  order.asset = Asset::kOptions;
+  order.reference_price = "100"_d;
+  order.stop_loss = "95"_d;
+  order.take_profit = "110"_d;
+  data::InstrumentInfo contract = btc();
+  contract.qty_step = "1"_d;
+  contract.min_qty = "1"_d;
+  // 935 x 0.00125 = 1.16875 at risk over a 5 stop: 0.23375 -> 0 contracts: refused.
+  EXPECT_EQ(manager.compute_size(order, contract, "935"_d).decision.reason,
+            "quantity_below_minimum: quantity 0 is not positive");
+  // Spot at the same time is unthrottled (nothing recorded there: no drawdown).
+  EXPECT_EQ(manager.effective_risk_fraction(Asset::kSpot), "0.01"_d);
+}
+
+// --- pretrade_check
+// -------------------------------------------------------------------------------
+
+TEST(PretradeCheck, PassesAnEntryWithinEveryRule) {
+  const RiskManager manager = funded_manager();
+  EXPECT_EQ(manager.pretrade_check(buy_entry(), btc(), kT0), Decision::allow());
+  EXPECT_EQ(manager.pretrade_check(sell_entry(), btc(), kT0), Decision::allow());
+}
+
+TEST(PretradeCheck, MissingProtection) {
+  const RiskManager manager = funded_manager();
+  OrderContext order = buy_entry();
+  order.stop_loss = Decimal::zero();
+  const Decision decision = manager.pretrade_check(order, btc(), kT0);
+  EXPECT_FALSE(decision.ok);
+  EXPECT_EQ(decision.code(), "missing_protection");
+  EXPECT_EQ(decision.reason,
+            "missing_protection: an entry needs stop_loss and take_profit > 0, got stop_loss 0 "
+            "and take_profit 61200");
+  order = buy_entry();
+  order.take_profit = Decimal::zero();
+  EXPECT_EQ(manager.pretrade_check(order, btc(), kT0).reason,
+            "missing_protection: an entry needs stop_loss and take_profit > 0, got stop_loss "
+            "59400 and take_profit 0");
+}
+
+TEST(PretradeCheck, StopOnWrongSide) {
+  const RiskManager manager = funded_manager();
+  OrderContext order = buy_entry();
+  order.stop_loss = "60500"_d;  // above the reference of a buy
+  EXPECT_EQ(manager.pretrade_check(order, btc(), kT0).reason,
+            "stop_on_wrong_side: a buy needs stop_loss < reference < take_profit, got stop_loss "
+            "60500, reference 60000, take_profit 61200");
+  order = buy_entry();
+  order.take_profit = "59900"_d;  // a buy's target below the reference
+  EXPECT_EQ(manager.pretrade_check(order, btc(), kT0).code(), "stop_on_wrong_side");
+  order = buy_entry();
+  order.stop_loss = "60000"_d;  // equal to the reference is not below it
+  EXPECT_EQ(manager.pretrade_check(order, btc(), kT0).code(), "stop_on_wrong_side");
+  order = sell_entry();
+  order.stop_loss = "59400"_d;  // a sell's stop below the reference
+  EXPECT_EQ(manager.pretrade_check(order, btc(), kT0).reason,
+            "stop_on_wrong_side: a sell needs take_profit < reference < stop_loss, got "
+            "stop_loss 59400, reference 60000, take_profit 58800");
+}
+
+TEST(PretradeCheck, StopDistanceAsAFractionOfTheEntry) {
+  const RiskManager manager = funded_manager();
+  OrderContext order = buy_entry();
+  // Spot bounds: [0.002, 0.05] x 60000 = [120, 3000].
+  order.stop_loss = "59900"_d;  // distance 100 < 120
+  EXPECT_EQ(manager.pretrade_check(order, btc(), kT0).reason,
+            "sl_too_close: stop distance 100 < min_sl_fraction 0.002 x entry 60000 = 120");
+  order.stop_loss = "59880"_d;  // distance 120: at the bound, allowed
+  EXPECT_TRUE(manager.pretrade_check(order, btc(), kT0).ok);
+  order.stop_loss = "56400"_d;  // distance 3600 > 3000
+  EXPECT_EQ(manager.pretrade_check(order, btc(), kT0).reason,
+            "sl_too_far: stop distance 3600 > max_sl_fraction 0.05 x entry 60000 = 3000");
+  order.stop_loss = "57000"_d;  // distance 3000: at the bound, allowed
+  EXPECT_TRUE(manager.pretrade_check(order, btc(), kT0).ok);
+}
+
+TEST(PretradeCheck, StopDistanceIsMeasuredFromTheLimitPrice) {
+  const RiskManager manager = funded_manager();
+  OrderContext order = buy_entry();
+  order.type = OrderType::kLimit;
+  order.limit_price = "59500"_d;
+  // |59500 - 59400| = 100 < 0.002 x 59500 = 119 (from the reference it would be 600).
+  EXPECT_EQ(manager.pretrade_check(order, btc(), kT0).reason,
+            "sl_too_close: stop distance 100 < min_sl_fraction 0.002 x entry 59500 = 119");
+}
+
+TEST(PretradeCheck, StopDistanceInAtrMultiples) {
+  const RiskManager manager = funded_manager();
+  OrderContext order = buy_entry();  // distance 600; spot bounds [0.5, 5] ATR
+  order.atr = 1500;                  // 0.5 x 1500 = 750 > 600
+  EXPECT_EQ(manager.pretrade_check(order, btc(), kT0).reason,
+            "sl_too_close: stop distance 600 < min_sl_atr 0.5 x atr 1500 = 750");
+  order.atr = 100;  // 5 x 100 = 500 < 600
+  EXPECT_EQ(manager.pretrade_check(order, btc(), kT0).reason,
+            "sl_too_far: stop distance 600 > max_sl_atr 5 x atr 100 = 500");
+  order.atr = 1200;  // 0.5 x 1200 = 600: at the bound, allowed
+  EXPECT_TRUE(manager.pretrade_check(order, btc(), kT0).ok);
+  order.atr = 120;  // 5 x 120 = 600: at the bound, allowed
+  EXPECT_TRUE(manager.pretrade_check(order, btc(), kT0).ok);
+  order.atr = 0;  // unknown: the ATR rule is skipped
+  EXPECT_TRUE(manager.pretrade_check(order, btc(), kT0).ok);
+}
+
+TEST(PretradeCheck, NoEquityRecorded) {
+  const RiskManager manager(default_limits());
+  EXPECT_EQ(manager.pretrade_check(buy_entry(), btc(), kT0).reason,
+            "no_equity: no positive equity recorded for spot, got 0");
+}
+
+TEST(PretradeCheck, DailyLossCap) {
+  RiskManager manager = funded_manager();  // day start 1000
+  // Spot cap 0.05 x 1000 = 50. Loss 49.99: allowed.
+  manager.record_equity(Asset::kSpot, "950.01"_d, kT0 + kHourMs);
+  EXPECT_TRUE(manager.pretrade_check(buy_entry(), btc(), kT0 + kHourMs).ok);
+  // Loss 50: refused.
+  manager.record_equity(Asset::kSpot, "950"_d, kT0 + kHourMs);
+  EXPECT_EQ(manager.pretrade_check(buy_entry(), btc(), kT0 + kHourMs).reason,
+            "daily_loss_cap: loss today 50 >= daily_loss_cap 0.05 x day-start equity 1000 = 50");
+}
+
+TEST(PretradeCheck, DailyLossResetsAtUtcMidnight) {
+  RiskManager manager = funded_manager();  // 1000 at 2024-03-01T10:00Z
+  manager.record_equity(Asset::kSpot, "940"_d, parse_iso8601("2024-03-01T20:00:00Z"));
+  // Loss 60 >= 50 until the last millisecond of the day.
+  EXPECT_EQ(
+      manager.pretrade_check(buy_entry(), btc(), parse_iso8601("2024-03-01T23:59:59.999Z")).code(),
+      "daily_loss_cap");
+  // From midnight UTC the loss is zero, even before a new equity record.
+  const TimestampMs midnight = parse_iso8601("2024-03-02T00:00:00Z");
+  EXPECT_EQ(manager.daily_loss(Asset::kSpot, midnight), Decimal::zero());
+  EXPECT_TRUE(manager.pretrade_check(buy_entry(), btc(), midnight).ok);
+  // The first record of the new day is its start: 940, cap 0.05 x 940 = 47.
+  manager.record_equity(Asset::kSpot, "940"_d, midnight + 5 * kSecondMs);
+  manager.record_equity(Asset::kSpot, "900"_d, midnight + 8 * kHourMs);  // loss 40
+  EXPECT_TRUE(manager.pretrade_check(buy_entry(), btc(), midnight + 8 * kHourMs).ok);
+  manager.record_equity(Asset::kSpot, "893"_d, midnight + 9 * kHourMs);  // loss 47
+  EXPECT_EQ(manager.pretrade_check(buy_entry(), btc(), midnight + 9 * kHourMs).reason,
+            "daily_loss_cap: loss today 47 >= daily_loss_cap 0.05 x day-start equity 940 = 47");
+}
+
+TEST(PretradeCheck, DrawdownHalt) {
+  RiskManager manager = funded_manager();  // peak 1000
+  // A new day so that the daily cap does not fire first: day start 850.01.
+  const TimestampMs next_day = parse_iso8601("2024-03-02T09:00:00Z");
+  manager.record_equity(Asset::kSpot, "850.01"_d, next_day);
+  // Drawdown 149.99 / 1000 = 0.14999 < 0.15: allowed (180 <= 0.25 x 850.01 = 212.5025).
+  EXPECT_TRUE(manager.pretrade_check(buy_entry(), btc(), next_day).ok);
+  const TimestampMs day_after = parse_iso8601("2024-03-03T09:00:00Z");
+  manager.record_equity(Asset::kSpot, "850"_d, day_after);
+  EXPECT_EQ(manager.pretrade_check(buy_entry(), btc(), day_after).reason,
+            "drawdown_halt: drawdown 0.15 from peak 1000 to equity 850 >= drawdown_halt 0.15");
+}
+
+TEST(PretradeCheck, MaxOpenPositions) {
+  RiskManager manager = funded_manager();
+  for (int i = 0; i < 5; ++i) {
+    manager.record_position_opened(Asset::kSpot, "other", "10"_d, kT0);
+  }
+  EXPECT_EQ(manager.pretrade_check(buy_entry(), btc(), kT0).reason,
+            "max_open_positions: 5 open on spot >= max_open_positions 5");
+  manager.record_position_closed(Asset::kSpot, "other", "10"_d, "1"_d, kT0 + kMinuteMs);
+  EXPECT_TRUE(manager.pretrade_check(buy_entry(), btc(), kT0 + kMinuteMs).ok);
+  // Other assets have their own count.
+  EXPECT_EQ(manager.open_positions(Asset::kPerp), 0);
+}
+
+TEST(PretradeCheck, PerStrategyCap) {
+  RiskManager manager = funded_manager();
+  // Cap 0.25 x 1000 = 250. Committed 70 + order 180 = 250: allowed.
+  manager.record_position_opened(Asset::kSpot, "trend", "70"_d, kT0);
+  EXPECT_TRUE(manager.pretrade_check(buy_entry(), btc(), kT0).ok);
+  // Committed 100 + 180 = 280 > 250: refused.
+  manager.record_position_opened(Asset::kSpot, "trend", "30"_d, kT0);
+  EXPECT_EQ(manager.pretrade_check(buy_entry(), btc(), kT0).reason,
+            "per_strategy_cap: strategy trend committed 100 + order 180 = 280 > "
+            "per_strategy_cap 0.25 x equity 1000 = 250");
+  // Another strategy's commitment does not count against this one.
+  OrderContext other = buy_entry();
+  other.strategy_id = "revert";
+  EXPECT_TRUE(manager.pretrade_check(other, btc(), kT0).ok);
+}
+
+TEST(PretradeCheck, LeverageCapOnTheRequestedLeverage) {
+  RiskManager manager = funded_manager();
+  OrderContext order = buy_entry();
+  order.leverage = 2;  // spot max 1
+  EXPECT_EQ(manager.pretrade_check(order, btc(), kT0).reason,
+            "leverage_cap: leverage 2 > max_leverage 1");
+  // Perp allows 3.
+  manager.record_equity(Asset::kPerp, "1000"_d, kT0);
+  order.asset = Asset::kPerp;
+  order.leverage = 3;
+  EXPECT_TRUE(manager.pretrade_check(order, btc(), kT0).ok);
+  order.leverage = 3.5;
+  EXPECT_EQ(manager.pretrade_check(order, btc(), kT0).reason,
+            "leverage_cap: leverage 3.5 > max_leverage 3");
+}
+
+TEST(PretradeCheck, LeverageCapOnTheAssetsOpenNotional) {
+  RiskManager manager = funded_manager();
+  // Four strategies hold 250 + 250 + 250 + 200 = 950 on spot (4 positions < 5).
+  manager.record_position_opened(Asset::kSpot, "a", "250"_d, kT0);
+  manager.record_position_opened(Asset::kSpot, "b", "250"_d, kT0);
+  manager.record_position_opened(Asset::kSpot, "c", "250"_d, kT0);
+  manager.record_position_opened(Asset::kSpot, "d", "200"_d, kT0);
+  // 950 + 180 = 1130 > 1 x 1000.
+  EXPECT_EQ(manager.pretrade_check(buy_entry(), btc(), kT0).reason,
+            "leverage_cap: open notional 950 + order 180 = 1130 > max_leverage 1 x equity 1000 "
+            "= 1000");
+  // 950 - 200 + 180 = 930: allowed.
+  manager.record_position_closed(Asset::kSpot, "d", "200"_d, "3"_d, kT0);
+  EXPECT_TRUE(manager.pretrade_check(buy_entry(), btc(), kT0).ok);
+}
+
+TEST(PretradeCheck, CooldownAfterALossExpires) {
+  RiskManager manager = funded_manager();
+  manager.record_position_opened(Asset::kSpot, "trend", "180"_d, kT0);
+  const TimestampMs lost_at = parse_iso8601("2024-03-01T11:00:00Z");
+  manager.record_position_closed(Asset::kSpot, "trend", "180"_d, "-6"_d, lost_at);
+  // Spot cooldown 30 minutes: refused until 11:30:00.000.
+  const Decision decision =
+      manager.pretrade_check(buy_entry(), btc(), lost_at + 30 * kMinuteMs - 1);
+  EXPECT_EQ(decision.reason,
+            "cooldown: strategy trend lost at 2024-03-01T11:00:00.000Z, cooling down until "
+            "2024-03-01T11:30:00.000Z");
+  EXPECT_TRUE(manager.pretrade_check(buy_entry(), btc(), lost_at + 30 * kMinuteMs).ok);
+  // Another strategy was never in cooldown.
+  OrderContext other = buy_entry();
+  other.strategy_id = "revert";
+  EXPECT_TRUE(manager.pretrade_check(other, btc(), lost_at).ok);
+}
+
+TEST(PretradeCheck, AWinDoesNotStartACooldown) {
+  RiskManager manager = funded_manager();
+  manager.record_position_opened(Asset::kSpot, "trend", "180"_d, kT0);
+  manager.record_position_closed(Asset::kSpot, "trend", "180"_d, "6"_d, kT0 + kMinuteMs);
+  manager.record_position_opened(Asset::kSpot, "trend", "60"_d, kT0);
+  manager.record_position_closed(Asset::kSpot, "trend", "60"_d, Decimal::zero(), kT0);
+  EXPECT_TRUE(manager.pretrade_check(buy_entry(), btc(), kT0 + 2 * kMinuteMs).ok);
+}
+
+TEST(PretradeCheck, InstrumentMinimumsOnEntries) {
+  const RiskManager manager = funded_manager();
+  OrderContext order = buy_entry();
+  order.quantity = "0.0005"_d;
+  EXPECT_EQ(manager.pretrade_check(order, btc(), kT0).reason,
+            "quantity_below_minimum: quantity 0.0005 < min_qty 0.001");
+  data::InstrumentInfo info = btc();
+  info.min_notional = "200"_d;  // 0.003 x 60000 = 180 < 200
+  EXPECT_EQ(manager.pretrade_check(buy_entry(), info, kT0).reason,
+            "notional_below_minimum: notional 180 (quantity 0.003 x price 60000) < min_notional "
+            "200");
+}
+
+TEST(PretradeCheck, SizesAnOrderWithoutQuantity) {
+  const RiskManager manager = funded_manager();
+  OrderContext order = buy_entry();
+  order.quantity = Decimal::zero();
+  // Sized at 0.016 (notional 960): over the default per-strategy cap of 250.
+  EXPECT_EQ(manager.pretrade_check(order, btc(), kT0).reason,
+            "per_strategy_cap: strategy trend committed 0 + order 960 = 960 > per_strategy_cap "
+            "0.25 x equity 1000 = 250");
+  // A wider stop sizes smaller: 10 / 3000 = 0.00333 -> 0.003, notional 180: allowed.
+  order.stop_loss = "57000"_d;
+  EXPECT_TRUE(manager.pretrade_check(order, btc(), kT0).ok);
+  // Too small to size: equity 100, 1 / 3000 = 0.00033 -> 0.
+  RiskManager small(default_limits());
+  small.record_equity(Asset::kSpot, "100"_d, kT0);
+  EXPECT_EQ(small.pretrade_check(order, btc(), kT0).reason,
+            "quantity_below_minimum: quantity 0 is not positive");
+}
+
+TEST(PretradeCheck, ExitsSkipEveryEntryRule) {
+  RiskManager manager(default_limits());  // no equity at all
+  OrderContext order = exit_order();      // no stop, no target
+  order.leverage = 10;
+  EXPECT_TRUE(manager.pretrade_check(order, btc(), kT0).ok);
+  // Deep drawdown, daily loss, full book and cooldown do not stop an exit either.
+  manager.record_equity(Asset::kSpot, "1000"_d, kT0);
+  manager.record_equity(Asset::kSpot, "500"_d, kT0 + kMinuteMs);
+  for (int i = 0; i < 6; ++i) manager.record_position_opened(Asset::kSpot, "trend", "500"_d, kT0);
+  manager.record_position_closed(Asset::kSpot, "trend", "500"_d, "-50"_d, kT0 + kMinuteMs);
+  EXPECT_TRUE(manager.pretrade_check(order, btc(), kT0 + 2 * kMinuteMs).ok);
+  // The same order as an entry is refused.
+  OrderContext entry = buy_entry();
+  EXPECT_EQ(manager.pretrade_check(entry, btc(), kT0 + 2 * kMinuteMs).code(), "daily_loss_cap");
+}
+
+TEST(PretradeCheck, ExitsStillRespectInstrumentMinimums) {
+  const RiskManager manager = funded_manager();
+  OrderContext order = exit_order();
+  order.quantity = "0.0005"_d;
+  EXPECT_EQ(manager.pretrade_check(order, btc(), kT0).reason,
+            "quantity_below_minimum: quantity 0.0005 < min_qty 0.001");
+  order.quantity = Decimal::zero();  // an exit is never sized
+  EXPECT_EQ(manager.pretrade_check(order, btc(), kT0).reason,
+            "quantity_below_minimum: quantity 0 is not positive");
+  order.quantity = "0.001"_d;
+  order.reference_price = "4000"_d;  // 0.001 x 4000 = 4 < 5
+  EXPECT_EQ(manager.pretrade_check(order, btc(), kT0).reason,
+            "notional_below_minimum: notional 4 (quantity 0.001 x price 4000) < min_notional 5");
+}
+
+TEST(PretradeCheck, ReportsOnlyTheFirstFailingRule) {
+  RiskManager manager(default_limits());
+  OrderContext order = buy_entry();
+  order.stop_loss = Decimal::zero();
+  order.leverage = 9;
+  order.quantity = "0.0001"_d;
+  // Missing protection, no equity, leverage and minimum all fail: protection is first.
+  EXPECT_EQ(manager.pretrade_check(order, btc(), kT0).code(), "missing_protection");
+  order.stop_loss = "59400"_d;
+  EXPECT_EQ(manager.pretrade_check(order, btc(), kT0).code(), "no_equity");
+  // Daily loss 150 and drawdown 0.15 at once: the daily cap comes first.
+  manager.record_equity(Asset::kSpot, "1000"_d, kT0);
+  manager.record_equity(Asset::kSpot, "850"_d, kT0 + kMinuteMs);
+  EXPECT_EQ(manager.pretrade_check(order, btc(), kT0 + kMinuteMs).code(), "daily_loss_cap");
+  // Fine account: leverage before the minimum.
+  manager.record_equity(Asset::kSpot, "1000"_d, kT0 + 2 * kMinuteMs);
+  EXPECT_EQ(manager.pretrade_check(order, btc(), kT0 + 2 * kMinuteMs).code(), "leverage_cap");
+  order.leverage = 1;
+  EXPECT_EQ(manager.pretrade_check(order, btc(), kT0 + 2 * kMinuteMs).code(),
+            "quantity_below_minimum");
+}
+
+TEST(PretradeCheck, NegativeQuantityIsABrokenInvariant) {
+  const RiskManager manager = funded_manager();
+  OrderContext order = buy_entry();
+  order.quantity = "-1"_d;
+  EXPECT_DEATH(manager.pretrade_check(order, btc(), kT0),
+               "order quantity must not be negative, was -1");
+}
+
+// --- Hot reload
+// -----------------------------------------------------------------------------------
+
+TEST(RiskManagerReload, NewLimitsApplyToTheNextCheckAndKeepTheLedger) {
+  RiskManager manager = funded_manager();
+  manager.record_position_opened(Asset::kSpot, "trend", "50"_d, kT0);
+  config::RiskLimits tighter = config::default_risk(Asset::kSpot);
+  tighter.risk_fraction = 0.02;
+  tighter.max_open_positions = 1;
+  manager.set_limits(Asset::kSpot, tighter);
+  EXPECT_EQ(manager.limits(Asset::kSpot), tighter);
+  EXPECT_EQ(manager.limits(Asset::kPerp), config::default_risk(Asset::kPerp));
+  // 1000 x 0.02 / 600 = 0.0333... -> 0.033.
+  const SizeResult result = manager.compute_size(buy_entry(), btc(), "1000"_d);
+  EXPECT_EQ(result.risk_fraction_used, "0.02"_d);
+  EXPECT_EQ(result.quantity, "0.033"_d);
+  // The open position stays on the ledger and now fills the book.
+  EXPECT_EQ(manager.pretrade_check(buy_entry(), btc(), kT0).reason,
+            "max_open_positions: 1 open on spot >= max_open_positions 1");
+  // Reloading the defaults back lifts it.
+  manager.set_limits(Asset::kSpot, config::default_risk(Asset::kSpot));
+  EXPECT_TRUE(manager.pretrade_check(buy_entry(), btc(), kT0).ok);
+}
+
+}  // namespace
+}  // namespace gauntlet::capital
