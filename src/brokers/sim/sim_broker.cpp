@@ -56,8 +56,8 @@ SimBroker::SimBroker(EventBus& bus, const Clock& clock, SimBrokerConfig config)
 
 BrokerCapabilities SimBroker::capabilities(Asset asset) const {
   BrokerCapabilities capabilities;
-  capabilities.position_tp_sl = true;
-  capabilities.entry_tp_sl = true;
+  capabilities.position_tp_sl = config_.protection_on_position;
+  capabilities.entry_tp_sl = config_.protection_at_entry;
   capabilities.reduce_only = on_margin(asset);
   capabilities.mark_price_triggers = false;  // bars carry last prices only
   capabilities.partial_fills = true;
@@ -169,6 +169,15 @@ void SimBroker::amend(RouterKey, const AmendRequest& request) {
 }
 
 void SimBroker::set_protection(ProtectionKey, const ProtectionRequest& request) {
+  if (!config_.protection_on_position) {
+    BrokerFailure failure;
+    failure.code = 10017;
+    failure.message = "this venue has no position protection";
+    failure.error_class = ErrorClass::kFatal;
+    bus_.publish(ProtectionRejected{config_.venue, request.protection_id, request.asset,
+                                    request.symbol, std::move(failure), clock_.now_ms()});
+    return;
+  }
   const auto book = books_.find({request.asset, request.symbol.canonical()});
   if (book == books_.end() || !book->second.position) {
     BrokerFailure failure;
@@ -426,7 +435,8 @@ bool SimBroker::fill(WorkingOrder& order, Book& book, Decimal quantity, Decimal 
       position.liquidation_price = Decimal::from_double(position.average_price.to_double() *
                                                         (1.0 - sign(position.side) * offset));
     }
-    if (request.stop_loss > Decimal::zero() || request.take_profit > Decimal::zero()) {
+    if (config_.protection_at_entry &&
+        (request.stop_loss > Decimal::zero() || request.take_profit > Decimal::zero())) {
       position.stop_loss = request.stop_loss;
       position.take_profit = request.take_profit;
       position.trigger = request.trigger;

@@ -59,6 +59,10 @@ struct SimBrokerConfig {
   double maintenance_margin = 0.005;          // perpetuals
   double default_funding_rate = 0.0001;       // per 8 h when no history is loaded
   std::array<Decimal, 4> starting_balance{};  // USD per asset wallet
+  // Which server-side protection the simulated venue offers, to exercise every path of
+  // sl_tp_manager: TP/SL with the entry (Bybit create), on the position (trading-stop), or none.
+  bool protection_at_entry = true;
+  bool protection_on_position = true;
 };
 
 // The FEE_MODEL rates of the venue each asset trades on in production (Bybit for spot and

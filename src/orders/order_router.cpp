@@ -1,0 +1,336 @@
+#include "orders/order_router.hpp"
+
+#include <fmt/format.h>
+
+#include "core/check.hpp"
+#include "core/logging.hpp"
+
+namespace gauntlet::orders {
+namespace {
+
+auto& log() {
+  static auto logger = module_logger("order_router");
+  return *logger;
+}
+
+Decimal notional_of(const OrderContext& order) {
+  return order.quantity * capital::entry_price(order);
+}
+
+}  // namespace
+
+OrderRouter::OrderRouter(EventBus& bus, const Clock& clock, store::Store& store,
+                         capital::RiskManager& risk, capital::BudgetManager& budget,
+                         capital::ExposureManager& exposure, InstrumentLookup instruments)
+    : bus_(bus),
+      clock_(clock),
+      journal_(store),
+      risk_(risk),
+      budget_(budget),
+      exposure_(exposure),
+      instruments_(std::move(instruments)),
+      sl_tp_(bus, [this](Asset asset, const Symbol& symbol, OrderSide, Decimal,
+                         const std::string& reason) { close_position(asset, symbol, reason); }) {
+  subscriptions_.push_back(bus_.subscribe<brokers::OrderAccepted>(
+      [this](const brokers::OrderAccepted& event) { on_accepted(event); }));
+  subscriptions_.push_back(bus_.subscribe<brokers::OrderRejected>(
+      [this](const brokers::OrderRejected& event) { on_rejected(event); }));
+  subscriptions_.push_back(bus_.subscribe<brokers::OrderFilled>(
+      [this](const brokers::OrderFilled& event) { on_filled(event); }));
+  subscriptions_.push_back(bus_.subscribe<brokers::OrderCancelled>(
+      [this](const brokers::OrderCancelled& event) { on_cancelled(event); }));
+}
+
+void OrderRouter::route(Asset asset, brokers::Broker& broker) {
+  brokers_[asset] = &broker;
+  sl_tp_.route(asset, broker);
+}
+
+PlaceResult OrderRouter::deny(const OrderContext& order, const std::string& id, Decision decision) {
+  log().info("order denied strategy={} symbol={} reason={}", order.strategy_id,
+             order.symbol.canonical(), decision.reason);
+  bus_.publish(OrderDenied{order, id, decision, clock_.now_ms()});
+  return {std::move(decision), id};
+}
+
+PlaceResult OrderRouter::place_order(const OrderContext& requested) {
+  const TimestampMs now = clock_.now_ms();
+  const std::string id = make_client_order_id(requested.strategy_id, requested.signal_id);
+  OrderContext order = requested;
+  if (!brokers_.contains(order.asset)) {
+    return deny(
+        order, id,
+        Decision::deny(fmt::format("no_broker: nothing trades {}", to_string(order.asset))));
+  }
+  if (const auto halted = entries_halted(order.asset); halted && !order.reduce_only) {
+    return deny(order, id, Decision::deny("entries_halted: " + *halted));
+  }
+  if (journal_.find(id)) {
+    return deny(order, id,
+                Decision::deny(fmt::format("duplicate_intent: {} was already sent as {}",
+                                           order.signal_id, id)));
+  }
+  const data::InstrumentInfo instrument = instruments_(order.asset, order.symbol);
+  risk_.record_equity(order.asset, budget_.get_alloc(order.asset), now);
+  if (order.quantity == Decimal::zero()) {
+    const capital::SizeResult size =
+        risk_.compute_size(order, instrument, budget_.get_alloc(order.asset));
+    if (!size.decision) return deny(order, id, size.decision);
+    order.quantity = size.quantity;
+  }
+  if (Decision risk = risk_.pretrade_check(order, instrument, now); !risk) {
+    return deny(order, id, std::move(risk));
+  }
+  if (Decision budget = budget_.can_afford(order.asset, order); !budget) {
+    return deny(order, id, std::move(budget));
+  }
+  if (!order.reduce_only) {
+    if (Decision exposure =
+            exposure_.can_open(order.asset, order.symbol, order.side, notional_of(order));
+        !exposure) {
+      return deny(order, id, std::move(exposure));
+    }
+  }
+  return send(order, id, order.quantity);
+}
+
+PlaceResult OrderRouter::send(const OrderContext& order, const std::string& id, Decimal quantity) {
+  brokers::Broker& broker = *brokers_.at(order.asset);
+  OrderRequest request;
+  request.client_order_id = id;
+  request.asset = order.asset;
+  request.symbol = order.symbol;
+  request.side = order.side;
+  request.type = order.type;
+  request.quantity = quantity;
+  request.limit_price = order.limit_price;
+  request.trigger_price = order.trigger_price;
+  request.time_in_force = order.time_in_force;
+  request.reduce_only = order.reduce_only;
+  request.leverage = order.leverage;
+  request.stop_loss = order.stop_loss;
+  request.take_profit = order.take_profit;
+  request.strategy_id = order.strategy_id;
+  request.created_at = clock_.now_ms();
+  const brokers::BrokerCapabilities capabilities = broker.capabilities(order.asset);
+  if (capabilities.mark_price_triggers && order.asset == Asset::kPerp) {
+    request.trigger = TriggerPrice::kMark;
+  }
+  // The intent is durable before anything leaves the process.
+  if (!journal_.record_intent(request, broker.venue())) {
+    return deny(order, id, Decision::deny("duplicate_intent: " + id + " is already journaled"));
+  }
+  if (!order.reduce_only) {
+    OrderContext sized = order;
+    sized.quantity = quantity;
+    if (Decision reserved =
+            budget_.reserve(order.asset, id, capital::BudgetManager::required_funds(sized));
+        !reserved) {
+      journal_.update(id, OrderStatus::kRejected, request.created_at, {}, reserved.reason);
+      return deny(order, id, std::move(reserved));
+    }
+  }
+  broker.submit(brokers::RouterKey{}, request);
+  bus_.publish(OrderSubmitted{request, std::string(broker.venue()), request.created_at});
+  return {Decision::allow(), id};
+}
+
+PlaceResult OrderRouter::close_position(Asset asset, const Symbol& symbol,
+                                        const std::string& reason) {
+  const auto found = positions_.find({asset, symbol.canonical()});
+  OrderContext exit;
+  exit.asset = asset;
+  exit.symbol = symbol;
+  exit.type = OrderType::kMarket;
+  exit.reduce_only = true;
+  exit.signal_id = fmt::format("exit:{}:{}:{}", symbol.canonical(), reason, ++exits_);
+  if (found == positions_.end()) {
+    return deny(exit, "", Decision::deny("no_position: nothing open on " + symbol.canonical()));
+  }
+  const Position& position = found->second.position;
+  exit.side = opposite(position.side);
+  exit.quantity = position.quantity;
+  exit.strategy_id = position.strategy_id;
+  exit.reference_price = position.average_price;
+  exit.signal_id =
+      fmt::format("exit:{}:{}:{}:{}", symbol.canonical(), reason,
+                  found->second.entry_ids.empty() ? "" : found->second.entry_ids[0], ++exits_);
+  return place_order(exit);
+}
+
+Decision OrderRouter::cancel_order(const std::string& client_order_id) {
+  const auto entry = journal_.find(client_order_id);
+  if (!entry) return Decision::deny("unknown_order: " + client_order_id);
+  if (is_terminal(entry->status)) {
+    return Decision::deny(
+        fmt::format("order_closed: {} is {}", client_order_id, to_string(entry->status)));
+  }
+  brokers_.at(entry->request.asset)
+      ->cancel(brokers::RouterKey{},
+               {client_order_id, entry->request.asset, entry->request.symbol});
+  return Decision::allow();
+}
+
+Decision OrderRouter::amend_order(const std::string& client_order_id,
+                                  std::optional<Decimal> quantity,
+                                  std::optional<Decimal> limit_price) {
+  const auto entry = journal_.find(client_order_id);
+  if (!entry) return Decision::deny("unknown_order: " + client_order_id);
+  if (is_terminal(entry->status)) {
+    return Decision::deny(
+        fmt::format("order_closed: {} is {}", client_order_id, to_string(entry->status)));
+  }
+  brokers::AmendRequest request;
+  request.client_order_id = client_order_id;
+  request.asset = entry->request.asset;
+  request.symbol = entry->request.symbol;
+  request.quantity = quantity;
+  request.limit_price = limit_price;
+  brokers_.at(entry->request.asset)->amend(brokers::RouterKey{}, request);
+  return Decision::allow();
+}
+
+void OrderRouter::halt_entries(Asset asset, std::string reason) {
+  log().warn("entries halted asset={} reason={}", to_string(asset), reason);
+  halted_[asset] = std::move(reason);
+}
+
+void OrderRouter::resume_entries(Asset asset) {
+  halted_.erase(asset);
+}
+
+std::optional<std::string> OrderRouter::entries_halted(Asset asset) const {
+  const auto found = halted_.find(asset);
+  if (found == halted_.end()) return std::nullopt;
+  return found->second;
+}
+
+std::vector<Position> OrderRouter::positions() const {
+  std::vector<Position> result;
+  for (const auto& [key, open] : positions_) result.push_back(open.position);
+  return result;
+}
+
+std::optional<Position> OrderRouter::position(Asset asset, const Symbol& symbol) const {
+  const auto found = positions_.find({asset, symbol.canonical()});
+  if (found == positions_.end()) return std::nullopt;
+  return found->second.position;
+}
+
+void OrderRouter::on_accepted(const brokers::OrderAccepted& event) {
+  const auto entry = journal_.find(event.client_order_id);
+  if (!entry || entry->status != OrderStatus::kPendingNew) return;
+  journal_.update(event.client_order_id, OrderStatus::kNew, event.time, event.venue_order_id);
+}
+
+void OrderRouter::on_rejected(const brokers::OrderRejected& event) {
+  const auto entry = journal_.find(event.client_order_id);
+  if (!entry || is_terminal(entry->status)) return;
+  if (event.failure.error_class == brokers::ErrorClass::kDuplicate) {
+    // The venue has this order already (a resend after a crash): it stays open in the journal
+    // and reconciliation finds out what became of it.
+    return;
+  }
+  journal_.update(event.client_order_id, OrderStatus::kRejected, event.time, {},
+                  event.failure.message);
+  budget_.release(event.asset, event.client_order_id);
+}
+
+void OrderRouter::on_cancelled(const brokers::OrderCancelled& event) {
+  const auto entry = journal_.find(event.client_order_id);
+  if (!entry || is_terminal(entry->status)) return;
+  journal_.update(event.client_order_id, OrderStatus::kCancelled, event.time, {}, event.reason);
+  const auto open = positions_.find({event.asset, event.symbol.canonical()});
+  const bool backs_a_position =
+      open != positions_.end() &&
+      std::find(open->second.entry_ids.begin(), open->second.entry_ids.end(),
+                event.client_order_id) != open->second.entry_ids.end();
+  if (!backs_a_position) budget_.release(event.asset, event.client_order_id);
+}
+
+void OrderRouter::on_filled(const brokers::OrderFilled& event) {
+  const Fill& fill = event.fill;
+  auto entry = journal_.find(fill.client_order_id);
+  if (!entry) {
+    // An order the venue generated (a triggered stop, a liquidation): journal it as an exit
+    // so its fill has an order, then account for it like any other.
+    const auto open = positions_.find({fill.asset, fill.symbol.canonical()});
+    OrderRequest generated;
+    generated.client_order_id = fill.client_order_id;
+    generated.asset = fill.asset;
+    generated.symbol = fill.symbol;
+    generated.side = fill.side;
+    generated.type = OrderType::kMarket;
+    generated.quantity = event.cumulative_quantity + event.leaves_quantity;
+    generated.reduce_only = true;
+    generated.strategy_id = open == positions_.end() ? "" : open->second.position.strategy_id;
+    generated.created_at = fill.time;
+    journal_.record_intent(generated, event.venue);
+    entry = journal_.find(fill.client_order_id);
+  }
+  if (!journal_.record_fill(fill, event.status)) return;  // seen before
+  apply_fill(entry->request, fill);
+}
+
+void OrderRouter::apply_fill(const OrderRequest& request, const Fill& fill) {
+  const Key key{fill.asset, fill.symbol.canonical()};
+  auto found = positions_.find(key);
+  const Decimal notional = fill.quantity * fill.price;
+  if (found == positions_.end() || found->second.position.side == fill.side) {
+    if (request.reduce_only) {
+      log().warn("reduce-only fill with no position to reduce id={}", fill.client_order_id);
+      return;
+    }
+    if (found == positions_.end()) {
+      OpenPosition open;
+      open.position.asset = fill.asset;
+      open.position.symbol = fill.symbol;
+      open.position.side = fill.side;
+      open.position.average_price = fill.price;
+      open.position.strategy_id = request.strategy_id;
+      open.position.opened_at = fill.time;
+      found = positions_.emplace(key, std::move(open)).first;
+    } else {
+      Position& p = found->second.position;
+      p.average_price = (p.average_price * p.quantity + notional) / (p.quantity + fill.quantity);
+    }
+    OpenPosition& open = found->second;
+    open.position.quantity = open.position.quantity + fill.quantity;
+    open.position.stop_loss = request.stop_loss;
+    open.position.take_profit = request.take_profit;
+    open.realised = open.realised - fill.fee;
+    if (std::find(open.entry_ids.begin(), open.entry_ids.end(), request.client_order_id) ==
+        open.entry_ids.end()) {
+      open.entry_ids.push_back(request.client_order_id);
+    }
+    budget_.apply_pnl(fill.asset, -fill.fee);
+    risk_.record_position_opened(fill.asset, request.strategy_id, notional, fill.time);
+    exposure_.on_position_opened(fill.asset, fill.symbol, fill.side,
+                                 open.position.quantity * open.position.average_price);
+    sl_tp_.attach(request, open.position.quantity, fill.time);
+    return;
+  }
+  // A fill against the position: it reduces or closes it.
+  OpenPosition& open = found->second;
+  Position& p = open.position;
+  const Decimal closed = fill.quantity < p.quantity ? fill.quantity : p.quantity;
+  const Decimal move = fill.price - p.average_price;
+  const Decimal pnl = p.side == OrderSide::kBuy ? move * closed : -(move * closed);
+  open.realised = open.realised + pnl - fill.fee;
+  budget_.apply_pnl(fill.asset, pnl - fill.fee);
+  risk_.record_position_closed(fill.asset, p.strategy_id, closed * p.average_price, pnl - fill.fee,
+                               fill.time);
+  p.quantity = p.quantity - closed;
+  if (p.quantity > Decimal::zero()) {
+    exposure_.on_position_opened(fill.asset, fill.symbol, p.side, p.quantity * p.average_price);
+    return;
+  }
+  exposure_.on_position_closed(fill.asset, fill.symbol);
+  sl_tp_.detach(fill.asset, fill.symbol);
+  for (const std::string& id : open.entry_ids) budget_.release(fill.asset, id);
+  bus_.publish(
+      PositionClosed{fill.asset, fill.symbol, p.strategy_id, p.side, open.realised, fill.time});
+  positions_.erase(found);
+}
+
+}  // namespace gauntlet::orders

@@ -1,0 +1,133 @@
+// File: orders/order_router.hpp
+//
+// OrderRouter: the only placer, canceller and amender of orders (seed 001 §4.1, §14). Every
+// order goes through one pipeline and fails fast with the first refusal:
+//   0. entries halted for the asset (broker_desync) -> `entries_halted`
+//   1. a deterministic client order id from (strategy, signal); an id already journaled is
+//      `duplicate_intent` (the same signal never becomes a second order);
+//   2. risk_manager: compute_size when the quantity is zero, then pretrade_check;
+//   3. budget_manager.can_afford;
+//   4. exposure_manager.can_open (entries only);
+//   5. the intent is written to the journal and committed, the budget reserved, and only then
+//      the order is sent to the broker routed for its asset (never blocking);
+//   6. on fills: the journal, the engine's position, risk/exposure/budget ledgers, and
+//      sl_tp_manager.attach() for entries; on close: P&L into the budget bucket.
+// A refusal is a Decision and an OrderDenied event, never an exception. The router holds the
+// RouterKey (brokers/common/broker.hpp): nothing else can place an order.
+//
+// Threading: single-threaded, on the engine loop.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "brokers/common/broker.hpp"
+#include "brokers/common/broker_events.hpp"
+#include "capital/budget_manager.hpp"
+#include "capital/exposure_manager.hpp"
+#include "capital/risk_manager.hpp"
+#include "core/clock.hpp"
+#include "core/event_bus.hpp"
+#include "core/orders.hpp"
+#include "core/store/store.hpp"
+#include "data/market_events.hpp"
+#include "orders/order_journal.hpp"
+#include "orders/sl_tp_manager.hpp"
+
+namespace gauntlet::orders {
+
+// The router sent an order to its broker.
+struct OrderSubmitted {
+  OrderRequest request;
+  std::string venue;
+  TimestampMs time = 0;
+};
+
+// The router refused an order; `decision.reason` says which check and why.
+struct OrderDenied {
+  OrderContext order;
+  std::string client_order_id;
+  Decision decision;
+  TimestampMs time = 0;
+};
+
+// A position closed; realised_pnl is after every fee of its orders.
+struct PositionClosed {
+  Asset asset = Asset::kSpot;
+  Symbol symbol;
+  std::string strategy_id;
+  OrderSide side = OrderSide::kBuy;
+  Decimal realised_pnl;
+  TimestampMs time = 0;
+};
+
+struct PlaceResult {
+  Decision decision;
+  std::string client_order_id;
+};
+
+class OrderRouter {
+ public:
+  // The instrument rules (steps, minimums) of a symbol; zero fields mean unknown.
+  using InstrumentLookup = std::function<data::InstrumentInfo(Asset, const Symbol&)>;
+
+  OrderRouter(EventBus& bus, const Clock& clock, store::Store& store, capital::RiskManager& risk,
+              capital::BudgetManager& budget, capital::ExposureManager& exposure,
+              InstrumentLookup instruments);
+
+  // The broker that trades `asset` (and protects its positions).
+  void route(Asset asset, brokers::Broker& broker);
+
+  PlaceResult place_order(const OrderContext& order);
+  Decision cancel_order(const std::string& client_order_id);
+  Decision amend_order(const std::string& client_order_id, std::optional<Decimal> quantity,
+                       std::optional<Decimal> limit_price);
+  // A reduce-only market exit of `quantity` (the whole position when zero).
+  PlaceResult close_position(Asset asset, const Symbol& symbol, const std::string& reason);
+
+  // broker_desync (pnl_reconciler) stops new entries for an asset until cleared; exits go on.
+  void halt_entries(Asset asset, std::string reason);
+  void resume_entries(Asset asset);
+  std::optional<std::string> entries_halted(Asset asset) const;
+
+  // The engine's positions, from the fills it has seen.
+  std::vector<Position> positions() const;
+  std::optional<Position> position(Asset asset, const Symbol& symbol) const;
+  const OrderJournal& journal() const { return journal_; }
+  SlTpManager& sl_tp() { return sl_tp_; }
+
+ private:
+  struct OpenPosition {
+    Position position;
+    Decimal realised;  // P&L and fees since it opened
+    std::vector<std::string> entry_ids;
+  };
+  using Key = std::pair<Asset, std::string>;
+
+  PlaceResult deny(const OrderContext& order, const std::string& id, Decision decision);
+  PlaceResult send(const OrderContext& order, const std::string& id, Decimal quantity);
+  void on_accepted(const brokers::OrderAccepted& event);
+  void on_rejected(const brokers::OrderRejected& event);
+  void on_filled(const brokers::OrderFilled& event);
+  void on_cancelled(const brokers::OrderCancelled& event);
+  void apply_fill(const OrderRequest& request, const Fill& fill);
+
+  EventBus& bus_;
+  const Clock& clock_;
+  OrderJournal journal_;
+  capital::RiskManager& risk_;
+  capital::BudgetManager& budget_;
+  capital::ExposureManager& exposure_;
+  InstrumentLookup instruments_;
+  SlTpManager sl_tp_;
+  std::map<Asset, brokers::Broker*> brokers_;
+  std::map<Asset, std::string> halted_;
+  std::map<Key, OpenPosition> positions_;
+  std::vector<Subscription> subscriptions_;
+  uint64_t exits_ = 0;
+};
+
+}  // namespace gauntlet::orders

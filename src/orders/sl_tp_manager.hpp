@@ -1,0 +1,104 @@
+// File: orders/sl_tp_manager.hpp
+//
+// SlTpManager: the owner of stop loss / take profit protection (seed 001 §4.2). Every position
+// the engine opens is protected, one of three ways, chosen from the broker's capabilities:
+//   - at the entry: the venue attaches the levels when the entry fills (entry_tp_sl: Bybit
+//     create with takeProfit/stopLoss); attach() then only waits for ProtectionSet;
+//   - on the position: after the fill, set_protection() on the venue (position_tp_sl: Bybit
+//     trading-stop); its passkey makes this module the only one that can;
+//   - emulated: the engine watches the last price (on_price) and, when a level is crossed, asks
+//     the order router for a reduce-only market exit through the `exit` callback.
+// sync(positions) re-attaches after a restart or reconnect: a position whose levels are known
+// (from attach or from the journal) but missing on the venue gets them again; a position with
+// no known levels raises the alarm (ProtectionMissing) - a position without protection is never
+// silent.
+//
+// Threading: single-threaded, on the engine loop.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "brokers/common/broker.hpp"
+#include "brokers/common/broker_events.hpp"
+#include "core/event_bus.hpp"
+#include "core/orders.hpp"
+
+namespace gauntlet::orders {
+
+// How a position is protected.
+enum class ProtectionMode { kAtEntry, kOnPosition, kEmulated };
+
+// The alarm: a position is open and nothing protects it.
+struct ProtectionMissing {
+  Asset asset = Asset::kSpot;
+  Symbol symbol;
+  std::string reason;
+  TimestampMs time = 0;
+};
+
+// An emulated level was crossed; the router is asked to exit.
+struct EmulatedProtectionTriggered {
+  Asset asset = Asset::kSpot;
+  Symbol symbol;
+  bool stop_loss = true;
+  Decimal price;
+  TimestampMs time = 0;
+};
+
+struct Protection {
+  Asset asset = Asset::kSpot;
+  Symbol symbol;
+  OrderSide position_side = OrderSide::kBuy;
+  Decimal quantity;
+  Decimal stop_loss;
+  Decimal take_profit;
+  TriggerPrice trigger = TriggerPrice::kLast;
+  ProtectionMode mode = ProtectionMode::kEmulated;
+  bool confirmed = false;  // the venue acknowledged it (always true when emulated)
+  std::string protection_id;
+};
+
+class SlTpManager {
+ public:
+  // `exit` closes a position with a reduce-only market order (the router's close path).
+  using ExitRequest = std::function<void(Asset, const Symbol&, OrderSide position_side,
+                                         Decimal quantity, const std::string& reason)>;
+
+  SlTpManager(EventBus& bus, ExitRequest exit);
+
+  void route(Asset asset, brokers::Broker& broker);
+
+  // The mode attach() will use for `asset` with its broker.
+  ProtectionMode mode_for(Asset asset) const;
+
+  // Protects the position that `entry` opened or grew to `position_quantity`.
+  void attach(const OrderRequest& entry, Decimal position_quantity, TimestampMs now);
+  // The position is closed: forget its protection.
+  void detach(Asset asset, const Symbol& symbol);
+
+  // After a restart or reconnect: makes every open position protected again, or raises
+  // ProtectionMissing for one whose levels are unknown.
+  void sync(const std::vector<Position>& positions, TimestampMs now);
+
+  // The last traded price of a symbol, for emulated protection.
+  void on_price(Asset asset, const Symbol& symbol, Decimal price, TimestampMs time);
+
+  const Protection* protection(Asset asset, const Symbol& symbol) const;
+  std::size_t protected_count() const { return protections_.size(); }
+
+ private:
+  using Key = std::pair<Asset, std::string>;
+  void place(Protection& protection, TimestampMs now);
+
+  EventBus& bus_;
+  ExitRequest exit_;
+  std::map<Asset, brokers::Broker*> brokers_;
+  std::map<Key, Protection> protections_;
+  std::vector<Subscription> subscriptions_;
+  uint64_t sequence_ = 0;
+};
+
+}  // namespace gauntlet::orders

@@ -1,0 +1,221 @@
+// The order router's pipeline against the paper exchange: sizing, every refusal with its
+// reason, the journal before the send, idempotent ids, protection at the entry, on the position
+// or emulated, and P&L that reconciles with the fills.
+#include "orders/order_router.hpp"
+
+#include <gtest/gtest.h>
+
+#include "brokers/sim/sim_broker.hpp"
+#include "core/asio.hpp"
+#include "core/store/sqlite_store.hpp"
+
+namespace gauntlet::orders {
+namespace {
+
+constexpr TimestampMs kStart = 1'699'999'200'000;  // a multiple of 8 h
+constexpr DurationMs k15m = 15 * kMinuteMs;
+
+Decimal d(const char* text) {
+  return Decimal::parse(text);
+}
+
+Bar bar(TimestampMs open_time, const char* open, const char* high, const char* low,
+        const char* close) {
+  return {open_time, d(open), d(high), d(low), d(close), d("1000"), Decimal::zero()};
+}
+
+brokers::SimBrokerConfig sim_config() {
+  brokers::SimBrokerConfig c;
+  c.fees = brokers::venue_fees(config::default_fee_model());
+  c.starting_balance = {d("1000"), d("1000"), d("1000"), d("1000")};
+  return c;
+}
+
+struct Harness {
+  asio::io_context loop;
+  EventBus bus{loop};
+  SimClock clock{kStart};
+  std::unique_ptr<store::SqliteStore> store = store::SqliteStore::open_in_memory();
+  capital::RiskManager risk{capital::RiskLimitsByAsset{
+      config::default_risk(Asset::kSpot), config::default_risk(Asset::kPerp),
+      config::default_risk(Asset::kForex), config::default_risk(Asset::kOptions)}};
+  capital::BudgetManager budget{*store, config::default_budgets()};
+  capital::ExposureManager exposure{config::default_exposure_caps(),
+                                    {d("250"), d("250"), d("250"), d("250")}};
+  brokers::SimBroker broker;
+  OrderRouter router{bus, clock, *store, risk, budget, exposure, [](Asset, const Symbol&) {
+                       return data::InstrumentInfo{};
+                     }};
+  Symbol btc = Symbol::parse("BTCUSDT");
+  std::vector<OrderDenied> denied;
+  std::vector<PositionClosed> closed;
+  std::vector<brokers::ProtectionSet> protection_set;
+  std::vector<Subscription> subscriptions;
+
+  explicit Harness(brokers::SimBrokerConfig c = sim_config()) : broker(bus, clock, std::move(c)) {
+    router.route(Asset::kSpot, broker);
+    subscriptions.push_back(
+        bus.subscribe<OrderDenied>([this](const OrderDenied& e) { denied.push_back(e); }));
+    subscriptions.push_back(
+        bus.subscribe<PositionClosed>([this](const PositionClosed& e) { closed.push_back(e); }));
+    subscriptions.push_back(bus.subscribe<brokers::ProtectionSet>(
+        [this](const brokers::ProtectionSet& e) { protection_set.push_back(e); }));
+  }
+
+  // A long entry at about 100 with a 5 % stop: risk 1 % of 250 = 2.5, over 5 = 0.5 BTC-units.
+  OrderContext entry(const char* signal) const {
+    OrderContext o;
+    o.asset = Asset::kSpot;
+    o.symbol = btc;
+    o.side = OrderSide::kBuy;
+    o.type = OrderType::kMarket;
+    o.reference_price = d("100");
+    o.stop_loss = d("95");
+    o.take_profit = d("110");
+    o.strategy_id = "trend-1";
+    o.signal_id = signal;
+    return o;
+  }
+  void feed(const Bar& b) {
+    clock.advance_to(std::max(clock.now_ms(), b.open_time));
+    broker.on_bar(Asset::kSpot, btc, b);
+    bus.drain();
+  }
+};
+
+TEST(OrderRouter, SizesJournalsSendsFillsProtectsAndClosesWithReconciledPnl) {
+  Harness h;
+  const PlaceResult placed = h.router.place_order(h.entry("sig-1"));
+  ASSERT_TRUE(placed.decision.ok) << placed.decision.reason;
+  // The intent is journaled before the broker answers.
+  auto entry = h.router.journal().find(placed.client_order_id);
+  ASSERT_TRUE(entry);
+  EXPECT_EQ(entry->status, OrderStatus::kPendingNew);
+  EXPECT_EQ(entry->request.quantity, d("0.5"));           // 250 x 0.01 / (100 - 95)
+  EXPECT_EQ(h.budget.available(Asset::kSpot), d("200"));  // 0.5 x 100 reserved
+  h.bus.drain();
+  EXPECT_EQ(h.router.journal().find(placed.client_order_id)->status, OrderStatus::kNew);
+
+  h.feed(bar(kStart, "100", "101", "99", "100"));
+  entry = h.router.journal().find(placed.client_order_id);
+  EXPECT_EQ(entry->status, OrderStatus::kFilled);
+  const auto position = h.router.position(Asset::kSpot, h.btc);
+  ASSERT_TRUE(position);
+  EXPECT_EQ(position->quantity, d("0.5"));
+  ASSERT_EQ(h.protection_set.size(), 1u);  // attached with the entry by the venue
+  EXPECT_EQ(h.protection_set[0].stop_loss, d("95"));
+  const Protection* protection = h.router.sl_tp().protection(Asset::kSpot, h.btc);
+  ASSERT_NE(protection, nullptr);
+  EXPECT_EQ(protection->mode, ProtectionMode::kAtEntry);
+  EXPECT_EQ(h.exposure.current_exposure().open_positions, 1);
+
+  h.feed(bar(kStart + k15m, "99", "99.5", "94", "96"));  // the stop
+  ASSERT_EQ(h.closed.size(), 1u);
+  EXPECT_FALSE(h.router.position(Asset::kSpot, h.btc));
+  EXPECT_EQ(h.router.sl_tp().protection(Asset::kSpot, h.btc), nullptr);
+  EXPECT_EQ(h.exposure.current_exposure().open_positions, 0);
+
+  // Independent recomputation from the journal's fills: sells minus buys minus fees.
+  Decimal cash_flow;
+  for (const Fill& fill : h.router.journal().all_fills()) {
+    const Decimal value = fill.quantity * fill.price;
+    cash_flow = cash_flow + (fill.side == OrderSide::kSell ? value : -value) - fill.fee;
+  }
+  EXPECT_EQ(h.router.journal().all_fills().size(), 2u);
+  EXPECT_EQ(h.closed[0].realised_pnl, cash_flow);
+  EXPECT_EQ(h.budget.get_alloc(Asset::kSpot), d("250") + cash_flow);
+  EXPECT_EQ(h.budget.available(Asset::kSpot), h.budget.get_alloc(Asset::kSpot));
+  // The broker's books agree to the cent.
+  EXPECT_EQ(h.broker.balance(Asset::kSpot).equity, d("1000") + cash_flow);
+}
+
+TEST(OrderRouter, RefusesWithTheFirstFailingCheckAndSendsNothing) {
+  Harness h;
+  OrderContext naked = h.entry("naked");
+  naked.stop_loss = Decimal::zero();
+  PlaceResult result = h.router.place_order(naked);
+  EXPECT_EQ(result.decision.code(), "missing_protection") << result.decision.reason;
+  EXPECT_FALSE(h.router.journal().find(result.client_order_id));
+
+  h.router.halt_entries(Asset::kSpot, "broker_desync: balance off by 3.20");
+  result = h.router.place_order(h.entry("halted"));
+  EXPECT_EQ(result.decision.reason, "entries_halted: broker_desync: balance off by 3.20");
+  h.router.resume_entries(Asset::kSpot);
+
+  config::RiskLimits loose = config::default_risk(Asset::kSpot);
+  loose.per_strategy_cap = 10;
+  loose.max_leverage = 10;
+  h.risk.set_limits(Asset::kSpot, loose);
+  OrderContext large = h.entry("large");
+  large.quantity = d("3");  // 300 > the 250 bucket
+  result = h.router.place_order(large);
+  EXPECT_EQ(result.decision.code(), "budget_exceeded") << result.decision.reason;
+
+  ASSERT_TRUE(h.router.place_order(h.entry("first")).decision.ok);
+  h.bus.drain();
+  h.feed(bar(kStart, "100", "101", "99", "100"));
+  result = h.router.place_order(h.entry("second"));
+  EXPECT_EQ(result.decision.code(), "already_open") << result.decision.reason;
+
+  h.bus.drain();
+  ASSERT_EQ(h.denied.size(), 4u);
+  EXPECT_EQ(h.denied[0].decision.code(), "missing_protection");
+  EXPECT_EQ(h.denied[3].decision.code(), "already_open");
+  EXPECT_EQ(h.broker.open_order_count(), 0u);
+  EXPECT_EQ(h.router.journal().all_fills().size(), 1u);
+}
+
+TEST(OrderRouter, TheSameSignalNeverBecomesASecondOrder) {
+  Harness h;
+  const PlaceResult first = h.router.place_order(h.entry("sig-7"));
+  ASSERT_TRUE(first.decision.ok);
+  const PlaceResult again = h.router.place_order(h.entry("sig-7"));
+  EXPECT_EQ(again.decision.code(), "duplicate_intent");
+  EXPECT_EQ(again.client_order_id, first.client_order_id);
+  h.bus.drain();
+  h.feed(bar(kStart, "100", "101", "99", "100"));
+  EXPECT_EQ(h.router.journal().all_fills().size(), 1u);
+}
+
+TEST(OrderRouter, ProtectsOnThePositionWhenTheVenueCannotAtTheEntry) {
+  brokers::SimBrokerConfig c = sim_config();
+  c.protection_at_entry = false;
+  Harness h(c);
+  ASSERT_TRUE(h.router.place_order(h.entry("p")).decision.ok);
+  h.bus.drain();
+  h.feed(bar(kStart, "100", "101", "99", "100"));
+  h.bus.drain();
+  const Protection* protection = h.router.sl_tp().protection(Asset::kSpot, h.btc);
+  ASSERT_NE(protection, nullptr);
+  EXPECT_EQ(protection->mode, ProtectionMode::kOnPosition);
+  EXPECT_TRUE(protection->confirmed);
+  ASSERT_EQ(h.protection_set.size(), 1u);
+  EXPECT_EQ(h.broker.position(Asset::kSpot, h.btc)->take_profit, d("110"));
+  h.feed(bar(kStart + k15m, "101", "111", "100", "110"));  // the target
+  ASSERT_EQ(h.closed.size(), 1u);
+  EXPECT_GT(h.closed[0].realised_pnl, Decimal::zero());
+}
+
+TEST(OrderRouter, EmulatesProtectionWhenTheVenueHasNone) {
+  brokers::SimBrokerConfig c = sim_config();
+  c.protection_at_entry = false;
+  c.protection_on_position = false;
+  Harness h(c);
+  ASSERT_TRUE(h.router.place_order(h.entry("e")).decision.ok);
+  h.bus.drain();
+  h.feed(bar(kStart, "100", "101", "99", "100"));
+  const Protection* protection = h.router.sl_tp().protection(Asset::kSpot, h.btc);
+  ASSERT_NE(protection, nullptr);
+  EXPECT_EQ(protection->mode, ProtectionMode::kEmulated);
+  EXPECT_TRUE(h.protection_set.empty());
+  // The engine sees the stop traded and exits with a reduce-only market order.
+  h.router.sl_tp().on_price(Asset::kSpot, h.btc, d("94.9"), kStart + k15m);
+  h.bus.drain();
+  h.feed(bar(kStart + k15m, "94.9", "95", "94", "94.5"));
+  ASSERT_EQ(h.closed.size(), 1u);
+  EXPECT_FALSE(h.router.position(Asset::kSpot, h.btc));
+  EXPECT_FALSE(h.broker.position(Asset::kSpot, h.btc));
+}
+
+}  // namespace
+}  // namespace gauntlet::orders
