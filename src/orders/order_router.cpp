@@ -248,6 +248,21 @@ void OrderRouter::on_cancelled(const brokers::OrderCancelled& event) {
   if (!backs_a_position) budget_.release(event.asset, event.client_order_id);
 }
 
+void OrderRouter::recover_fill(std::string_view venue, const Fill& fill) {
+  const auto entry = journal_.find(fill.client_order_id);
+  const Decimal before = entry ? entry->filled_quantity : Decimal::zero();
+  const Decimal cumulative = before + fill.quantity;
+  const Decimal total = entry ? entry->request.quantity : cumulative;
+  brokers::OrderFilled event;
+  event.venue = std::string(venue);
+  event.fill = fill;
+  event.cumulative_quantity = cumulative;
+  event.leaves_quantity = total > cumulative ? total - cumulative : Decimal::zero();
+  event.status = event.leaves_quantity > Decimal::zero() ? OrderStatus::kPartiallyFilled
+                                                         : OrderStatus::kFilled;
+  on_filled(event);
+}
+
 void OrderRouter::on_filled(const brokers::OrderFilled& event) {
   const Fill& fill = event.fill;
   auto entry = journal_.find(fill.client_order_id);

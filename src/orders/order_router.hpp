@@ -93,6 +93,10 @@ class OrderRouter {
   void resume_entries(Asset asset);
   std::optional<std::string> entries_halted(Asset asset) const;
 
+  // A fill the router missed (found by pnl_reconciler in the venue's recent fills): accounted
+  // for exactly like a live one; a fill already journaled changes nothing.
+  void recover_fill(std::string_view venue, const Fill& fill);
+
   // The engine's positions, from the fills it has seen.
   std::vector<Position> positions() const;
   std::optional<Position> position(Asset asset, const Symbol& symbol) const;

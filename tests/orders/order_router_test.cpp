@@ -5,82 +5,29 @@
 
 #include <gtest/gtest.h>
 
-#include "brokers/sim/sim_broker.hpp"
-#include "core/asio.hpp"
-#include "core/store/sqlite_store.hpp"
+#include "router_harness.hpp"
 
 namespace gauntlet::orders {
 namespace {
 
-constexpr TimestampMs kStart = 1'699'999'200'000;  // a multiple of 8 h
-constexpr DurationMs k15m = 15 * kMinuteMs;
+using namespace testing;
 
-Decimal d(const char* text) {
-  return Decimal::parse(text);
-}
+struct Harness : Venue {
+  std::unique_ptr<store::SqliteStore> store_ = store::SqliteStore::open_in_memory();
+  Engine engine{*this, *store_};
+  capital::RiskManager& risk = engine.risk;
+  capital::BudgetManager& budget = engine.budget;
+  capital::ExposureManager& exposure = engine.exposure;
+  OrderRouter& router = engine.router;
+  Collected<OrderDenied> denied_events{bus};
+  Collected<PositionClosed> closed_events{bus};
+  Collected<brokers::ProtectionSet> protection_events{bus};
+  std::vector<OrderDenied>& denied = denied_events.events;
+  std::vector<PositionClosed>& closed = closed_events.events;
+  std::vector<brokers::ProtectionSet>& protection_set = protection_events.events;
 
-Bar bar(TimestampMs open_time, const char* open, const char* high, const char* low,
-        const char* close) {
-  return {open_time, d(open), d(high), d(low), d(close), d("1000"), Decimal::zero()};
-}
-
-brokers::SimBrokerConfig sim_config() {
-  brokers::SimBrokerConfig c;
-  c.fees = brokers::venue_fees(config::default_fee_model());
-  c.starting_balance = {d("1000"), d("1000"), d("1000"), d("1000")};
-  return c;
-}
-
-struct Harness {
-  asio::io_context loop;
-  EventBus bus{loop};
-  SimClock clock{kStart};
-  std::unique_ptr<store::SqliteStore> store = store::SqliteStore::open_in_memory();
-  capital::RiskManager risk{capital::RiskLimitsByAsset{
-      config::default_risk(Asset::kSpot), config::default_risk(Asset::kPerp),
-      config::default_risk(Asset::kForex), config::default_risk(Asset::kOptions)}};
-  capital::BudgetManager budget{*store, config::default_budgets()};
-  capital::ExposureManager exposure{config::default_exposure_caps(),
-                                    {d("250"), d("250"), d("250"), d("250")}};
-  brokers::SimBroker broker;
-  OrderRouter router{bus, clock, *store, risk, budget, exposure, [](Asset, const Symbol&) {
-                       return data::InstrumentInfo{};
-                     }};
-  Symbol btc = Symbol::parse("BTCUSDT");
-  std::vector<OrderDenied> denied;
-  std::vector<PositionClosed> closed;
-  std::vector<brokers::ProtectionSet> protection_set;
-  std::vector<Subscription> subscriptions;
-
-  explicit Harness(brokers::SimBrokerConfig c = sim_config()) : broker(bus, clock, std::move(c)) {
-    router.route(Asset::kSpot, broker);
-    subscriptions.push_back(
-        bus.subscribe<OrderDenied>([this](const OrderDenied& e) { denied.push_back(e); }));
-    subscriptions.push_back(
-        bus.subscribe<PositionClosed>([this](const PositionClosed& e) { closed.push_back(e); }));
-    subscriptions.push_back(bus.subscribe<brokers::ProtectionSet>(
-        [this](const brokers::ProtectionSet& e) { protection_set.push_back(e); }));
-  }
-
-  // A long entry at about 100 with a 5 % stop: risk 1 % of 250 = 2.5, over 5 = 0.5 BTC-units.
-  OrderContext entry(const char* signal) const {
-    OrderContext o;
-    o.asset = Asset::kSpot;
-    o.symbol = btc;
-    o.side = OrderSide::kBuy;
-    o.type = OrderType::kMarket;
-    o.reference_price = d("100");
-    o.stop_loss = d("95");
-    o.take_profit = d("110");
-    o.strategy_id = "trend-1";
-    o.signal_id = signal;
-    return o;
-  }
-  void feed(const Bar& b) {
-    clock.advance_to(std::max(clock.now_ms(), b.open_time));
-    broker.on_bar(Asset::kSpot, btc, b);
-    bus.drain();
-  }
+  explicit Harness(brokers::SimBrokerConfig c = sim_config()) : Venue(std::move(c)) {}
+  OrderContext entry(const char* signal) const { return Engine::entry(btc, signal); }
 };
 
 TEST(OrderRouter, SizesJournalsSendsFillsProtectsAndClosesWithReconciledPnl) {
