@@ -1,0 +1,135 @@
+#include "capital/bankroll_manager.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <exception>
+#include <string_view>
+#include <utility>
+
+#include "core/check.hpp"
+#include "core/exceptions.hpp"
+#include "core/logging.hpp"
+
+namespace gauntlet::capital {
+
+namespace {
+
+constexpr std::string_view kComponent = "bankroll_manager";
+
+constexpr std::array<store::Migration, 1> kMigrations = {{
+    {1, "create bankroll_epochs", R"sql(
+CREATE TABLE bankroll_epochs (
+  session_id TEXT NOT NULL,          -- paper_sessions.session_id (session_manager)
+  number INTEGER NOT NULL CHECK (number >= 0),
+  started_at INTEGER NOT NULL,       -- UTC ms
+  equity_before TEXT NOT NULL,       -- USD, exact Decimal text
+  equity_after TEXT NOT NULL,        -- USD, exact Decimal text
+  reason TEXT NOT NULL,
+  PRIMARY KEY (session_id, number)
+))sql"},
+}};
+
+// Reads a stored amount; a value that is not an exact Decimal is a corrupt store.
+Decimal parse_stored(const std::string& text, std::string_view where) {
+  try {
+    return Decimal::parse(text);
+  } catch (const DecimalError& error) {
+    throw StateError(fmt::format("bankroll_manager: {} holds \"{}\", not a decimal: {}", where,
+                                 text, error.what()));
+  }
+}
+
+}  // namespace
+
+BankrollManager::BankrollManager(store::Store& store, SessionManager& sessions,
+                                 const config::PaperBankroll& bankroll)
+    : store_(store),
+      sessions_(sessions),
+      threshold_(bankroll.top_up_threshold),
+      top_up_amount_(bankroll.top_up_amount) {
+  std::vector<std::string> problems;
+  if (threshold_.is_negative()) {
+    problems.push_back(
+        fmt::format("paper.top_up_threshold: must not be negative (got {})", threshold_));
+  }
+  if (!top_up_amount_.is_positive()) {
+    problems.push_back(
+        fmt::format("paper.top_up_amount: must be positive (got {})", top_up_amount_));
+  }
+  if (!problems.empty()) throw ConfigError(std::move(problems));
+  store_.migrate(kComponent, kMigrations);
+}
+
+std::optional<Epoch> BankrollManager::ensure_min_equity(TimestampMs now) {
+  if (sessions_.current().equity > threshold_) return std::nullopt;
+
+  std::optional<Epoch> last;
+  try {
+    store_.transaction([&] {
+      while (sessions_.current().equity <= threshold_) {
+        const Decimal before = sessions_.current().equity;
+        const SessionState& after = sessions_.top_up(TopUpKey{}, top_up_amount_, now);
+        last = record_epoch(after.epoch, now, before, after.equity,
+                            fmt::format("top_up: equity {} <= threshold {}, +{}", before,
+                                        threshold_, top_up_amount_));
+      }
+    });
+  } catch (const std::exception& error) {
+    // The store rolled the top-ups back; bring the session's memory back to the store.
+    module_logger(kComponent)
+        ->error("top-up rolled back session={} error=\"{}\"", sessions_.current().session_id,
+                error.what());
+    sessions_.resume_session();
+    throw;
+  }
+  return last;
+}
+
+Epoch BankrollManager::record_epoch(int64_t number, TimestampMs started_at, Decimal equity_before,
+                                    Decimal equity_after, std::string reason) {
+  const SessionState& session = sessions_.current();
+  GAUNTLET_CHECK(number == session.epoch, "epoch {} is not the current epoch {} of session {}",
+                 number, session.epoch, session.session_id);
+  Epoch epoch{session.session_id, number,       started_at,
+              equity_before,      equity_after, std::move(reason)};
+  store_.transaction([&] {
+    store_.execute(
+        "INSERT INTO bankroll_epochs (session_id, number, started_at, equity_before, "
+        "equity_after, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        {epoch.session_id, epoch.number, epoch.started_at, epoch.equity_before.to_string(),
+         epoch.equity_after.to_string(), epoch.reason});
+  });
+  module_logger(kComponent)
+      ->info(
+          "epoch started session={} epoch={} started_at={} equity_before={} equity_after={} "
+          "reason=\"{}\"",
+          epoch.session_id, epoch.number, epoch.started_at, epoch.equity_before, epoch.equity_after,
+          epoch.reason);
+  return epoch;
+}
+
+std::vector<Epoch> BankrollManager::epochs() const {
+  return epochs(sessions_.current().session_id);
+}
+
+std::vector<Epoch> BankrollManager::epochs(const std::string& session_id) const {
+  std::vector<Epoch> logged;
+  store_.query(
+      "SELECT number, started_at, equity_before, equity_after, reason FROM bankroll_epochs "
+      "WHERE session_id = ?1 ORDER BY number",
+      {session_id}, [&](const store::Row& row) {
+        Epoch epoch;
+        epoch.session_id = session_id;
+        epoch.number = row.get_int(0);
+        const std::string where = fmt::format("bankroll_epochs[{}, {}]", session_id, epoch.number);
+        epoch.started_at = row.get_int(1);
+        epoch.equity_before = parse_stored(row.get_text(2), where + ".equity_before");
+        epoch.equity_after = parse_stored(row.get_text(3), where + ".equity_after");
+        epoch.reason = row.get_text(4);
+        logged.push_back(std::move(epoch));
+      });
+  return logged;
+}
+
+}  // namespace gauntlet::capital

@@ -1,0 +1,89 @@
+// File: capital/bankroll_manager.hpp
+//
+// BankrollManager: the only owner of paper top-ups (seed 001 §5.2). When the paper session's
+// equity has fallen to the threshold or below ($10), ensure_min_equity() adds the top-up amount
+// ($1,000) to it and starts the next epoch; record_epoch() logs each epoch (number, start,
+// equity before and after, reason), so that the session's results can be read per epoch. It
+// changes the equity only through SessionManager::top_up(), which takes a TopUpKey that only
+// this class can create: nothing else mutates paper equity.
+//
+// Epochs: epoch 0 is the stretch from the session's start to its first top-up and is not
+// logged; top-up n starts epoch n and logs it. Epochs belong to the session they were logged
+// in; epochs() lists the current session's.
+//
+// Persistence: the epoch log lives in the Store (component "bankroll_manager", table
+// bankroll_epochs; money as exact Decimal text). The store must be the one the SessionManager
+// writes to: a top-up and the log of its epoch commit in one transaction, so a crash leaves
+// both or neither. When that transaction fails, the SessionManager reloads the session from the
+// store (resume_session()), so its memory does not run ahead of the store; do not nest
+// ensure_min_equity() in an enclosing Store::transaction() that may roll back.
+//
+// Errors: an operation without a current session, or logging an epoch that is not the session's
+// current one, aborts through GAUNTLET_CHECK; a store failure throws StateError (logging an
+// epoch number twice throws ConstraintError); a stored amount that is not a Decimal throws
+// StateError naming the row.
+//
+// Threading: single-threaded, on the engine loop with the SessionManager and the Store.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "capital/session_manager.hpp"
+#include "core/config.hpp"
+#include "core/decimal.hpp"
+#include "core/store/store.hpp"
+#include "core/time.hpp"
+
+namespace gauntlet::capital {
+
+// One logged epoch of a paper session.
+struct Epoch {
+  std::string session_id;
+  int64_t number = 0;
+  TimestampMs started_at = 0;
+  Decimal equity_before;
+  Decimal equity_after;
+  std::string reason;
+
+  friend bool operator==(const Epoch&, const Epoch&) = default;
+};
+
+class BankrollManager {
+ public:
+  // Applies the component's migrations to `store` (the SessionManager's store; both must
+  // outlive this object). Throws ConfigError when bankroll.top_up_amount is not positive or
+  // bankroll.top_up_threshold is negative.
+  BankrollManager(store::Store& store, SessionManager& sessions,
+                  const config::PaperBankroll& bankroll);
+
+  // Tops the current session up while its equity is at or below the threshold: each top-up adds
+  // top_up_amount, increments the epoch and logs it with record_epoch(), all in one transaction.
+  // One top-up is enough unless the equity had fallen below threshold - top_up_amount (a
+  // leveraged loss beyond the account); then each further top-up is its own epoch. Returns the
+  // last epoch started, or nullopt, changing nothing, when the equity is above the threshold.
+  std::optional<Epoch> ensure_min_equity(TimestampMs now);
+
+  // Logs epoch `number` of the current session, which must be the session's current epoch, and
+  // returns the record.
+  Epoch record_epoch(int64_t number, TimestampMs started_at, Decimal equity_before,
+                     Decimal equity_after, std::string reason);
+
+  // The current session's logged epochs, by number; aborts when there is no session.
+  std::vector<Epoch> epochs() const;
+  // The logged epochs of any session, by number; empty for an unknown id.
+  std::vector<Epoch> epochs(const std::string& session_id) const;
+
+  Decimal threshold() const { return threshold_; }
+  Decimal top_up_amount() const { return top_up_amount_; }
+
+ private:
+  store::Store& store_;
+  SessionManager& sessions_;
+  Decimal threshold_;
+  Decimal top_up_amount_;
+};
+
+}  // namespace gauntlet::capital
