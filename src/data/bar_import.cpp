@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <regex>
@@ -331,6 +332,28 @@ std::string read_maybe_gzip(const fs::path& path) {
   gzclose(file);
   if (failed) throw DataError(fmt::format("cannot read {}: corrupt gzip data", path.string()));
   return content;
+}
+
+std::vector<std::pair<TimestampMs, double>> read_funding_rates(const fs::path& path) {
+  const nlohmann::json rows = nlohmann::json::parse(read_maybe_gzip(path), nullptr, false);
+  if (!rows.is_array()) {
+    throw DataError(fmt::format("{}: not a JSON array of funding rows", path.string()));
+  }
+  std::vector<std::pair<TimestampMs, double>> rates;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const nlohmann::json& row = rows[i];
+    if (!row.is_array() || row.size() < 2 || !row[0].is_number() || !row[1].is_number()) {
+      throw DataError(
+          fmt::format("{}: row {} is not [funding_time_ms, rate, ...]", path.string(), i + 1));
+    }
+    const double rate = row[1].get<double>();
+    if (!std::isfinite(rate) || std::abs(rate) > 0.1) {
+      throw DataError(
+          fmt::format("{}: row {} has an implausible funding rate {}", path.string(), i + 1, rate));
+    }
+    rates.emplace_back(row[0].get<TimestampMs>(), rate);
+  }
+  return rates;
 }
 
 Asset default_domain(const Symbol& symbol) {

@@ -75,6 +75,11 @@ struct ImportedBars {
 ImportedBars read_bar_file(const std::filesystem::path& path, const ImportGuess& guess,
                            std::optional<Timeframe> timeframe = std::nullopt);
 
+// A freqtrade funding-rate file (`*-8h-funding_rate.json[.gz]`, rows
+// [funding_time_ms, rate, 0, 0, 0, 0]) as (funding time, rate) pairs in file order, for the
+// simulator's perpetual funding. Throws DataError naming the row when one is malformed.
+std::vector<std::pair<TimestampMs, double>> read_funding_rates(const std::filesystem::path& path);
+
 // Gauntlet's CSV: a header `open_time_ms,open,high,low,close,volume`, then one bar per line.
 void write_bar_csv(std::ostream& out, const BarSeries& bars);
 

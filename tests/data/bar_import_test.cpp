@@ -255,5 +255,26 @@ TEST(BarChecks, FindsGapsDuplicatesAndMissingRanges) {
                                              {10 * kMinuteMs, 12 * kMinuteMs}}));
 }
 
+TEST(FundingRates, ReadsFreqtradeFundingFilesAndNamesABadRow) {
+  const testing::TempDir dir;
+  const auto good = dir.write("X-8h-funding_rate.json",
+                              "[[1637193600017,0.0001,0,0,0,0],[1637222400007,-0.00025,0,0,0,0]]");
+  const auto rates = read_funding_rates(good);
+  ASSERT_EQ(rates.size(), 2u);
+  EXPECT_EQ(rates[1].first, 1637222400007);
+  EXPECT_DOUBLE_EQ(rates[1].second, -0.00025);
+  const auto bad = dir.write("bad.json", "[[1637193600017,0.0001],[1637222400007,\"x\"]]");
+  try {
+    read_funding_rates(bad);
+    FAIL() << "accepted a malformed row";
+  } catch (const DataError& error) {
+    EXPECT_NE(std::string(error.what()).find("row 2 is not [funding_time_ms, rate, ...]"),
+              std::string::npos)
+        << error.what();
+  }
+  EXPECT_THROW(read_funding_rates(dir.write("huge.json", "[[1,0.5]]")), DataError);
+  EXPECT_THROW(read_funding_rates(dir.write("object.json", "{}")), DataError);
+}
+
 }  // namespace
 }  // namespace gauntlet::data

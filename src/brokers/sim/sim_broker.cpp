@@ -207,9 +207,11 @@ void SimBroker::load_funding(const Symbol& symbol,
 double SimBroker::funding_rate(const Symbol& symbol, TimestampMs time) const {
   const auto found = funding_.find(symbol.canonical());
   if (found == funding_.end() || found->second.empty()) return config_.default_funding_rate;
-  // The rate published for this funding time, or the latest one before it.
+  // The print for this funding time (venues stamp it a few ms late), else the latest before.
+  constexpr DurationMs kSlack = kMinuteMs;
   const auto& rates = found->second;
-  auto it = std::upper_bound(rates.begin(), rates.end(), std::make_pair(time, 1e300));
+  auto it = std::lower_bound(rates.begin(), rates.end(), std::make_pair(time - kSlack, -1e300));
+  if (it != rates.end() && it->first <= time + kSlack) return it->second;
   if (it == rates.begin()) return config_.default_funding_rate;
   return std::prev(it)->second;
 }

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "core/asio.hpp"
+#include "data/bar_import.hpp"
+#include "support/shared_data.hpp"
 
 // The passkeys can only be made by their owners; the tests stand in for them (this binary links
 // neither orders module).
@@ -89,12 +91,13 @@ SimBrokerConfig config() {
 struct Harness {
   asio::io_context loop;
   EventBus bus{loop};
-  SimClock clock{kStart};
+  SimClock clock;
   Recorder events{bus};
   SimBroker broker;
   Symbol btc = Symbol::parse("BTCUSDT");
 
-  explicit Harness(SimBrokerConfig c = config()) : broker(bus, clock, std::move(c)) {}
+  explicit Harness(SimBrokerConfig c = config(), TimestampMs start = kStart)
+      : clock(start), broker(bus, clock, std::move(c)) {}
 
   OrderRequest order(const char* id, OrderSide side, const char* quantity,
                      OrderType type = OrderType::kMarket, Asset asset = Asset::kSpot) {
@@ -330,6 +333,32 @@ TEST(SimBroker, FundingIsPaidEveryEightHoursFromHistoryOrTheDefaultRate) {
   h.feed(Asset::kPerp, bar(kStart + 24 * kHourMs, "100", "100", "100", "100", "1000000"));
   ASSERT_EQ(h.events.funding.size(), 3u);  // 16:00 and 00:00 at the latest known rate
   EXPECT_EQ(h.events.funding[2].amount, d("-0.05"));
+}
+
+// Binance's real XRPUSDT funding prints (freqtrade's 8h-funding_rate file), stamped a few ms
+// after each 8-hour mark: 16:00 on 2021-11-19 paid 0.0001, 00:00 on 2021-11-20 paid 0.00013046.
+TEST(SimBroker, FundingUsesTheRealFundingHistory) {
+  GAUNTLET_SHARED_DATA_OR_SKIP(data);
+  const auto rates = data::read_funding_rates(
+      data / "crypto/binance_usdm_futures/XRP_USDT_USDT-8h-funding_rate.json.gz");
+  ASSERT_GT(rates.size(), 80u);
+  EXPECT_EQ(rates[0].first, 1637193600017);
+  constexpr TimestampMs kMidnight = 1637366400000;  // 2021-11-20 00:00 UTC
+  Harness h(config(), kMidnight - 8 * kHourMs - k15m);
+  const Symbol xrp = Symbol::parse("XRPUSDT");
+  h.broker.load_funding(xrp, rates);
+  OrderRequest entry = h.order("x", OrderSide::kBuy, "100", OrderType::kMarket, Asset::kPerp);
+  entry.symbol = xrp;
+  h.submit(entry);
+  h.broker.on_bar(Asset::kPerp, xrp,
+                  bar(kMidnight - 8 * kHourMs - k15m, "1", "1", "1", "1", "1e9"));
+  h.broker.on_bar(Asset::kPerp, xrp, bar(kMidnight, "1", "1", "1", "1", "1e9"));
+  h.bus.drain();
+  ASSERT_EQ(h.events.funding.size(), 2u);
+  EXPECT_DOUBLE_EQ(h.events.funding[0].rate, 0.0001);
+  EXPECT_EQ(h.events.funding[0].amount, d("-0.01"));  // 100 x 1 x 0.0001, paid by the long
+  EXPECT_DOUBLE_EQ(h.events.funding[1].rate, 0.00013046);
+  EXPECT_EQ(h.events.funding[1].amount, d("-0.013046"));
 }
 
 TEST(SimBroker, CancelAmendAndSnapshot) {
