@@ -274,6 +274,30 @@ RiskManager::Sizing RiskManager::size_entry(const OrderContext& order,
                    ? instrument.max_qty.round_to_step(instrument.qty_step, Rounding::kFloor)
                    : instrument.max_qty;
   }
+  // The risk-based size is an upper bound: cut it to the room the per-strategy cap and the
+  // leverage cap leave, so a tight stop gives a smaller position rather than a refusal.
+  const config::RiskLimits& band = limits(order.asset);
+  const Decimal strategy_room = equity.mul(decimal_of(band.per_strategy_cap), Rounding::kFloor) -
+                                committed_notional(order.asset, order.strategy_id);
+  const Decimal leverage_room =
+      equity.mul(decimal_of(band.max_leverage), Rounding::kFloor) - open_notional(order.asset);
+  const bool strategy_binds = strategy_room <= leverage_room;
+  const Decimal room = strategy_binds ? strategy_room : leverage_room;
+  if (!room.is_positive()) {
+    return {Decision::deny(fmt::format("{}: no room left, {} of equity {} already committed",
+                                       strategy_binds ? "per_strategy_cap" : "leverage_cap",
+                                       strategy_binds
+                                           ? committed_notional(order.asset, order.strategy_id)
+                                           : open_notional(order.asset),
+                                       equity)),
+            {},
+            risk_fraction};
+  }
+  Decimal capped = room.div(entry, Rounding::kFloor);
+  if (instrument.qty_step.is_positive()) {
+    capped = capped.round_to_step(instrument.qty_step, Rounding::kFloor);
+  }
+  if (capped < quantity) quantity = capped;
   return {std::nullopt, quantity, risk_fraction};
 }
 

@@ -136,8 +136,12 @@ class RiskManager {
   // Sizes an entry: quantity = equity x effective_risk_fraction / |entry - stop_loss|, each
   // step rounded down, floored to instrument.qty_step and capped at instrument.max_qty.
   // Example: equity 1000, risk 1 %, entry 60000, stop 59400: 10 / 600 = 0.016666... -> 0.016 at
-  // qty_step 0.001. Refuses (quantity zero) with missing_protection (no stop loss), no_equity
-  // (equity <= 0), zero_stop_distance, drawdown_halt (the throttle reached zero),
+  // qty_step 0.001. That risk-based size is then cut to the room the per-strategy cap
+  // (per_strategy_cap x equity - the strategy's committed notional) and the leverage cap
+  // (max_leverage x equity - the asset's open notional) leave, divided by the entry and floored
+  // to the step: a tight stop gives a smaller position, not a refusal. Refuses (quantity zero)
+  // with missing_protection (no stop loss), no_equity (equity <= 0), zero_stop_distance,
+  // drawdown_halt (the throttle reached zero), per_strategy_cap / leverage_cap (no room left),
   // quantity_below_minimum or notional_below_minimum. The drawdown is the ledger's, not derived
   // from `equity`.
   SizeResult compute_size(const OrderContext& order, const data::InstrumentInfo& instrument,

@@ -24,6 +24,7 @@ OrderRouter::OrderRouter(EventBus& bus, const Clock& clock, store::Store& store,
                          capital::ExposureManager& exposure, InstrumentLookup instruments)
     : bus_(bus),
       clock_(clock),
+      store_(store),
       journal_(store),
       risk_(risk),
       budget_(budget),
@@ -116,20 +117,25 @@ PlaceResult OrderRouter::send(const OrderContext& order, const std::string& id, 
   if (capabilities.mark_price_triggers && order.asset == Asset::kPerp) {
     request.trigger = TriggerPrice::kMark;
   }
-  // The intent is durable before anything leaves the process.
-  if (!journal_.record_intent(request, broker.venue())) {
-    return deny(order, id, Decision::deny("duplicate_intent: " + id + " is already journaled"));
-  }
-  if (!order.reduce_only) {
+  // The intent and its budget reservation are durable, in one commit, before anything leaves
+  // the process.
+  std::optional<Decision> refused;
+  store_.transaction([&] {
+    if (!journal_.record_intent(request, broker.venue())) {
+      refused = Decision::deny("duplicate_intent: " + id + " is already journaled");
+      return;
+    }
+    if (order.reduce_only) return;
     OrderContext sized = order;
     sized.quantity = quantity;
-    if (Decision reserved =
-            budget_.reserve(order.asset, id, capital::BudgetManager::required_funds(sized));
-        !reserved) {
+    Decision reserved =
+        budget_.reserve(order.asset, id, capital::BudgetManager::required_funds(sized));
+    if (!reserved) {
       journal_.update(id, OrderStatus::kRejected, request.created_at, {}, reserved.reason);
-      return deny(order, id, std::move(reserved));
+      refused = std::move(reserved);
     }
-  }
+  });
+  if (refused) return deny(order, id, std::move(*refused));
   broker.submit(brokers::RouterKey{}, request);
   bus_.publish(OrderSubmitted{request, std::string(broker.venue()), request.created_at});
   return {Decision::allow(), id};
@@ -143,7 +149,6 @@ PlaceResult OrderRouter::close_position(Asset asset, const Symbol& symbol,
   exit.symbol = symbol;
   exit.type = OrderType::kMarket;
   exit.reduce_only = true;
-  exit.signal_id = fmt::format("exit:{}:{}:{}", symbol.canonical(), reason, ++exits_);
   if (found == positions_.end()) {
     return deny(exit, "", Decision::deny("no_position: nothing open on " + symbol.canonical()));
   }
@@ -283,14 +288,18 @@ void OrderRouter::on_filled(const brokers::OrderFilled& event) {
     journal_.record_intent(generated, event.venue);
     entry = journal_.find(fill.client_order_id);
   }
-  if (!journal_.record_fill(fill, event.status)) return;  // seen before
-  apply_fill(entry->request, fill);
+  // The fill and everything it changes in the ledgers commit together: a crash leaves either
+  // all of it or none of it, and a replay of a recorded fill changes nothing.
+  store_.transaction([&] {
+    if (journal_.record_fill(fill, event.status)) apply_fill(entry->request, fill);
+  });
 }
 
 void OrderRouter::apply_fill(const OrderRequest& request, const Fill& fill) {
   const Key key{fill.asset, fill.symbol.canonical()};
   auto found = positions_.find(key);
   const Decimal notional = fill.quantity * fill.price;
+  const Decimal flow = (fill.side == OrderSide::kSell ? notional : -notional) - fill.fee;
   if (found == positions_.end() || found->second.position.side == fill.side) {
     if (request.reduce_only) {
       log().warn("reduce-only fill with no position to reduce id={}", fill.client_order_id);
@@ -313,7 +322,8 @@ void OrderRouter::apply_fill(const OrderRequest& request, const Fill& fill) {
     open.position.quantity = open.position.quantity + fill.quantity;
     open.position.stop_loss = request.stop_loss;
     open.position.take_profit = request.take_profit;
-    open.realised = open.realised - fill.fee;
+    open.cash_flow = open.cash_flow + flow;
+    open.applied = open.applied - fill.fee;
     if (std::find(open.entry_ids.begin(), open.entry_ids.end(), request.client_order_id) ==
         open.entry_ids.end()) {
       open.entry_ids.push_back(request.client_order_id);
@@ -331,11 +341,16 @@ void OrderRouter::apply_fill(const OrderRequest& request, const Fill& fill) {
   const Decimal closed = fill.quantity < p.quantity ? fill.quantity : p.quantity;
   const Decimal move = fill.price - p.average_price;
   const Decimal pnl = p.side == OrderSide::kBuy ? move * closed : -(move * closed);
-  open.realised = open.realised + pnl - fill.fee;
-  budget_.apply_pnl(fill.asset, pnl - fill.fee);
-  risk_.record_position_closed(fill.asset, p.strategy_id, closed * p.average_price, pnl - fill.fee,
-                               fill.time);
+  open.cash_flow = open.cash_flow + flow;
   p.quantity = p.quantity - closed;
+  // A partial exit books its P&L at the average price; the final one books exactly what the
+  // fills say is left, so the bucket ends with the fills' cash flow to the last decimal.
+  const Decimal booked =
+      p.quantity > Decimal::zero() ? pnl - fill.fee : open.cash_flow - open.applied;
+  open.applied = open.applied + booked;
+  budget_.apply_pnl(fill.asset, booked);
+  risk_.record_position_closed(fill.asset, p.strategy_id, closed * p.average_price, booked,
+                               fill.time);
   if (p.quantity > Decimal::zero()) {
     exposure_.on_position_opened(fill.asset, fill.symbol, p.side, p.quantity * p.average_price);
     return;
@@ -344,7 +359,7 @@ void OrderRouter::apply_fill(const OrderRequest& request, const Fill& fill) {
   sl_tp_.detach(fill.asset, fill.symbol);
   for (const std::string& id : open.entry_ids) budget_.release(fill.asset, id);
   bus_.publish(
-      PositionClosed{fill.asset, fill.symbol, p.strategy_id, p.side, open.realised, fill.time});
+      PositionClosed{fill.asset, fill.symbol, p.strategy_id, p.side, open.cash_flow, fill.time});
   positions_.erase(found);
 }
 

@@ -106,7 +106,10 @@ class OrderRouter {
  private:
   struct OpenPosition {
     Position position;
-    Decimal realised;  // P&L and fees since it opened
+    // Every fill's cash flow since it opened: + sells, - buys, - fees. Once the position is
+    // flat this is its realised P&L exactly, with no average-price rounding.
+    Decimal cash_flow;
+    Decimal applied;  // the part of it already passed to the budget
     std::vector<std::string> entry_ids;
   };
   using Key = std::pair<Asset, std::string>;
@@ -121,6 +124,7 @@ class OrderRouter {
 
   EventBus& bus_;
   const Clock& clock_;
+  store::Store& store_;
   OrderJournal journal_;
   capital::RiskManager& risk_;
   capital::BudgetManager& budget_;

@@ -81,6 +81,19 @@ RiskManager funded_manager() {
   return manager;
 }
 
+// Funded, with caps that never bind, to pin the risk formula alone.
+RiskManager uncapped_manager() {
+  RiskLimitsByAsset limits = default_limits();
+  for (auto& band : limits) {
+    band.per_strategy_cap = 10;
+    band.max_leverage = 10;
+  }
+  RiskManager manager(limits);
+  manager.record_equity(Asset::kSpot, "1000"_d, kT0);
+  manager.record_equity(Asset::kOptions, "1000"_d, kT0);
+  return manager;
+}
+
 // --- Asset bands
 // ----------------------------------------------------------------------------------
 
@@ -277,7 +290,7 @@ TEST(RiskLedger, DayStartEquityIsTheFirstRecordOfEachUtcDay) {
 // ---------------------------------------------------------------------------------
 
 TEST(ComputeSize, SizesABuyFromEquityRiskAndStop) {
-  const RiskManager manager = funded_manager();
+  const RiskManager manager = uncapped_manager();
   OrderContext order = buy_entry();
   order.quantity = Decimal::zero();
   // 1000 x 0.01 / 600 = 0.016666... -> 0.016 at qty_step 0.001.
@@ -288,13 +301,13 @@ TEST(ComputeSize, SizesABuyFromEquityRiskAndStop) {
 }
 
 TEST(ComputeSize, SizesASellTheSameWay) {
-  const RiskManager manager = funded_manager();
+  const RiskManager manager = uncapped_manager();
   // |60000 - 60600| = 600: 0.016 again.
   EXPECT_EQ(manager.compute_size(sell_entry(), btc(), "1000"_d).quantity, "0.016"_d);
 }
 
 TEST(ComputeSize, UsesTheLimitPriceAsEntry) {
-  const RiskManager manager = funded_manager();
+  const RiskManager manager = uncapped_manager();
   OrderContext order = buy_entry();
   order.type = OrderType::kLimit;
   order.limit_price = "59700"_d;
@@ -303,13 +316,13 @@ TEST(ComputeSize, UsesTheLimitPriceAsEntry) {
 }
 
 TEST(ComputeSize, UsesTheEquityItIsGiven) {
-  const RiskManager manager = funded_manager();  // the ledger says 1000
+  const RiskManager manager = uncapped_manager();  // the ledger says 1000
   // 2500 x 0.01 / 600 = 0.041666... -> 0.041.
   EXPECT_EQ(manager.compute_size(buy_entry(), btc(), "2500"_d).quantity, "0.041"_d);
 }
 
 TEST(ComputeSize, RoundsDownToTheInstrumentStep) {
-  const RiskManager manager = funded_manager();
+  const RiskManager manager = uncapped_manager();
   data::InstrumentInfo info = btc();
   info.min_qty = Decimal::zero();
   info.qty_step = "0.01"_d;  // 0.0166... -> 0.01
@@ -321,7 +334,7 @@ TEST(ComputeSize, RoundsDownToTheInstrumentStep) {
 }
 
 TEST(ComputeSize, CapsAtMaxQuantityOnTheStep) {
-  const RiskManager manager = funded_manager();
+  const RiskManager manager = uncapped_manager();
   data::InstrumentInfo info = btc();
   info.max_qty = "0.01"_d;  // 0.016 -> 0.01
   EXPECT_EQ(manager.compute_size(buy_entry(), info, "1000"_d).quantity, "0.01"_d);
@@ -331,8 +344,24 @@ TEST(ComputeSize, CapsAtMaxQuantityOnTheStep) {
   EXPECT_EQ(manager.compute_size(buy_entry(), info, "1000"_d).quantity, "0.016"_d);
 }
 
+// The risk-based size is cut to the room the caps leave: with the default spot band
+// (per_strategy_cap 0.25), 0.016 x 60000 = 960 exceeds 0.25 x 1000 = 250, so the size is
+// 250 / 60000 = 0.004166... -> 0.004 at qty_step 0.001.
+TEST(ComputeSize, IsCutToTheRoomThePerStrategyAndLeverageCapsLeave) {
+  RiskManager manager = funded_manager();
+  EXPECT_EQ(manager.compute_size(buy_entry(), btc(), "1000"_d).quantity, "0.004"_d);
+  // 120 already committed by the strategy: room 130 -> 130 / 60000 = 0.00216 -> 0.002.
+  manager.record_position_opened(Asset::kSpot, buy_entry().strategy_id, "120"_d, kT0);
+  EXPECT_EQ(manager.compute_size(buy_entry(), btc(), "1000"_d).quantity, "0.002"_d);
+  // Nothing left: refused with the cap that binds.
+  manager.record_position_opened(Asset::kSpot, buy_entry().strategy_id, "130"_d, kT0);
+  const SizeResult full = manager.compute_size(buy_entry(), btc(), "1000"_d);
+  EXPECT_EQ(full.decision.code(), "per_strategy_cap") << full.decision.reason;
+  EXPECT_EQ(full.quantity, Decimal::zero());
+}
+
 TEST(ComputeSize, RefusesBelowTheMinimumQuantity) {
-  const RiskManager manager = funded_manager();
+  const RiskManager manager = uncapped_manager();
   data::InstrumentInfo info = btc();
   info.min_qty = "0.02"_d;
   const SizeResult result = manager.compute_size(buy_entry(), info, "1000"_d);
@@ -346,7 +375,7 @@ TEST(ComputeSize, RefusesBelowTheMinimumQuantity) {
 }
 
 TEST(ComputeSize, RefusesBelowTheMinimumNotional) {
-  const RiskManager manager = funded_manager();
+  const RiskManager manager = uncapped_manager();
   data::InstrumentInfo info = btc();
   info.min_notional = "100"_d;
   // Equity 100: 1 / 600 = 0.001666... -> 0.001; notional 0.001 x 60000 = 60 < 100.
@@ -376,7 +405,7 @@ TEST(ComputeSize, RefusesZeroStopDistanceMissingStopAndNoEquity) {
 TEST(ComputeSize, DrawdownThrottleAtZeroMidAndFull) {
   // Spot: risk 1 %, throttle from 5 %, halt at 15 %; peak 1000 at kT0.
   const auto size_at = [](const char* equity) {
-    RiskManager manager = funded_manager();
+    RiskManager manager = uncapped_manager();
     const Decimal value = Decimal::parse(equity);
     manager.record_equity(Asset::kSpot, value, kT0 + kMinuteMs);
     return manager.compute_size(buy_entry(), btc(), value);
@@ -674,10 +703,9 @@ TEST(PretradeCheck, SizesAnOrderWithoutQuantity) {
   const RiskManager manager = funded_manager();
   OrderContext order = buy_entry();
   order.quantity = Decimal::zero();
-  // Sized at 0.016 (notional 960): over the default per-strategy cap of 250.
-  EXPECT_EQ(manager.pretrade_check(order, btc(), kT0).reason,
-            "per_strategy_cap: strategy trend committed 0 + order 960 = 960 > per_strategy_cap "
-            "0.25 x equity 1000 = 250");
+  // Sized at 0.016 by risk (notional 960), cut to the per-strategy room 250 / 60000 -> 0.004:
+  // allowed.
+  EXPECT_TRUE(manager.pretrade_check(order, btc(), kT0).ok);
   // A wider stop sizes smaller: 10 / 3000 = 0.00333 -> 0.003, notional 180: allowed.
   order.stop_loss = "57000"_d;
   EXPECT_TRUE(manager.pretrade_check(order, btc(), kT0).ok);
@@ -758,6 +786,8 @@ TEST(RiskManagerReload, NewLimitsApplyToTheNextCheckAndKeepTheLedger) {
   config::RiskLimits tighter = config::default_risk(Asset::kSpot);
   tighter.risk_fraction = 0.02;
   tighter.max_open_positions = 1;
+  tighter.per_strategy_cap = 10;  // so the risk formula alone sizes
+  tighter.max_leverage = 10;
   manager.set_limits(Asset::kSpot, tighter);
   EXPECT_EQ(manager.limits(Asset::kSpot), tighter);
   EXPECT_EQ(manager.limits(Asset::kPerp), config::default_risk(Asset::kPerp));

@@ -496,7 +496,7 @@ void SimBroker::publish_fill(const WorkingOrder& order, Decimal quantity, Decima
             maker,
             time};
   recent_fills_.push_back(fill);
-  if (recent_fills_.size() > kRecentFills) recent_fills_.erase(recent_fills_.begin());
+  if (recent_fills_.size() > kRecentFills) recent_fills_.pop_front();
   const bool done = order.filled >= request.quantity;
   bus_.publish(OrderFilled{config_.venue, std::move(fill), order.filled,
                            done ? Decimal::zero() : request.quantity - order.filled,

@@ -148,7 +148,7 @@ class SimBroker final : public Broker {
   std::deque<WorkingOrder> orders_;        // open orders in submit order
   std::set<std::string> seen_client_ids_;  // idempotency
   std::map<std::string, std::vector<std::pair<TimestampMs, double>>> funding_;
-  std::vector<Fill> recent_fills_;
+  std::deque<Fill> recent_fills_;  // the last kRecentFills, for snapshots
   uint64_t sequence_ = 0;
 };
 
