@@ -3,10 +3,18 @@
 
 #include <gtest/gtest.h>
 
+#include <type_traits>
 #include <vector>
+
+#include "brokers/common/broker.hpp"
 
 namespace gauntlet::brokers {
 namespace {
+
+// The golden rules by construction: outside OrderRouter no RouterKey can be made, so nothing
+// else can call submit/cancel/amend; outside SlTpManager no ProtectionKey.
+static_assert(!std::is_default_constructible_v<RouterKey>);
+static_assert(!std::is_default_constructible_v<ProtectionKey>);
 
 TEST(BrokerErrors, BybitCodesMapToWhatTheCallerMustDo) {
   const std::vector<int> critical = {10003, 10004, 10005, 10010};
