@@ -253,6 +253,38 @@ void OrderRouter::on_cancelled(const brokers::OrderCancelled& event) {
   if (!backs_a_position) budget_.release(event.asset, event.client_order_id);
 }
 
+void OrderRouter::recover() {
+  const TimestampMs now = clock_.now_ms();
+  positions_.clear();
+  for (const Fill& fill : journal_.all_fills()) {
+    if (const auto entry = journal_.find(fill.client_order_id)) {
+      apply_fill(entry->request, fill, /*replay=*/true);
+    }
+  }
+  for (auto& [key, open] : positions_) {
+    const Position& p = open.position;
+    const Decimal notional = p.quantity * p.average_price;
+    risk_.record_position_opened(p.asset, p.strategy_id, notional, p.opened_at);
+    exposure_.on_position_opened(p.asset, p.symbol, p.side, notional);
+    if (open.entry_ids.empty()) continue;
+    const auto entry = journal_.find(open.entry_ids.back());
+    if (entry && entry->request.stop_loss > Decimal::zero() &&
+        entry->request.take_profit > Decimal::zero() && brokers_.contains(p.asset)) {
+      sl_tp_.attach(entry->request, p.quantity, now);
+    }
+  }
+  for (const JournalEntry& entry : journal_.open_orders()) {
+    if (entry.status != OrderStatus::kPendingNew) continue;
+    const auto broker = brokers_.find(entry.request.asset);
+    if (broker == brokers_.end()) continue;
+    log().warn("resending an intent that may not have reached the venue id={}",
+               entry.request.client_order_id);
+    broker->second->submit(brokers::RouterKey{}, entry.request);
+  }
+  log().info("recovered positions={} open_orders={}", positions_.size(),
+             journal_.open_orders().size());
+}
+
 void OrderRouter::recover_fill(std::string_view venue, const Fill& fill) {
   const auto entry = journal_.find(fill.client_order_id);
   const Decimal before = entry ? entry->filled_quantity : Decimal::zero();
@@ -295,7 +327,7 @@ void OrderRouter::on_filled(const brokers::OrderFilled& event) {
   });
 }
 
-void OrderRouter::apply_fill(const OrderRequest& request, const Fill& fill) {
+void OrderRouter::apply_fill(const OrderRequest& request, const Fill& fill, bool replay) {
   const Key key{fill.asset, fill.symbol.canonical()};
   auto found = positions_.find(key);
   const Decimal notional = fill.quantity * fill.price;
@@ -328,6 +360,7 @@ void OrderRouter::apply_fill(const OrderRequest& request, const Fill& fill) {
         open.entry_ids.end()) {
       open.entry_ids.push_back(request.client_order_id);
     }
+    if (replay) return;
     budget_.apply_pnl(fill.asset, -fill.fee);
     risk_.record_position_opened(fill.asset, request.strategy_id, notional, fill.time);
     exposure_.on_position_opened(fill.asset, fill.symbol, fill.side,
@@ -348,6 +381,10 @@ void OrderRouter::apply_fill(const OrderRequest& request, const Fill& fill) {
   const Decimal booked =
       p.quantity > Decimal::zero() ? pnl - fill.fee : open.cash_flow - open.applied;
   open.applied = open.applied + booked;
+  if (replay) {
+    if (p.quantity <= Decimal::zero()) positions_.erase(found);
+    return;
+  }
   budget_.apply_pnl(fill.asset, booked);
   risk_.record_position_closed(fill.asset, p.strategy_id, closed * p.average_price, booked,
                                fill.time);

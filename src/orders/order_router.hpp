@@ -93,6 +93,13 @@ class OrderRouter {
   void resume_entries(Asset asset);
   std::optional<std::string> entries_halted(Asset asset) const;
 
+  // After a restart: rebuilds the positions from the journal's fills, puts them back on the
+  // risk and exposure ledgers, remembers their protection (re-attached where the venue needs
+  // it), and resends every intent that may never have reached the venue (pending_new) with its
+  // same client order id, which a venue that has it refuses as a duplicate. Then a
+  // pnl_reconciler pass recovers the fills the engine missed.
+  void recover();
+
   // A fill the router missed (found by pnl_reconciler in the venue's recent fills): accounted
   // for exactly like a live one; a fill already journaled changes nothing.
   void recover_fill(std::string_view venue, const Fill& fill);
@@ -120,7 +127,9 @@ class OrderRouter {
   void on_rejected(const brokers::OrderRejected& event);
   void on_filled(const brokers::OrderFilled& event);
   void on_cancelled(const brokers::OrderCancelled& event);
-  void apply_fill(const OrderRequest& request, const Fill& fill);
+  // Applies a fill to the engine's position; `replay` (recovery) changes the position only,
+  // since the ledgers already hold what the journal says.
+  void apply_fill(const OrderRequest& request, const Fill& fill, bool replay = false);
 
   EventBus& bus_;
   const Clock& clock_;

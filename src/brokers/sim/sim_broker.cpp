@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "core/exceptions.hpp"
 
 namespace gauntlet::brokers {
 namespace {
@@ -265,6 +268,12 @@ std::optional<Position> SimBroker::position(Asset asset, const Symbol& symbol) c
 
 std::size_t SimBroker::open_order_count() const {
   return orders_.size();
+}
+
+std::optional<TimestampMs> SimBroker::last_bar_time(Asset asset, const Symbol& symbol) const {
+  const auto found = books_.find({asset, symbol.canonical()});
+  if (found == books_.end() || found->second.last_bar_time < 0) return std::nullopt;
+  return found->second.last_bar_time;
 }
 
 void SimBroker::request_snapshot(Asset asset) {
@@ -588,6 +597,221 @@ void SimBroker::apply_funding(Asset asset, const Symbol& symbol, const Bar& bar,
     wallet.cash = wallet.cash + amount;
     wallet.realised_pnl = wallet.realised_pnl + amount;
     bus_.publish(FundingApplied{config_.venue, asset, symbol, rate, amount, next});
+  }
+}
+
+namespace {
+
+using nlohmann::json;
+
+json decimal_json(Decimal value) {
+  return value.to_string();
+}
+Decimal decimal_from(const json& value) {
+  return Decimal::parse(value.get<std::string>());
+}
+json optional_json(const std::optional<Decimal>& value) {
+  return value ? json(value->to_string()) : json(nullptr);
+}
+std::optional<Decimal> optional_from(const json& value) {
+  if (value.is_null()) return std::nullopt;
+  return decimal_from(value);
+}
+
+template <typename T>
+T enum_from(std::optional<T> value, const std::string& text) {
+  if (!value) throw StateError("sim venue state: unknown value '" + text + "'");
+  return *value;
+}
+
+json request_json(const OrderRequest& r) {
+  return {{"id", r.client_order_id},
+          {"asset", to_string(r.asset)},
+          {"symbol", r.symbol.canonical()},
+          {"side", to_string(r.side)},
+          {"type", to_string(r.type)},
+          {"quantity", decimal_json(r.quantity)},
+          {"limit", optional_json(r.limit_price)},
+          {"trigger_price", optional_json(r.trigger_price)},
+          {"tif", to_string(r.time_in_force)},
+          {"reduce_only", r.reduce_only},
+          {"leverage", r.leverage},
+          {"stop_loss", decimal_json(r.stop_loss)},
+          {"take_profit", decimal_json(r.take_profit)},
+          {"trigger", to_string(r.trigger)},
+          {"strategy", r.strategy_id},
+          {"created_at", r.created_at}};
+}
+
+OrderRequest request_from(const json& j) {
+  OrderRequest r;
+  r.client_order_id = j.at("id").get<std::string>();
+  r.asset = enum_from(asset_from_string(j.at("asset").get<std::string>()), "asset");
+  r.symbol = Symbol::parse(j.at("symbol").get<std::string>());
+  r.side = enum_from(order_side_from_string(j.at("side").get<std::string>()), "side");
+  r.type = enum_from(order_type_from_string(j.at("type").get<std::string>()), "type");
+  r.quantity = decimal_from(j.at("quantity"));
+  r.limit_price = optional_from(j.at("limit"));
+  r.trigger_price = optional_from(j.at("trigger_price"));
+  r.time_in_force =
+      enum_from(time_in_force_from_string(j.at("tif").get<std::string>()), "time in force");
+  r.reduce_only = j.at("reduce_only").get<bool>();
+  r.leverage = j.at("leverage").get<double>();
+  r.stop_loss = decimal_from(j.at("stop_loss"));
+  r.take_profit = decimal_from(j.at("take_profit"));
+  r.trigger =
+      j.at("trigger").get<std::string>() == "mark" ? TriggerPrice::kMark : TriggerPrice::kLast;
+  r.strategy_id = j.at("strategy").get<std::string>();
+  r.created_at = j.at("created_at").get<TimestampMs>();
+  return r;
+}
+
+json position_json(const Position& p) {
+  return {{"asset", to_string(p.asset)},
+          {"symbol", p.symbol.canonical()},
+          {"side", to_string(p.side)},
+          {"quantity", decimal_json(p.quantity)},
+          {"average_price", decimal_json(p.average_price)},
+          {"stop_loss", decimal_json(p.stop_loss)},
+          {"take_profit", decimal_json(p.take_profit)},
+          {"trigger", to_string(p.trigger)},
+          {"leverage", p.leverage},
+          {"liquidation_price", decimal_json(p.liquidation_price)},
+          {"strategy", p.strategy_id},
+          {"opened_at", p.opened_at}};
+}
+
+Position position_from(const json& j) {
+  Position p;
+  p.asset = enum_from(asset_from_string(j.at("asset").get<std::string>()), "asset");
+  p.symbol = Symbol::parse(j.at("symbol").get<std::string>());
+  p.side = enum_from(order_side_from_string(j.at("side").get<std::string>()), "side");
+  p.quantity = decimal_from(j.at("quantity"));
+  p.average_price = decimal_from(j.at("average_price"));
+  p.stop_loss = decimal_from(j.at("stop_loss"));
+  p.take_profit = decimal_from(j.at("take_profit"));
+  p.trigger =
+      j.at("trigger").get<std::string>() == "mark" ? TriggerPrice::kMark : TriggerPrice::kLast;
+  p.leverage = j.at("leverage").get<double>();
+  p.liquidation_price = decimal_from(j.at("liquidation_price"));
+  p.strategy_id = j.at("strategy").get<std::string>();
+  p.opened_at = j.at("opened_at").get<TimestampMs>();
+  return p;
+}
+
+json fill_json(const Fill& f) {
+  return {{"execution", f.execution_id},
+          {"id", f.client_order_id},
+          {"venue_id", f.venue_order_id},
+          {"asset", to_string(f.asset)},
+          {"symbol", f.symbol.canonical()},
+          {"side", to_string(f.side)},
+          {"quantity", decimal_json(f.quantity)},
+          {"price", decimal_json(f.price)},
+          {"fee", decimal_json(f.fee)},
+          {"maker", f.maker},
+          {"time", f.time}};
+}
+
+Fill fill_from(const json& j) {
+  Fill f;
+  f.execution_id = j.at("execution").get<std::string>();
+  f.client_order_id = j.at("id").get<std::string>();
+  f.venue_order_id = j.at("venue_id").get<std::string>();
+  f.asset = enum_from(asset_from_string(j.at("asset").get<std::string>()), "asset");
+  f.symbol = Symbol::parse(j.at("symbol").get<std::string>());
+  f.side = enum_from(order_side_from_string(j.at("side").get<std::string>()), "side");
+  f.quantity = decimal_from(j.at("quantity"));
+  f.price = decimal_from(j.at("price"));
+  f.fee = decimal_from(j.at("fee"));
+  f.maker = j.at("maker").get<bool>();
+  f.time = j.at("time").get<TimestampMs>();
+  return f;
+}
+
+}  // namespace
+
+std::string SimBroker::save_state() const {
+  json state;
+  json wallets = json::array();
+  for (const Wallet& wallet : wallets_) {
+    wallets.push_back(
+        {{"cash", decimal_json(wallet.cash)}, {"realised", decimal_json(wallet.realised_pnl)}});
+  }
+  state["wallets"] = wallets;
+  json books = json::array();
+  for (const auto& [key, book] : books_) {
+    books.push_back({{"asset", to_string(key.first)},
+                     {"symbol", key.second},
+                     {"position", book.position ? position_json(*book.position) : json(nullptr)},
+                     {"margin", decimal_json(book.margin)},
+                     {"last_close", decimal_json(book.last_close)},
+                     {"last_bar_time", book.last_bar_time},
+                     {"protection_id", book.protection_id}});
+  }
+  state["books"] = books;
+  json orders = json::array();
+  for (const WorkingOrder& order : orders_) {
+    orders.push_back({{"request", request_json(order.request)},
+                      {"venue_id", order.venue_order_id},
+                      {"submitted_at", order.submitted_at},
+                      {"active_at", order.active_at},
+                      {"filled", decimal_json(order.filled)},
+                      {"accepted", order.accepted},
+                      {"triggered", order.triggered}});
+  }
+  state["orders"] = orders;
+  state["seen"] = seen_client_ids_;
+  json fills = json::array();
+  for (const Fill& fill : recent_fills_) fills.push_back(fill_json(fill));
+  state["fills"] = fills;
+  state["sequence"] = sequence_;
+  return state.dump();
+}
+
+void SimBroker::restore_state(const std::string& text) {
+  try {
+    const json state = json::parse(text);
+    std::array<Wallet, 4> wallets{};
+    for (std::size_t i = 0; i < wallets.size(); ++i) {
+      wallets[i].cash = decimal_from(state.at("wallets").at(i).at("cash"));
+      wallets[i].realised_pnl = decimal_from(state.at("wallets").at(i).at("realised"));
+    }
+    std::map<BookKey, Book> books;
+    for (const json& j : state.at("books")) {
+      Book book;
+      if (!j.at("position").is_null()) book.position = position_from(j.at("position"));
+      book.margin = decimal_from(j.at("margin"));
+      book.last_close = decimal_from(j.at("last_close"));
+      book.last_bar_time = j.at("last_bar_time").get<TimestampMs>();
+      book.protection_id = j.at("protection_id").get<std::string>();
+      const Asset asset = enum_from(asset_from_string(j.at("asset").get<std::string>()), "asset");
+      books[{asset, j.at("symbol").get<std::string>()}] = std::move(book);
+    }
+    std::deque<WorkingOrder> orders;
+    for (const json& j : state.at("orders")) {
+      WorkingOrder order;
+      order.request = request_from(j.at("request"));
+      order.venue_order_id = j.at("venue_id").get<std::string>();
+      order.submitted_at = j.at("submitted_at").get<TimestampMs>();
+      order.active_at = j.at("active_at").get<TimestampMs>();
+      order.filled = decimal_from(j.at("filled"));
+      order.accepted = j.at("accepted").get<bool>();
+      order.triggered = j.at("triggered").get<bool>();
+      orders.push_back(std::move(order));
+    }
+    std::deque<Fill> fills;
+    for (const json& j : state.at("fills")) fills.push_back(fill_from(j));
+    wallets_ = wallets;
+    books_ = std::move(books);
+    orders_ = std::move(orders);
+    seen_client_ids_ = state.at("seen").get<std::set<std::string>>();
+    recent_fills_ = std::move(fills);
+    sequence_ = state.at("sequence").get<uint64_t>();
+  } catch (const nlohmann::json::exception& error) {
+    throw StateError(std::string("sim venue state does not parse: ") + error.what());
+  } catch (const DecimalError& error) {
+    throw StateError(std::string("sim venue state has a bad number: ") + error.what());
   }
 }
 

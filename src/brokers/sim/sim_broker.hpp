@@ -90,10 +90,19 @@ class SimBroker final : public Broker {
   // Funding history of a perpetual: (funding time, rate), any order.
   void load_funding(const Symbol& symbol, std::vector<std::pair<TimestampMs, double>> rates);
 
+  // The whole state of the simulated venue (wallets, positions with their protection, open
+  // orders, the client ids it has seen, recent fills) as JSON, and back: a paper venue that
+  // survives a restart, as a real one does. Restoring replaces the current state; a document
+  // that does not parse throws StateError.
+  std::string save_state() const;
+  void restore_state(const std::string& json);
+
   // The simulator's own books, for tests and the paper session's status line.
   Balance balance(Asset asset) const;
   std::optional<Position> position(Asset asset, const Symbol& symbol) const;
   std::size_t open_order_count() const;
+  // The open time of the last bar seen for a symbol, if any.
+  std::optional<TimestampMs> last_bar_time(Asset asset, const Symbol& symbol) const;
 
  private:
   struct WorkingOrder {

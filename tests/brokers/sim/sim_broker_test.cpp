@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/asio.hpp"
+#include "core/exceptions.hpp"
 #include "data/bar_import.hpp"
 #include "support/shared_data.hpp"
 
@@ -384,6 +385,32 @@ TEST(SimBroker, CancelAmendAndSnapshot) {
   ASSERT_EQ(h.events.rejected.size(), 1u);
   EXPECT_EQ(h.events.rejected[0].failure.code, 110001);
   EXPECT_EQ(h.broker.open_order_count(), 0u);
+}
+
+TEST(SimBroker, ItsStateSurvivesASaveAndRestore) {
+  Harness h;
+  protected_long(h);  // a protected position
+  auto resting = h.order("rest", OrderSide::kBuy, "0.5", OrderType::kLimit);
+  resting.limit_price = d("90");
+  h.submit(resting);  // an open order
+  const std::string saved = h.broker.save_state();
+
+  Harness restored;
+  restored.broker.restore_state(saved);
+  EXPECT_EQ(restored.broker.save_state(), saved);
+  EXPECT_EQ(restored.broker.balance(Asset::kSpot), h.broker.balance(Asset::kSpot));
+  EXPECT_EQ(restored.broker.position(Asset::kSpot, h.btc), h.broker.position(Asset::kSpot, h.btc));
+  EXPECT_EQ(restored.broker.open_order_count(), 1u);
+  // It remembers the client ids it has seen, and goes on filling and protecting.
+  restored.submit(restored.order("e1", OrderSide::kBuy, "1"));
+  ASSERT_EQ(restored.events.rejected.size(), 1u);
+  EXPECT_EQ(restored.events.rejected[0].failure.error_class, ErrorClass::kDuplicate);
+  restored.feed(Asset::kSpot, bar(kStart + k15m, "100", "104", "89", "100"));
+  ASSERT_EQ(restored.events.triggered.size(), 1u);  // the stop at 98
+  EXPECT_EQ(restored.events.filled.size(), 2u);     // the stop's exit and the resting buy at 90
+
+  EXPECT_THROW(restored.broker.restore_state("{\"wallets\": 3}"), StateError);
+  EXPECT_THROW(restored.broker.restore_state("not json"), StateError);
 }
 
 TEST(SimBroker, OptionsPayTheMinimumAndPerContractFees) {
