@@ -289,24 +289,7 @@ Decision BudgetManager::add_step(Asset asset) {
   if (pool_ < step_) {
     return Decision::deny(fmt::format("pool_exhausted: pool holds {}, step is {}", pool_, step_));
   }
-  Bucket& b = bucket(asset);
-  const Decimal previous_allocation = b.allocation;
-  const Decimal previous_pool = pool_;
-  b.allocation += step_;
-  pool_ -= step_;
-  try {
-    store_.transaction([&] {
-      write_allocation(asset);
-      write_pool();
-    });
-  } catch (...) {
-    b.allocation = previous_allocation;
-    pool_ = previous_pool;
-    throw;
-  }
-  module_logger(kComponent)
-      ->info("reallocated asset={} step=+{} allocation={} pool={}", to_string(asset), step_,
-             b.allocation, pool_);
+  move_step(asset, step_);
   return Decision::allow();
 }
 
@@ -318,10 +301,18 @@ Decision BudgetManager::remove_step(Asset asset) {
         "would_go_below_reserved: allocation {} minus step {} leaves {}, below reserved {}",
         b.allocation, step_, after, b.reserved));
   }
+  move_step(asset, -step_);
+  return Decision::allow();
+}
+
+// Moves `delta` from the pool into the bucket (negative: back), in memory only once the store
+// has it.
+void BudgetManager::move_step(Asset asset, Decimal delta) {
+  Bucket& b = bucket(asset);
   const Decimal previous_allocation = b.allocation;
   const Decimal previous_pool = pool_;
-  b.allocation = after;
-  pool_ += step_;
+  b.allocation += delta;
+  pool_ -= delta;
   try {
     store_.transaction([&] {
       write_allocation(asset);
@@ -333,9 +324,8 @@ Decision BudgetManager::remove_step(Asset asset) {
     throw;
   }
   module_logger(kComponent)
-      ->info("reallocated asset={} step=-{} allocation={} pool={}", to_string(asset), step_,
+      ->info("reallocated asset={} step={} allocation={} pool={}", to_string(asset), delta,
              b.allocation, pool_);
-  return Decision::allow();
 }
 
 void BudgetManager::write_allocation(Asset asset) {

@@ -127,6 +127,7 @@ class BudgetManager {
   Bucket& bucket(Asset asset) { return buckets_[static_cast<std::size_t>(asset)]; }
   const Bucket& bucket(Asset asset) const { return buckets_[static_cast<std::size_t>(asset)]; }
   void load(const config::Budgets& budgets, Decimal initial_pool);
+  void move_step(Asset asset, Decimal delta);
   void write_allocation(Asset asset);
   void write_pool();
 
