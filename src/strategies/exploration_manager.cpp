@@ -1,0 +1,109 @@
+#include "strategies/exploration_manager.hpp"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "core/check.hpp"
+
+namespace gauntlet::strategies {
+
+ExplorationManager::ExplorationManager(StrategyRegistry& registry,
+                                       const config::Exploration& config, Generator generator)
+    : registry_(registry), config_(config), generator_(std::move(generator)) {}
+
+int ExplorationManager::ensure_active_candidates(Asset asset, TimestampMs now) {
+  const int wanted = config_.active_candidates_per_asset;
+  const int exploring =
+      static_cast<int>(registry_.get_for(asset, StrategyState::kExploring).size());
+  const int missing = wanted - exploring;
+  if (missing <= 0) return 0;
+
+  int activated = 0;
+  for (const StrategyRecord& record : registry_.get_for(asset, StrategyState::kCandidate)) {
+    if (activated == missing) break;
+    if (registry_.set_state(record.id, StrategyState::kExploring, "activated for exploration",
+                            now)) {
+      ++activated;
+    }
+  }
+  if (!generator_) return activated;
+  for (int draws = 0; activated < missing && draws < missing * kMaxDrawsPerMissing; ++draws) {
+    const std::optional<StrategyDescriptor> descriptor = generator_(asset);
+    if (!descriptor) break;
+    GAUNTLET_CHECK(descriptor->asset == asset,
+                   "generator returned a {} descriptor ({}) when asked for {}",
+                   to_string(descriptor->asset), descriptor->family, to_string(asset));
+    const StrategyRecord record = registry_.create(*descriptor, now);
+    if (record.state != StrategyState::kCandidate) continue;  // already known and past it
+    if (registry_.set_state(record.id, StrategyState::kExploring, "generated for exploration",
+                            now)) {
+      ++activated;
+    }
+  }
+  return activated;
+}
+
+Decision ExplorationManager::promote_candidate(const std::string& id, const std::string& reason,
+                                               TimestampMs now) {
+  const std::optional<StrategyRecord> record = registry_.get(id);
+  if (record && record->state != StrategyState::kExploring) {
+    // Only exploring -> validating is a promotion here, although the registry would also take
+    // e.g. promoted -> retired; name what was found.
+    return Decision::deny("illegal_transition: " + std::string(to_string(record->state)) + " -> " +
+                          std::string(to_string(StrategyState::kValidating)));
+  }
+  return registry_.set_state(id, StrategyState::kValidating, reason, now);
+}
+
+Decision ExplorationManager::retire_candidate(const std::string& id, const std::string& reason,
+                                              TimestampMs now) {
+  Decision decision = registry_.set_state(id, StrategyState::kRetired, reason, now);
+  if (decision) trade_times_.erase(id);
+  return decision;
+}
+
+void ExplorationManager::record_trade(const std::string& id, TimestampMs time) {
+  const std::optional<int64_t> trades =
+      registry_.inc_counter(id, std::string(kTradesCounter), time);
+  GAUNTLET_CHECK(trades.has_value(), "record_trade for unknown strategy {}", id);
+  keep_time(id, time);
+}
+
+void ExplorationManager::restore_trade(const std::string& id, TimestampMs time) {
+  GAUNTLET_CHECK(registry_.get(id).has_value(), "restore_trade for unknown strategy {}", id);
+  keep_time(id, time);
+}
+
+void ExplorationManager::keep_time(const std::string& id, TimestampMs time) {
+  std::deque<TimestampMs>& times = trade_times_[id];
+  times.insert(std::upper_bound(times.begin(), times.end(), time), time);
+  // The quotas look back at most one hour (cap) or one cooldown from the latest trade.
+  const DurationMs horizon = std::max(kHourMs, config_.cooldown_after_trade);
+  while (!times.empty() && times.front() <= times.back() - horizon) times.pop_front();
+}
+
+int ExplorationManager::trades_in_last_hour(const std::string& id, TimestampMs now) const {
+  const auto found = trade_times_.find(id);
+  if (found == trade_times_.end()) return 0;
+  const std::deque<TimestampMs>& times = found->second;
+  // Times in (now - 1 h, now].
+  const auto first = std::upper_bound(times.begin(), times.end(), now - kHourMs);
+  const auto last = std::upper_bound(times.begin(), times.end(), now);
+  return static_cast<int>(std::distance(first, last));
+}
+
+bool ExplorationManager::can_trade(const std::string& id, TimestampMs now) const {
+  const auto found = trade_times_.find(id);
+  if (found == trade_times_.end() || found->second.empty()) return true;
+  if (now - found->second.back() < config_.cooldown_after_trade) return false;
+  return trades_in_last_hour(id, now) < config_.max_trades_per_hour_per_candidate;
+}
+
+Decision ExplorationManager::boost(const std::string& id, bool on, TimestampMs now) {
+  const std::string flag(kBoostedFlag);
+  return on ? registry_.add_flag(id, flag, "boosted for exploration", now)
+            : registry_.remove_flag(id, flag, "boost ended", now);
+}
+
+}  // namespace gauntlet::strategies

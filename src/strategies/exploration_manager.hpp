@@ -1,0 +1,105 @@
+// File: strategies/exploration_manager.hpp
+//
+// ExplorationManager: candidate rotation (seed 001 §6.2). It owns how many strategies explore
+// per asset, their trade quotas (max_trades_per_hour_per_candidate, cooldown_after_trade) and
+// the continuous backfill of new candidates, so that exploration never stops. It decides; the
+// StrategyRegistry records every state change and flag, so the registry's history shows each
+// activation, promotion, retirement and boost. It never places orders.
+//
+// Backfill: ensure_active_candidates(asset) tops the asset's exploring strategies up to
+// active_candidates_per_asset, first from the asset's registered candidates (oldest first:
+// created_at, then id), then from the Generator, which supplies new descriptors (the
+// strategy_generator in production). A descriptor the registry already knows in another state
+// than candidate is skipped (create() is idempotent), and the generator is asked at most
+// kMaxDrawsPerMissing times per missing slot, so a generator that repeats itself cannot loop.
+// It never shrinks: when the configured count drops, the surplus leaves through promotion or
+// retirement.
+//
+// Quotas: record_trade() counts a trade (registry counter "trades") and keeps its time in
+// memory; can_trade() refuses while the strategy holds max_trades_per_hour_per_candidate
+// trades in the last hour, the window (now - 1 h, now], or while now - last trade <
+// cooldown_after_trade. The trade times are not persisted: after a restart the runtime feeds
+// the journal's recent trades back through restore_trade(), which keeps the time without
+// counting the trade again.
+//
+// Boost: boost(id, true) sets the registry flag "boosted" (kBoostedFlag), which the scheduler's
+// round_robin_with_boost rotation weighs with boost_factor; it is the only flag that does not
+// block a candidate.
+//
+// The config is held by reference: a hot reload of the exploration section applies at the next
+// call. A generator descriptor for another asset is a broken invariant (GAUNTLET_CHECK).
+//
+// Threading: single-threaded, on the engine loop with its StrategyRegistry.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/config.hpp"
+#include "core/interfaces.hpp"
+#include "core/orders.hpp"
+#include "core/time.hpp"
+#include "strategies/strategy_registry.hpp"
+
+namespace gauntlet::strategies {
+
+// The registry flag of a boosted candidate; every other flag blocks scheduling.
+inline constexpr std::string_view kBoostedFlag = "boosted";
+// The registry counter record_trade() increments.
+inline constexpr std::string_view kTradesCounter = "trades";
+
+class ExplorationManager {
+ public:
+  // Supplies a new candidate descriptor for the asset, or nullopt when it has none to offer.
+  using Generator = std::function<std::optional<StrategyDescriptor>(Asset)>;
+
+  // How many times the generator is asked per missing slot before ensure_active_candidates()
+  // gives up for this call.
+  static constexpr int kMaxDrawsPerMissing = 8;
+
+  // `registry` and `config` must outlive this object.
+  ExplorationManager(StrategyRegistry& registry, const config::Exploration& config,
+                     Generator generator);
+
+  // Moves registered candidates, then generated ones, to exploring until the asset has
+  // active_candidates_per_asset exploring strategies. Returns how many it moved to exploring
+  // (0 when the asset is already full or nothing is available).
+  int ensure_active_candidates(Asset asset, TimestampMs now);
+
+  // Moves an exploring strategy to validating. Denies with the registry's codes
+  // (unknown_strategy, illegal_transition).
+  Decision promote_candidate(const std::string& id, const std::string& reason, TimestampMs now);
+  // Retires the strategy from any state but retired. Denies with the registry's codes.
+  Decision retire_candidate(const std::string& id, const std::string& reason, TimestampMs now);
+
+  // Counts a trade of the strategy at `time` (counter "trades") and keeps the time for the
+  // quotas. The strategy must exist (GAUNTLET_CHECK).
+  void record_trade(const std::string& id, TimestampMs time);
+  // Keeps a trade time for the quotas without counting it: recovery after a restart.
+  void restore_trade(const std::string& id, TimestampMs time);
+
+  // Returns whether the strategy may trade at `now` under the hourly cap and the cooldown.
+  bool can_trade(const std::string& id, TimestampMs now) const;
+  // The number of trades of the strategy in (now - 1 h, now].
+  int trades_in_last_hour(const std::string& id, TimestampMs now) const;
+
+  // Sets (on) or clears (off) the strategy's "boosted" flag. Denies with unknown_strategy.
+  Decision boost(const std::string& id, bool on, TimestampMs now);
+
+  const config::Exploration& config() const { return config_; }
+
+ private:
+  void keep_time(const std::string& id, TimestampMs time);
+
+  StrategyRegistry& registry_;
+  const config::Exploration& config_;
+  Generator generator_;
+  // Per strategy, its recent trade times in ascending order (pruned to what the quotas need).
+  std::map<std::string, std::deque<TimestampMs>> trade_times_;
+};
+
+}  // namespace gauntlet::strategies

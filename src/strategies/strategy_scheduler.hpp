@@ -1,0 +1,77 @@
+// File: strategies/strategy_scheduler.hpp
+//
+// StrategyScheduler: who gets the next trade (seed 001 §6.3). It maps an opportunity to one
+// exploring candidate of its asset, respecting flags, quotas and fairness. It never generates
+// signals nor places orders.
+//
+// Eligibility: a candidate is eligible for an opportunity when it is exploring for the
+// opportunity's asset, is among the opportunity's candidate_ids (the strategies whose signals
+// fired; empty means all of the asset's exploring ones), carries no blocking flag (every flag
+// but "boosted" blocks: "paused", "broker_desync", ...) and ExplorationManager::can_trade()
+// allows it at the opportunity's time (hourly cap and cooldown).
+//
+// Fairness, by config rotation (re-read at every call, so hot reloads apply):
+//   round_robin             the eligible candidate served least recently; never served first,
+//                           then the registry's order (created_at, then id).
+//   round_robin_with_boost  smooth weighted round robin (nginx's): every eligible candidate
+//                           gains its weight (boost_factor when flagged "boosted", else 1) in
+//                           credit, the one with the most credit wins (ties as round_robin) and
+//                           loses the eligible weights' total. Over any run where the same set
+//                           is eligible, each candidate is served in proportion to its weight,
+//                           within one pick; a candidate that is not eligible gains nothing, so
+//                           its share moves to the others.
+// Both are deterministic: the same calls give the same picks. Each returned id counts as
+// served. The fairness state is in memory (a restart starts a fresh rotation) and is dropped
+// for strategies that stop exploring.
+//
+// Threading: single-threaded, on the engine loop with the registry and the exploration manager.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "core/interfaces.hpp"
+#include "core/symbol.hpp"
+#include "core/time.hpp"
+#include "strategies/exploration_manager.hpp"
+#include "strategies/strategy_registry.hpp"
+
+namespace gauntlet::strategies {
+
+// A trading opportunity as the runtime sees it once signals have been computed.
+struct Opportunity {
+  Asset asset = Asset::kSpot;
+  Symbol symbol;
+  TimestampMs time = 0;
+  double signal_strength = 0.0;
+  // The strategies whose signals fired; empty = every exploring candidate of the asset.
+  std::vector<std::string> candidate_ids;
+};
+
+class StrategyScheduler {
+ public:
+  // `registry`, `exploration` and `config` must outlive this object.
+  StrategyScheduler(StrategyRegistry& registry, ExplorationManager& exploration,
+                    const config::Exploration& config);
+
+  // Returns the candidate that gets the opportunity, or nullopt when none is eligible.
+  std::optional<std::string> next_candidate(const Opportunity& opportunity);
+
+ private:
+  struct Rotation {
+    double credit = 0.0;
+    uint64_t last_served = 0;  // 0 = never; else the serve sequence number
+  };
+
+  StrategyRegistry& registry_;
+  ExplorationManager& exploration_;
+  const config::Exploration& config_;
+  std::map<Asset, std::map<std::string, Rotation>> rotation_;  // by asset, then strategy id
+  uint64_t serve_sequence_ = 0;
+};
+
+}  // namespace gauntlet::strategies

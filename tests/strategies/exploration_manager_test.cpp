@@ -1,0 +1,267 @@
+#include "strategies/exploration_manager.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/store/sqlite_store.hpp"
+#include "core/time.hpp"
+
+namespace gauntlet::strategies {
+namespace {
+
+using store::SqliteStore;
+using S = StrategyState;
+
+StrategyDescriptor ema(int fast, Asset asset = Asset::kSpot) {
+  return {"ema_cross", asset, R"({"fast":)" + std::to_string(fast) + R"(,"slow":50})"};
+}
+
+std::vector<std::string> ids(const std::vector<StrategyRecord>& records) {
+  std::vector<std::string> out;
+  for (const StrategyRecord& record : records) out.push_back(record.id);
+  return out;
+}
+
+class ExplorationManagerTest : public ::testing::Test {
+ protected:
+  ExplorationManagerTest() {
+    config_.active_candidates_per_asset = 3;
+    config_.max_trades_per_hour_per_candidate = 3;
+    config_.cooldown_after_trade = 10 * kMinuteMs;
+  }
+
+  // A generator handing out ema_cross descriptors with fast = 1, 2, 3, ... per call.
+  ExplorationManager::Generator counting_generator() {
+    return [this](Asset asset) -> std::optional<StrategyDescriptor> {
+      ++draws_;
+      return ema(++next_fast_, asset);
+    };
+  }
+
+  std::unique_ptr<SqliteStore> store_ = SqliteStore::open_in_memory();
+  StrategyRegistry registry_{*store_};
+  config::Exploration config_;
+  int next_fast_ = 0;
+  int draws_ = 0;
+  ExplorationManager manager_{registry_, config_, counting_generator()};
+};
+
+// --- Backfill ---------------------------------------------------------------------------------
+
+TEST_F(ExplorationManagerTest, FillsToTheConfiguredCountAndIsIdempotent) {
+  EXPECT_EQ(manager_.ensure_active_candidates(Asset::kSpot, 1000), 3);
+  const std::vector<StrategyRecord> exploring = registry_.get_for(Asset::kSpot, S::kExploring);
+  ASSERT_EQ(exploring.size(), 3u);
+  // Same created_at: the registry orders them by id.
+  std::vector<std::string> expected = {strategy_id(ema(1)), strategy_id(ema(2)),
+                                       strategy_id(ema(3))};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(ids(exploring), expected);
+  EXPECT_EQ(draws_, 3);
+  // Again: nothing to do, the generator is not asked.
+  EXPECT_EQ(manager_.ensure_active_candidates(Asset::kSpot, 2000), 0);
+  EXPECT_EQ(registry_.get_for(Asset::kSpot, S::kExploring).size(), 3u);
+  EXPECT_EQ(draws_, 3);
+  // Other assets are apart.
+  EXPECT_TRUE(registry_.get_for(Asset::kPerp).empty());
+  // The activation is a recorded transition.
+  const std::vector<Transition> history = registry_.history(strategy_id(ema(1)));
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[1].from, S::kCandidate);
+  EXPECT_EQ(history[1].to, S::kExploring);
+  EXPECT_EQ(history[1].time, 1000);
+}
+
+TEST_F(ExplorationManagerTest, ActivatesRegisteredCandidatesBeforeGenerating) {
+  registry_.create(ema(100), 10);
+  registry_.create(ema(101), 20);
+  registry_.create(ema(102, Asset::kPerp), 30);
+  EXPECT_EQ(manager_.ensure_active_candidates(Asset::kSpot, 1000), 3);
+  EXPECT_EQ(draws_, 1);
+  EXPECT_EQ(ids(registry_.get_for(Asset::kSpot, S::kExploring)),
+            (std::vector<std::string>{strategy_id(ema(100)), strategy_id(ema(101)),
+                                      strategy_id(ema(1))}));
+  EXPECT_EQ(registry_.get(strategy_id(ema(102, Asset::kPerp)))->state, S::kCandidate);
+}
+
+TEST_F(ExplorationManagerTest, BackfillsAfterPromotionAndRetirement) {
+  manager_.ensure_active_candidates(Asset::kSpot, 1000);
+  const std::string first = strategy_id(ema(1));
+  const std::string second = strategy_id(ema(2));
+  EXPECT_TRUE(manager_.promote_candidate(first, "100 paper trades", 2000));
+  EXPECT_TRUE(manager_.retire_candidate(second, "drawdown 12%", 2000));
+  EXPECT_EQ(manager_.ensure_active_candidates(Asset::kSpot, 3000), 2);
+  EXPECT_EQ(registry_.get_for(Asset::kSpot, S::kExploring).size(), 3u);
+  EXPECT_EQ(registry_.get(first)->state, S::kValidating);
+  EXPECT_EQ(registry_.get(second)->state, S::kRetired);
+}
+
+TEST_F(ExplorationManagerTest, SkipsKnownDescriptorsAndStopsWhenTheGeneratorRunsDry) {
+  registry_.create(ema(7), 10);
+  EXPECT_TRUE(registry_.set_state(strategy_id(ema(7)), S::kExploring, "", 10));
+  EXPECT_TRUE(registry_.set_state(strategy_id(ema(7)), S::kRetired, "", 10));
+  // A generator that repeats a retired descriptor forever: bounded draws, nothing activated.
+  int repeats = 0;
+  ExplorationManager repeating(registry_, config_, [&](Asset) -> std::optional<StrategyDescriptor> {
+    ++repeats;
+    return ema(7);
+  });
+  EXPECT_EQ(repeating.ensure_active_candidates(Asset::kSpot, 1000), 0);
+  EXPECT_EQ(repeats, 3 * ExplorationManager::kMaxDrawsPerMissing);
+  EXPECT_EQ(registry_.get(strategy_id(ema(7)))->state, S::kRetired);
+
+  // A generator with two descriptors, then none.
+  int offered = 0;
+  ExplorationManager short_supply(registry_, config_,
+                                  [&](Asset asset) -> std::optional<StrategyDescriptor> {
+                                    if (offered == 2) return std::nullopt;
+                                    return ema(200 + offered++, asset);
+                                  });
+  EXPECT_EQ(short_supply.ensure_active_candidates(Asset::kSpot, 2000), 2);
+  EXPECT_EQ(short_supply.ensure_active_candidates(Asset::kSpot, 3000), 0);
+  EXPECT_EQ(registry_.get_for(Asset::kSpot, S::kExploring).size(), 2u);
+
+  // Without a generator only registered candidates are activated.
+  registry_.create(ema(300), 4000);
+  ExplorationManager no_generator(registry_, config_, nullptr);
+  EXPECT_EQ(no_generator.ensure_active_candidates(Asset::kSpot, 5000), 1);
+  EXPECT_EQ(registry_.get_for(Asset::kSpot, S::kExploring).size(), 3u);
+}
+
+TEST_F(ExplorationManagerTest, FollowsAHotReloadOfTheCount) {
+  manager_.ensure_active_candidates(Asset::kSpot, 1000);
+  config_.active_candidates_per_asset = 5;
+  EXPECT_EQ(manager_.ensure_active_candidates(Asset::kSpot, 2000), 2);
+  config_.active_candidates_per_asset = 2;  // never shrinks by itself
+  EXPECT_EQ(manager_.ensure_active_candidates(Asset::kSpot, 3000), 0);
+  EXPECT_EQ(registry_.get_for(Asset::kSpot, S::kExploring).size(), 5u);
+}
+
+TEST_F(ExplorationManagerTest, GeneratorForAnotherAssetAborts) {
+  ExplorationManager wrong(registry_, config_, [](Asset) -> std::optional<StrategyDescriptor> {
+    return ema(1, Asset::kPerp);
+  });
+  EXPECT_DEATH(wrong.ensure_active_candidates(Asset::kSpot, 1000), "generator returned a perp");
+}
+
+// --- Promotion and retirement -----------------------------------------------------------------
+
+TEST_F(ExplorationManagerTest, PromotionAndRetirementGoThroughTheRegistry) {
+  manager_.ensure_active_candidates(Asset::kSpot, 1000);
+  const std::string id = strategy_id(ema(1));
+  EXPECT_EQ(manager_.promote_candidate(id, "min_paper_trades reached", 2000), Decision::allow());
+  // Promoting again: it is validating now.
+  EXPECT_EQ(manager_.promote_candidate(id, "again", 2500),
+            Decision::deny("illegal_transition: validating -> validating"));
+  EXPECT_EQ(manager_.retire_candidate(id, "failed validation", 3000), Decision::allow());
+  EXPECT_EQ(manager_.retire_candidate(id, "again", 3500),
+            Decision::deny("illegal_transition: retired -> retired"));
+  EXPECT_EQ(manager_.promote_candidate("nope", "x", 4000).code(), "unknown_strategy");
+  EXPECT_EQ(manager_.retire_candidate("nope", "x", 4000).code(), "unknown_strategy");
+
+  const std::vector<Transition> history = registry_.history(id);
+  ASSERT_EQ(history.size(), 4u);
+  EXPECT_EQ(history[2].kind, TransitionKind::kState);
+  EXPECT_EQ(history[2].from, S::kExploring);
+  EXPECT_EQ(history[2].to, S::kValidating);
+  EXPECT_EQ(history[2].reason, "min_paper_trades reached");
+  EXPECT_EQ(history[2].time, 2000);
+  EXPECT_EQ(history[3].from, S::kValidating);
+  EXPECT_EQ(history[3].to, S::kRetired);
+  EXPECT_EQ(history[3].reason, "failed validation");
+  EXPECT_EQ(history[3].time, 3000);
+  EXPECT_EQ(registry_.get(id)->reason, "failed validation");
+}
+
+TEST_F(ExplorationManagerTest, OnlyExploringCandidatesArePromoted) {
+  registry_.create(ema(50), 10);
+  EXPECT_EQ(manager_.promote_candidate(strategy_id(ema(50)), "too early", 20),
+            Decision::deny("illegal_transition: candidate -> validating"));
+  EXPECT_EQ(registry_.get(strategy_id(ema(50)))->state, S::kCandidate);
+  EXPECT_EQ(manager_.retire_candidate(strategy_id(ema(50)), "never explored", 30),
+            Decision::allow());
+}
+
+// --- Quotas -----------------------------------------------------------------------------------
+
+TEST_F(ExplorationManagerTest, CooldownEndsExactlyAfterItsDuration) {
+  manager_.ensure_active_candidates(Asset::kSpot, 0);
+  const std::string id = strategy_id(ema(1));
+  const TimestampMs t0 = 10 * kHourMs;
+  EXPECT_TRUE(manager_.can_trade(id, t0));
+  manager_.record_trade(id, t0);
+  EXPECT_EQ(registry_.get(id)->counters.at("trades"), 1);
+  EXPECT_FALSE(manager_.can_trade(id, t0));
+  EXPECT_FALSE(manager_.can_trade(id, t0 + 10 * kMinuteMs - 1));
+  EXPECT_TRUE(manager_.can_trade(id, t0 + 10 * kMinuteMs));
+  // Others are not affected.
+  EXPECT_TRUE(manager_.can_trade(strategy_id(ema(2)), t0));
+}
+
+TEST_F(ExplorationManagerTest, HourlyCapCountsTheLastHourExactly) {
+  manager_.ensure_active_candidates(Asset::kSpot, 0);
+  const std::string id = strategy_id(ema(1));
+  const TimestampMs t0 = 10 * kHourMs;
+  manager_.record_trade(id, t0);
+  manager_.record_trade(id, t0 + 10 * kMinuteMs);
+  manager_.record_trade(id, t0 + 20 * kMinuteMs);
+  EXPECT_EQ(registry_.get(id)->counters.at("trades"), 3);
+  EXPECT_EQ(manager_.trades_in_last_hour(id, t0 + 30 * kMinuteMs), 3);
+  // Out of cooldown, but three trades in (now - 1 h, now].
+  EXPECT_FALSE(manager_.can_trade(id, t0 + 30 * kMinuteMs));
+  EXPECT_FALSE(manager_.can_trade(id, t0 + kHourMs - 1));
+  // At t0 + 1 h the first trade leaves the window.
+  EXPECT_EQ(manager_.trades_in_last_hour(id, t0 + kHourMs), 2);
+  EXPECT_TRUE(manager_.can_trade(id, t0 + kHourMs));
+  // A cap of 4 lets it trade at once (after the cooldown).
+  config_.max_trades_per_hour_per_candidate = 4;
+  EXPECT_TRUE(manager_.can_trade(id, t0 + 30 * kMinuteMs));
+}
+
+TEST_F(ExplorationManagerTest, RestoredTradesAreNotCountedAgain) {
+  manager_.ensure_active_candidates(Asset::kSpot, 0);
+  const std::string id = strategy_id(ema(1));
+  manager_.record_trade(id, 1000);
+  ExplorationManager restarted(registry_, config_, nullptr);
+  EXPECT_TRUE(restarted.can_trade(id, 2000));
+  restarted.restore_trade(id, 1000);
+  EXPECT_FALSE(restarted.can_trade(id, 2000));
+  EXPECT_TRUE(restarted.can_trade(id, 1000 + 10 * kMinuteMs));
+  EXPECT_EQ(registry_.get(id)->counters.at("trades"), 1);
+  // Out of order times are kept sorted: the latest decides the cooldown.
+  restarted.restore_trade(id, 500);
+  EXPECT_EQ(restarted.trades_in_last_hour(id, 2000), 2);
+  EXPECT_FALSE(restarted.can_trade(id, 1000 + 10 * kMinuteMs - 1));
+}
+
+TEST_F(ExplorationManagerTest, RecordingATradeOfAnUnknownStrategyAborts) {
+  EXPECT_DEATH(manager_.record_trade("nope", 1000), "record_trade for unknown strategy nope");
+}
+
+// --- Boost ------------------------------------------------------------------------------------
+
+TEST_F(ExplorationManagerTest, BoostSetsAndClearsTheRegistryFlag) {
+  manager_.ensure_active_candidates(Asset::kSpot, 0);
+  const std::string id = strategy_id(ema(2));
+  EXPECT_TRUE(manager_.boost(id, true, 100));
+  EXPECT_TRUE(registry_.get(id)->flags.contains("boosted"));
+  EXPECT_EQ(ids(registry_.get_for(Asset::kSpot, S::kExploring, {"boosted"})),
+            std::vector<std::string>{id});
+  EXPECT_TRUE(manager_.boost(id, false, 200));
+  EXPECT_TRUE(registry_.get(id)->flags.empty());
+  EXPECT_EQ(manager_.boost("nope", true, 300).code(), "unknown_strategy");
+  const std::vector<Transition> history = registry_.history(id);
+  ASSERT_EQ(history.size(), 4u);
+  EXPECT_EQ(history[2].kind, TransitionKind::kFlagAdded);
+  EXPECT_EQ(history[2].flag, "boosted");
+  EXPECT_EQ(history[3].kind, TransitionKind::kFlagRemoved);
+  EXPECT_EQ(history[3].time, 200);
+}
+
+}  // namespace
+}  // namespace gauntlet::strategies
