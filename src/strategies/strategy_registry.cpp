@@ -270,27 +270,15 @@ Decision StrategyRegistry::set_state(const std::string& id, StrategyState state,
 
 Decision StrategyRegistry::add_flag(const std::string& id, const std::string& flag,
                                     const std::string& reason, TimestampMs now) {
-  GAUNTLET_CHECK(!flag.empty(), "a flag needs a name (strategy {}, reason {})", id, reason);
-  const auto found = records_.find(id);
-  if (found == records_.end()) {
-    return Decision::deny(fmt::format("unknown_strategy: {}", id));
-  }
-  StrategyRecord& record = found->second;
-  if (record.flags.contains(flag)) return Decision::allow();
-  store_.transaction([&] {
-    store_.execute("INSERT INTO strategy_flags (strategy_id, flag) VALUES (?1, ?2)", {id, flag});
-    store_.execute("UPDATE strategies SET updated_at = ?2 WHERE id = ?1", {id, now});
-    record_transition(id,
-                      {TransitionKind::kFlagAdded, record.state, record.state, flag, reason, now});
-  });
-  record.flags.insert(flag);
-  record.updated_at = now;
-  module_logger(kComponent)
-      ->info("strategy flag added id={} flag={} reason=\"{}\"", id, flag, reason);
-  return Decision::allow();
+  return change_flag(id, flag, /*add=*/true, reason, now);
 }
 
 Decision StrategyRegistry::remove_flag(const std::string& id, const std::string& flag,
+                                       const std::string& reason, TimestampMs now) {
+  return change_flag(id, flag, /*add=*/false, reason, now);
+}
+
+Decision StrategyRegistry::change_flag(const std::string& id, const std::string& flag, bool add,
                                        const std::string& reason, TimestampMs now) {
   GAUNTLET_CHECK(!flag.empty(), "a flag needs a name (strategy {}, reason {})", id, reason);
   const auto found = records_.find(id);
@@ -298,17 +286,24 @@ Decision StrategyRegistry::remove_flag(const std::string& id, const std::string&
     return Decision::deny(fmt::format("unknown_strategy: {}", id));
   }
   StrategyRecord& record = found->second;
-  if (!record.flags.contains(flag)) return Decision::allow();
+  if (record.flags.contains(flag) == add) return Decision::allow();  // already as asked
   store_.transaction([&] {
-    store_.execute("DELETE FROM strategy_flags WHERE strategy_id = ?1 AND flag = ?2", {id, flag});
+    store_.execute(add ? "INSERT INTO strategy_flags (strategy_id, flag) VALUES (?1, ?2)"
+                       : "DELETE FROM strategy_flags WHERE strategy_id = ?1 AND flag = ?2",
+                   {id, flag});
     store_.execute("UPDATE strategies SET updated_at = ?2 WHERE id = ?1", {id, now});
-    record_transition(
-        id, {TransitionKind::kFlagRemoved, record.state, record.state, flag, reason, now});
+    record_transition(id, {add ? TransitionKind::kFlagAdded : TransitionKind::kFlagRemoved,
+                           record.state, record.state, flag, reason, now});
   });
-  record.flags.erase(flag);
+  if (add) {
+    record.flags.insert(flag);
+  } else {
+    record.flags.erase(flag);
+  }
   record.updated_at = now;
   module_logger(kComponent)
-      ->info("strategy flag removed id={} flag={} reason=\"{}\"", id, flag, reason);
+      ->info("strategy flag {} id={} flag={} reason=\"{}\"", add ? "added" : "removed", id, flag,
+             reason);
   return Decision::allow();
 }
 

@@ -174,6 +174,8 @@ class StrategyRegistry {
   std::size_t size() const { return records_.size(); }
 
  private:
+  Decision change_flag(const std::string& id, const std::string& flag, bool add,
+                       const std::string& reason, TimestampMs now);
   void load();
   void record_transition(const std::string& id, const Transition& transition);
 
