@@ -58,8 +58,11 @@ store::Value optional_decimal(const std::optional<Decimal>& value) {
   return value->to_string();
 }
 
-template <typename T>
-T parse_enum(std::optional<T> value, std::string_view what, const std::string& text) {
+// An enum column, by its lower-case name; an unknown name means a corrupt journal.
+template <typename Parse>
+auto read_enum(const store::Row& row, std::size_t column, Parse parse, std::string_view what) {
+  const std::string text = row.get_text(column);
+  const auto value = parse(text);
   if (!value) throw StateError(fmt::format("journal: unknown {} '{}'", what, text));
   return *value;
 }
@@ -71,25 +74,20 @@ JournalEntry read_entry(const store::Row& row) {
   entry.venue = row.get_text(1);
   entry.venue_order_id = row.get_text(2);
   r.strategy_id = row.get_text(3);
-  const std::string asset = row.get_text(4);
-  r.asset = parse_enum(asset_from_string(asset), "asset", asset);
+  r.asset = read_enum(row, 4, asset_from_string, "asset");
   r.symbol = Symbol::parse(row.get_text(5));
-  const std::string side = row.get_text(6);
-  r.side = parse_enum(order_side_from_string(side), "side", side);
-  const std::string type = row.get_text(7);
-  r.type = parse_enum(order_type_from_string(type), "order type", type);
+  r.side = read_enum(row, 6, order_side_from_string, "side");
+  r.type = read_enum(row, 7, order_type_from_string, "order type");
   r.quantity = Decimal::parse(row.get_text(8));
   if (!row.is_null(9)) r.limit_price = Decimal::parse(row.get_text(9));
   if (!row.is_null(10)) r.trigger_price = Decimal::parse(row.get_text(10));
-  const std::string tif = row.get_text(11);
-  r.time_in_force = parse_enum(time_in_force_from_string(tif), "time in force", tif);
+  r.time_in_force = read_enum(row, 11, time_in_force_from_string, "time in force");
   r.reduce_only = row.get_int(12) != 0;
   r.leverage = row.get_double(13);
   r.stop_loss = Decimal::parse(row.get_text(14));
   r.take_profit = Decimal::parse(row.get_text(15));
   r.trigger = row.get_text(16) == "mark" ? TriggerPrice::kMark : TriggerPrice::kLast;
-  const std::string status = row.get_text(17);
-  entry.status = parse_enum(order_status_from_string(status), "order status", status);
+  entry.status = read_enum(row, 17, order_status_from_string, "order status");
   entry.filled_quantity = Decimal::parse(row.get_text(18));
   entry.reason = row.get_text(19);
   r.created_at = row.get_int(20);
@@ -102,11 +100,9 @@ Fill read_fill(const store::Row& row) {
   fill.execution_id = row.get_text(0);
   fill.client_order_id = row.get_text(1);
   fill.venue_order_id = row.get_text(2);
-  const std::string asset = row.get_text(3);
-  fill.asset = parse_enum(asset_from_string(asset), "asset", asset);
+  fill.asset = read_enum(row, 3, asset_from_string, "asset");
   fill.symbol = Symbol::parse(row.get_text(4));
-  const std::string side = row.get_text(5);
-  fill.side = parse_enum(order_side_from_string(side), "side", side);
+  fill.side = read_enum(row, 5, order_side_from_string, "side");
   fill.quantity = Decimal::parse(row.get_text(6));
   fill.price = Decimal::parse(row.get_text(7));
   fill.fee = Decimal::parse(row.get_text(8));
