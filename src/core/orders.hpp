@@ -66,10 +66,11 @@ struct OrderContext {
   TimeInForce time_in_force = TimeInForce::kGoodTillCancel;
   bool reduce_only = false;
   std::string strategy_id;
-  std::string signal_id;  // the strategy's id for this signal; with strategy_id it makes the
-                          // client order id deterministic
-  double atr = 0;         // ATR at signal time, for stop distances in ATR multiples (0 = unknown)
-  double leverage = 1;    // requested leverage (perpetuals)
+  std::string signal_id;    // the strategy's id for this signal; with strategy_id it makes the
+                            // client order id deterministic
+  double atr = 0;           // ATR at signal time, for stop distances in ATR multiples (0 = unknown)
+  double leverage = 1;      // requested leverage (perpetuals)
+  std::string exit_reason;  // an exit's cause ("stop_loss", "shutdown", ...); empty for entries
   TimestampMs created_at = 0;
 
   friend bool operator==(const OrderContext&, const OrderContext&) = default;
@@ -95,6 +96,7 @@ struct OrderRequest {
   Decimal take_profit;
   TriggerPrice trigger = TriggerPrice::kLast;
   std::string strategy_id;
+  std::string exit_reason;  // an exit's cause, journaled for the trade log; empty for entries
   TimestampMs created_at = 0;
 
   friend bool operator==(const OrderRequest&, const OrderRequest&) = default;

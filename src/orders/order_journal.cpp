@@ -46,12 +46,30 @@ constexpr store::Migration kMigrations[] = {
      "  maker INTEGER NOT NULL,"
      "  time INTEGER NOT NULL);"
      "CREATE INDEX fills_by_order ON fills(client_order_id)"},
+    {2, "exit reasons and closed trades",
+     "ALTER TABLE orders ADD COLUMN exit_reason TEXT NOT NULL DEFAULT '';"
+     "CREATE TABLE closed_trades ("
+     "  sequence INTEGER PRIMARY KEY AUTOINCREMENT,"
+     "  strategy_id TEXT NOT NULL,"
+     "  asset TEXT NOT NULL,"
+     "  symbol TEXT NOT NULL,"
+     "  side TEXT NOT NULL,"
+     "  entry_time INTEGER NOT NULL,"
+     "  exit_time INTEGER NOT NULL,"
+     "  entry_price TEXT NOT NULL,"
+     "  exit_price TEXT NOT NULL,"
+     "  quantity TEXT NOT NULL,"
+     "  stop_loss TEXT NOT NULL,"
+     "  take_profit TEXT NOT NULL,"
+     "  fees TEXT NOT NULL,"
+     "  realized_pnl TEXT NOT NULL,"
+     "  exit_reason TEXT NOT NULL)"},
 };
 
 constexpr std::string_view kOrderColumns =
     "client_order_id, venue, venue_order_id, strategy_id, asset, symbol, side, type, quantity, "
     "limit_price, trigger_price, time_in_force, reduce_only, leverage, stop_loss, take_profit, "
-    "trigger, status, filled_quantity, reason, created_at, updated_at";
+    "trigger, status, filled_quantity, reason, created_at, updated_at, exit_reason";
 
 store::Value optional_decimal(const std::optional<Decimal>& value) {
   if (!value) return store::kNull;
@@ -92,6 +110,7 @@ JournalEntry read_entry(const store::Row& row) {
   entry.reason = row.get_text(19);
   r.created_at = row.get_int(20);
   entry.updated_at = row.get_int(21);
+  r.exit_reason = row.get_text(22);
   return entry;
 }
 
@@ -114,6 +133,30 @@ Fill read_fill(const store::Row& row) {
 constexpr std::string_view kFillColumns =
     "execution_id, client_order_id, venue_order_id, asset, symbol, side, quantity, price, fee, "
     "maker, time";
+
+constexpr std::string_view kTradeColumns =
+    "sequence, strategy_id, asset, symbol, side, entry_time, exit_time, entry_price, exit_price, "
+    "quantity, stop_loss, take_profit, fees, realized_pnl, exit_reason";
+
+ClosedTrade read_trade(const store::Row& row) {
+  ClosedTrade t;
+  t.sequence = row.get_int(0);
+  t.strategy_id = row.get_text(1);
+  t.asset = read_enum(row, 2, asset_from_string, "asset");
+  t.symbol = Symbol::parse(row.get_text(3));
+  t.side = read_enum(row, 4, order_side_from_string, "side");
+  t.entry_time = row.get_int(5);
+  t.exit_time = row.get_int(6);
+  t.entry_price = Decimal::parse(row.get_text(7));
+  t.exit_price = Decimal::parse(row.get_text(8));
+  t.quantity = Decimal::parse(row.get_text(9));
+  t.stop_loss = Decimal::parse(row.get_text(10));
+  t.take_profit = Decimal::parse(row.get_text(11));
+  t.fees = Decimal::parse(row.get_text(12));
+  t.realized_pnl = Decimal::parse(row.get_text(13));
+  t.exit_reason = row.get_text(14);
+  return t;
+}
 
 }  // namespace
 
@@ -145,14 +188,14 @@ bool OrderJournal::record_intent(const OrderRequest& r, std::string_view venue) 
     store_.execute(
         fmt::format("INSERT INTO orders ({}) VALUES (?1, ?2, '', ?3, ?4, ?5, ?6, ?7, "
                     "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, '0', '', ?18, "
-                    "?18)",
+                    "?18, ?19)",
                     kOrderColumns),
         {r.client_order_id, std::string(venue), r.strategy_id, std::string(to_string(r.asset)),
          r.symbol.canonical(), std::string(to_string(r.side)), std::string(to_string(r.type)),
          r.quantity.to_string(), optional_decimal(r.limit_price), optional_decimal(r.trigger_price),
          std::string(to_string(r.time_in_force)), int64_t{r.reduce_only ? 1 : 0}, r.leverage,
          r.stop_loss.to_string(), r.take_profit.to_string(), std::string(to_string(r.trigger)),
-         std::string(to_string(OrderStatus::kPendingNew)), int64_t{r.created_at}});
+         std::string(to_string(OrderStatus::kPendingNew)), int64_t{r.created_at}, r.exit_reason});
     inserted = true;
   });
   return inserted;
@@ -229,6 +272,33 @@ std::vector<Fill> OrderJournal::all_fills() const {
   std::vector<Fill> result;
   store_.query(fmt::format("SELECT {} FROM fills ORDER BY time, rowid", kFillColumns), {},
                [&](const store::Row& row) { result.push_back(read_fill(row)); });
+  return result;
+}
+
+int64_t OrderJournal::record_closed_trade(const ClosedTrade& t) {
+  int64_t sequence = 0;
+  store_.transaction([&] {
+    store_.execute(
+        fmt::format("INSERT INTO closed_trades ({}) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                    "?9, ?10, ?11, ?12, ?13, ?14)",
+                    kTradeColumns),
+        {t.strategy_id, std::string(to_string(t.asset)), t.symbol.canonical(),
+         std::string(to_string(t.side)), int64_t{t.entry_time}, int64_t{t.exit_time},
+         t.entry_price.to_string(), t.exit_price.to_string(), t.quantity.to_string(),
+         t.stop_loss.to_string(), t.take_profit.to_string(), t.fees.to_string(),
+         t.realized_pnl.to_string(), t.exit_reason});
+    store_.query("SELECT last_insert_rowid()", {},
+                 [&](const store::Row& row) { sequence = row.get_int(0); });
+  });
+  return sequence;
+}
+
+std::vector<ClosedTrade> OrderJournal::closed_trades(int64_t after_sequence) const {
+  std::vector<ClosedTrade> result;
+  store_.query(fmt::format("SELECT {} FROM closed_trades WHERE sequence > ?1 ORDER BY sequence",
+                           kTradeColumns),
+               {int64_t{after_sequence}},
+               [&](const store::Row& row) { result.push_back(read_trade(row)); });
   return result;
 }
 

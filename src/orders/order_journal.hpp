@@ -13,6 +13,7 @@
 // Threading: single-threaded, on the engine loop, like the Store it writes to.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,29 @@ struct JournalEntry {
   TimestampMs updated_at = 0;
 };
 
+// One round trip, from the first entry fill to the fill that made the position flat: what the
+// trade log shows. Prices are volume-weighted over the entry and the exit fills; fees are every
+// fill's; realized_pnl is the fills' cash flow (after fees), exactly.
+struct ClosedTrade {
+  int64_t sequence = 0;  // close order, from 1
+  std::string strategy_id;
+  Asset asset = Asset::kSpot;
+  Symbol symbol;
+  OrderSide side = OrderSide::kBuy;
+  TimestampMs entry_time = 0;
+  TimestampMs exit_time = 0;
+  Decimal entry_price;
+  Decimal exit_price;
+  Decimal quantity;  // every entry fill's quantity
+  Decimal stop_loss;
+  Decimal take_profit;
+  Decimal fees;
+  Decimal realized_pnl;
+  std::string exit_reason;  // stop_loss, take_profit, liquidation, or the exit order's reason
+
+  friend bool operator==(const ClosedTrade&, const ClosedTrade&) = default;
+};
+
 class OrderJournal {
  public:
   explicit OrderJournal(store::Store& store);
@@ -57,6 +81,12 @@ class OrderJournal {
   std::vector<JournalEntry> open_orders() const;
   std::vector<Fill> fills(std::string_view client_order_id) const;
   std::vector<Fill> all_fills() const;
+
+  // Appends a closed trade (the router does it in the transaction of the closing fill) and
+  // returns its sequence number.
+  int64_t record_closed_trade(const ClosedTrade& trade);
+  // The closed trades after `after_sequence`, in close order.
+  std::vector<ClosedTrade> closed_trades(int64_t after_sequence = 0) const;
 
  private:
   store::Store& store_;

@@ -40,6 +40,16 @@ OrderRouter::OrderRouter(EventBus& bus, const Clock& clock, store::Store& store,
       [this](const brokers::OrderFilled& event) { on_filled(event); }));
   subscriptions_.push_back(bus_.subscribe<brokers::OrderCancelled>(
       [this](const brokers::OrderCancelled& event) { on_cancelled(event); }));
+  subscriptions_.push_back(bus_.subscribe<brokers::ProtectionTriggered>(
+      [this](const brokers::ProtectionTriggered& event) { on_protection_triggered(event); }));
+}
+
+void OrderRouter::on_protection_triggered(const brokers::ProtectionTriggered& event) {
+  using Kind = brokers::ProtectionTriggered::Kind;
+  venue_exit_reasons_[{event.asset, event.symbol.canonical()}] =
+      event.kind == Kind::kStopLoss     ? "stop_loss"
+      : event.kind == Kind::kTakeProfit ? "take_profit"
+                                        : "liquidation";
 }
 
 void OrderRouter::route(Asset asset, brokers::Broker& broker) {
@@ -112,6 +122,7 @@ PlaceResult OrderRouter::send(const OrderContext& order, const std::string& id, 
   request.stop_loss = order.stop_loss;
   request.take_profit = order.take_profit;
   request.strategy_id = order.strategy_id;
+  request.exit_reason = order.exit_reason;
   request.created_at = clock_.now_ms();
   const brokers::BrokerCapabilities capabilities = broker.capabilities(order.asset);
   if (capabilities.mark_price_triggers && order.asset == Asset::kPerp) {
@@ -157,6 +168,7 @@ PlaceResult OrderRouter::close_position(Asset asset, const Symbol& symbol,
   exit.quantity = position.quantity;
   exit.strategy_id = position.strategy_id;
   exit.reference_price = position.average_price;
+  exit.exit_reason = reason;
   exit.signal_id =
       fmt::format("exit:{}:{}:{}:{}", symbol.canonical(), reason,
                   found->second.entry_ids.empty() ? "" : found->second.entry_ids[0], ++exits_);
@@ -316,6 +328,8 @@ void OrderRouter::on_filled(const brokers::OrderFilled& event) {
     generated.quantity = event.cumulative_quantity + event.leaves_quantity;
     generated.reduce_only = true;
     generated.strategy_id = open == positions_.end() ? "" : open->second.position.strategy_id;
+    const auto cause = venue_exit_reasons_.find({fill.asset, fill.symbol.canonical()});
+    generated.exit_reason = cause == venue_exit_reasons_.end() ? "venue_close" : cause->second;
     generated.created_at = fill.time;
     journal_.record_intent(generated, event.venue);
     entry = journal_.find(fill.client_order_id);
@@ -351,6 +365,9 @@ void OrderRouter::apply_fill(const OrderRequest& request, const Fill& fill, bool
       p.average_price = (p.average_price * p.quantity + notional) / (p.quantity + fill.quantity);
     }
     OpenPosition& open = found->second;
+    open.entered = open.entered + fill.quantity;
+    open.entry_notional = open.entry_notional + notional;
+    open.fees = open.fees + fill.fee;
     open.position.quantity = open.position.quantity + fill.quantity;
     open.position.stop_loss = request.stop_loss;
     open.position.take_profit = request.take_profit;
@@ -375,6 +392,10 @@ void OrderRouter::apply_fill(const OrderRequest& request, const Fill& fill, bool
   const Decimal move = fill.price - p.average_price;
   const Decimal pnl = p.side == OrderSide::kBuy ? move * closed : -(move * closed);
   open.cash_flow = open.cash_flow + flow;
+  open.exited = open.exited + fill.quantity;
+  open.exit_notional = open.exit_notional + notional;
+  open.fees = open.fees + fill.fee;
+  if (!request.exit_reason.empty()) open.exit_reason = request.exit_reason;
   p.quantity = p.quantity - closed;
   // A partial exit books its P&L at the average price; the final one books exactly what the
   // fills say is left, so the bucket ends with the fills' cash flow to the last decimal.
@@ -395,8 +416,25 @@ void OrderRouter::apply_fill(const OrderRequest& request, const Fill& fill, bool
   exposure_.on_position_closed(fill.asset, fill.symbol);
   sl_tp_.detach(fill.asset, fill.symbol);
   for (const std::string& id : open.entry_ids) budget_.release(fill.asset, id);
-  bus_.publish(
-      PositionClosed{fill.asset, fill.symbol, p.strategy_id, p.side, open.cash_flow, fill.time});
+  venue_exit_reasons_.erase(key);
+  ClosedTrade trade;
+  trade.strategy_id = p.strategy_id;
+  trade.asset = fill.asset;
+  trade.symbol = fill.symbol;
+  trade.side = p.side;
+  trade.entry_time = p.opened_at;
+  trade.exit_time = fill.time;
+  trade.entry_price = open.entry_notional / open.entered;
+  trade.exit_price = open.exit_notional / open.exited;
+  trade.quantity = open.entered;
+  trade.stop_loss = p.stop_loss;
+  trade.take_profit = p.take_profit;
+  trade.fees = open.fees;
+  trade.realized_pnl = open.cash_flow;
+  trade.exit_reason = open.exit_reason.empty() ? "exit" : open.exit_reason;
+  trade.sequence = journal_.record_closed_trade(trade);
+  bus_.publish(PositionClosed{fill.asset, fill.symbol, p.strategy_id, p.side, open.cash_flow,
+                              fill.time, std::move(trade)});
   positions_.erase(found);
 }
 

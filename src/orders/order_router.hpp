@@ -54,7 +54,8 @@ struct OrderDenied {
   TimestampMs time = 0;
 };
 
-// A position closed; realised_pnl is after every fee of its orders.
+// A position closed; realised_pnl is after every fee of its orders. `trade` is the round trip
+// as journaled (closed_trades), in the same commit as the closing fill.
 struct PositionClosed {
   Asset asset = Asset::kSpot;
   Symbol symbol;
@@ -62,6 +63,7 @@ struct PositionClosed {
   OrderSide side = OrderSide::kBuy;
   Decimal realised_pnl;
   TimestampMs time = 0;
+  ClosedTrade trade;
 };
 
 struct PlaceResult {
@@ -118,6 +120,13 @@ class OrderRouter {
     Decimal cash_flow;
     Decimal applied;  // the part of it already passed to the budget
     std::vector<std::string> entry_ids;
+    // For the closed trade: entry and exit volumes and notionals, fees, the last exit's cause.
+    Decimal entered;
+    Decimal entry_notional;
+    Decimal exited;
+    Decimal exit_notional;
+    Decimal fees;
+    std::string exit_reason;
   };
   using Key = std::pair<Asset, std::string>;
 
@@ -127,6 +136,7 @@ class OrderRouter {
   void on_rejected(const brokers::OrderRejected& event);
   void on_filled(const brokers::OrderFilled& event);
   void on_cancelled(const brokers::OrderCancelled& event);
+  void on_protection_triggered(const brokers::ProtectionTriggered& event);
   // Applies a fill to the engine's position; `replay` (recovery) changes the position only,
   // since the ledgers already hold what the journal says.
   void apply_fill(const OrderRequest& request, const Fill& fill, bool replay = false);
@@ -143,6 +153,8 @@ class OrderRouter {
   std::map<Asset, brokers::Broker*> brokers_;
   std::map<Asset, std::string> halted_;
   std::map<Key, OpenPosition> positions_;
+  // Why the venue is about to close a position: its stop, target or liquidation fired.
+  std::map<Key, std::string> venue_exit_reasons_;
   std::vector<Subscription> subscriptions_;
   uint64_t exits_ = 0;
 };

@@ -74,6 +74,45 @@ TEST(OrderRouter, SizesJournalsSendsFillsProtectsAndClosesWithReconciledPnl) {
   EXPECT_EQ(h.budget.available(Asset::kSpot), h.budget.get_alloc(Asset::kSpot));
   // The broker's books agree to the cent.
   EXPECT_EQ(h.broker.balance(Asset::kSpot).equity, d("1000") + cash_flow);
+
+  // The round trip is journaled with the closing fill, for the trade log.
+  const std::vector<Fill> fills = h.router.journal().all_fills();
+  const std::vector<ClosedTrade> trades = h.router.journal().closed_trades();
+  ASSERT_EQ(trades.size(), 1u);
+  const ClosedTrade& trade = trades[0];
+  EXPECT_EQ(trade, h.closed[0].trade);
+  EXPECT_EQ(trade.sequence, 1);
+  EXPECT_EQ(trade.strategy_id, "trend-1");
+  EXPECT_EQ(trade.side, OrderSide::kBuy);
+  EXPECT_EQ(trade.entry_time, fills[0].time);
+  EXPECT_EQ(trade.exit_time, fills[1].time);
+  EXPECT_EQ(trade.entry_price, fills[0].price);
+  EXPECT_EQ(trade.exit_price, fills[1].price);
+  EXPECT_EQ(trade.quantity, d("0.5"));
+  EXPECT_EQ(trade.stop_loss, d("95"));
+  EXPECT_EQ(trade.take_profit, d("110"));
+  EXPECT_EQ(trade.fees, fills[0].fee + fills[1].fee);
+  EXPECT_EQ(trade.realized_pnl, cash_flow);
+  EXPECT_EQ(trade.exit_reason, "stop_loss");
+  EXPECT_TRUE(h.router.journal().closed_trades(1).empty());
+}
+
+TEST(OrderRouter, AClosedTradeKeepsTheExitOrdersReasonAndSurvivesARestart) {
+  Harness h;
+  ASSERT_TRUE(h.router.place_order(h.entry("sig-1")).decision.ok);
+  h.bus.drain();
+  h.feed(bar(kStart, "100", "101", "99", "100"));
+  ASSERT_TRUE(h.router.close_position(Asset::kSpot, h.btc, "shutdown").decision.ok);
+  h.bus.drain();
+  h.feed(bar(kStart + k15m, "102", "103", "101", "102"));
+  ASSERT_EQ(h.closed.size(), 1u);
+  EXPECT_EQ(h.closed[0].trade.exit_reason, "shutdown");
+  EXPECT_EQ(h.closed[0].trade.exit_price, h.router.journal().all_fills().at(1).price);
+  // The exit reason is journaled with the order, and the trade with its fill.
+  Engine rebuilt{h, *h.store_};
+  rebuilt.router.recover();
+  ASSERT_EQ(rebuilt.router.journal().closed_trades().size(), 1u);
+  EXPECT_EQ(rebuilt.router.journal().closed_trades()[0], h.closed[0].trade);
 }
 
 TEST(OrderRouter, RefusesWithTheFirstFailingCheckAndSendsNothing) {
