@@ -94,8 +94,8 @@ BarSeries DataManager::get_ohlc(const Symbol& symbol, Timeframe timeframe,
     const DurationMs step = duration_ms(timeframe);
     const TimestampMs end = bars.empty() ? floor_to(clock_.now_ms(), step) : bars.front().open_time;
     const std::size_t wanted = lookback - bars.size();
-    const BarSeries stored =
-        load_bars(symbol, timeframe, end - static_cast<DurationMs>(wanted) * step * 4, end);
+    const BarSeries stored = stored_or_resampled(
+        symbol, timeframe, end - static_cast<DurationMs>(wanted) * step * 4, end);
     const std::size_t take = std::min(wanted, stored.size());
     std::vector<Bar> older;
     for (std::size_t i = stored.size() - take; i < stored.size(); ++i)
@@ -105,6 +105,35 @@ BarSeries DataManager::get_ohlc(const Symbol& symbol, Timeframe timeframe,
   if (bars.size() > lookback)
     bars.erase(bars.begin(), bars.end() - static_cast<std::ptrdiff_t>(lookback));
   return BarSeries::from_bars(bars);
+}
+
+BarSeries DataManager::stored_or_resampled(const Symbol& symbol, Timeframe timeframe,
+                                           TimestampMs from, TimestampMs to) const {
+  const bool resampled = timeframe != Timeframe::k1m &&
+                         std::find(options_.resample_to.begin(), options_.resample_to.end(),
+                                   timeframe) != options_.resample_to.end();
+  if (!resampled || store_.last_bar_time(key(symbol, timeframe))) {
+    return load_bars(symbol, timeframe, from, to);
+  }
+  // A timeframe this manager makes from 1m bars: made the same way from the stored 1m bars.
+  const DurationMs step = duration_ms(timeframe);
+  const TimestampMs start = floor_to(from, step);
+  return resample(load_bars(symbol, Timeframe::k1m, start, to), Timeframe::k1m, timeframe, to);
+}
+
+void DataManager::resume_at(TimestampMs now) {
+  for (const Symbol& symbol : symbols_) {
+    for (Timeframe target : options_.resample_to) {
+      const TimestampMs start = floor_to(now, duration_ms(target));
+      const BarSeries sources = load_bars(symbol, Timeframe::k1m, start, now);
+      if (sources.empty()) continue;
+      auto [it, inserted] =
+          resamplers_.try_emplace(CacheKey{symbol.canonical(), target}, Timeframe::k1m, target);
+      for (std::size_t i = 0; i < sources.size(); ++i) {
+        it->second.add(sources.bar(i), [](const Bar&) {});  // a forming interval: nothing closes
+      }
+    }
+  }
 }
 
 void DataManager::set_instruments(const std::vector<InstrumentInfo>& instruments) {

@@ -88,7 +88,8 @@ class DataManager {
   const std::vector<Symbol>& subscribed_symbols() const { return symbols_; }
 
   std::optional<QuoteUpdated> get_last_quote(const Symbol& symbol) const;
-  // The last `lookback` closed bars, oldest first: the live cache, topped up from the store.
+  // The last `lookback` closed bars, oldest first: the live cache, topped up from the store
+  // (for a timeframe this manager resamples and the store lacks, resampled from stored 1m bars).
   BarSeries get_ohlc(const Symbol& symbol, Timeframe timeframe, std::size_t lookback) const;
   // Calls `callback` for every quote of this domain.
   Subscription on_tick(std::function<void(const QuoteUpdated&)> callback);
@@ -102,6 +103,11 @@ class DataManager {
   // Closes resampled intervals that ended by `now` (a quiet market or an outage).
   void advance_to(TimestampMs now);
 
+  // After a restart at `now`: gives the resamplers of every subscribed symbol the stored 1m
+  // bars of the interval still forming, so the first resampled bars after the restart are
+  // whole, exactly those an uninterrupted run closes.
+  void resume_at(TimestampMs now);
+
   // The feed the last event came from; nullopt before any.
   std::optional<FeedKind> feed_kind() const { return feed_; }
 
@@ -112,6 +118,8 @@ class DataManager {
     friend auto operator<=>(const CacheKey&, const CacheKey&) = default;
   };
 
+  BarSeries stored_or_resampled(const Symbol& symbol, Timeframe timeframe, TimestampMs from,
+                                TimestampMs to) const;
   void on_bar_closed(const BarClosed& event);
   void on_quote(const QuoteUpdated& event);
 

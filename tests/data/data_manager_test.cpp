@@ -96,7 +96,7 @@ TEST(ReplayFeed, PublishesBarsAtTheirCloseInTimeOrderAcrossSeries) {
   ReplayFeed feed(h.store, h.bus, h.clock,
                   {{"bybit", Asset::kSpot, h.btc, Timeframe::k1m},
                    {"bybit", Asset::kSpot, h.eth, Timeframe::k5m}},
-                  {kStart, kStart + kDayMs, 1.0, true});
+                  {kStart, kStart + kDayMs, 1.0, true, std::nullopt});
   feed.start();
   EXPECT_EQ(feed.next_close(), kStart + kMinuteMs);
   while (h.clock.run_next() > 0) h.bus.drain();
@@ -114,13 +114,14 @@ TEST(ReplayFeed, SpeedScalesClockTime) {
   Harness h;
   h.store.upsert_bars({"bybit", Asset::kSpot, h.btc, Timeframe::k1m}, minutes(kStart, 10));
   ReplayFeed feed(h.store, h.bus, h.clock, {{"bybit", Asset::kSpot, h.btc, Timeframe::k1m}},
-                  {kStart, kStart + kDayMs, 60.0, false});
+                  {kStart, kStart + kDayMs, 60.0, false, std::nullopt});
   feed.start();
   h.clock.advance(kSecondMs);  // one clock second = one market minute
   EXPECT_EQ(feed.bars_published(), 1u);
   h.clock.advance(9 * kSecondMs);
   EXPECT_TRUE(feed.finished());
-  EXPECT_THROW(ReplayFeed(h.store, h.bus, h.clock, {}, {0, 1, 0.0, false}), DataError);
+  EXPECT_THROW(ReplayFeed(h.store, h.bus, h.clock, {}, {0, 1, 0.0, false, std::nullopt}),
+               DataError);
 }
 
 TEST(DataManager, PlansGapBackfillsInPages) {
@@ -248,6 +249,79 @@ TEST(SimulatedFeed, PublishesEachMinuteAtItsCloseLikeTheOtherFeeds) {
   h.bus.drain();
   EXPECT_EQ(bars.size(), 2u);  // ETHUSDT spot and perp
   EXPECT_EQ(quotes, 0);
+}
+
+}  // namespace
+}  // namespace gauntlet::data
+
+namespace gauntlet::data {
+namespace {
+
+// A restarted session: 15m bars topped up from stored 1m bars, and a resampler resumed inside
+// an interval closes it whole, as the uninterrupted run did.
+TEST(DataManager, ResumesResamplingInsideAnIntervalAndTopsUpResampledBars) {
+  Harness h;
+  const std::vector<Bar> bars = minutes(kStart, 60);
+  h.store.upsert_bars({"bybit", Asset::kSpot, h.btc, Timeframe::k1m}, bars);
+  const BarSeries expected = resample(BarSeries::from_bars(bars), Timeframe::k1m, Timeframe::k15m);
+  ASSERT_EQ(expected.size(), 4u);
+
+  // The restart happens at 37 minutes: two 15m bars closed, the third is forming.
+  h.clock.advance_to(kStart + 37 * kMinuteMs);
+  DataManager manager("bybit", Asset::kSpot, h.store, h.bus, h.clock);
+  manager.subscribe({h.btc}, {Stream::kBars});
+  const BarSeries before = manager.get_ohlc(h.btc, Timeframe::k15m, 5);
+  ASSERT_EQ(before.size(), 2u);
+  EXPECT_EQ(before.bar(1), expected.bar(1));
+
+  manager.resume_at(kStart + 37 * kMinuteMs);
+  std::vector<Bar> closed;
+  Subscription subscription = h.bus.subscribe<BarClosed>([&](const BarClosed& event) {
+    if (event.timeframe == Timeframe::k15m) closed.push_back(event.bar);
+  });
+  for (int minute = 37; minute < 60; ++minute) {
+    h.clock.advance_to(kStart + (minute + 1) * kMinuteMs);
+    h.bus.publish(BarClosed{FeedKind::kReplay, Asset::kSpot, h.btc, Timeframe::k1m,
+                            bars[static_cast<std::size_t>(minute)], h.clock.now_ms()});
+    h.bus.drain();
+  }
+  ASSERT_EQ(closed.size(), 2u);
+  EXPECT_EQ(closed[0], expected.bar(2));  // whole: it includes the 7 minutes before the restart
+  EXPECT_EQ(closed[1], expected.bar(3));
+}
+
+}  // namespace
+}  // namespace gauntlet::data
+
+namespace gauntlet::data {
+namespace {
+
+// Resumed at minute 20 with the earlier bars as warm-up, the replay publishes the same quotes
+// (trailing-day volumes included) as the run that started at minute 0.
+TEST(ReplayFeed, AResumedReplayWarmsItsTrailingDayAndPublishesTheSameQuotes) {
+  const auto quotes_from = [](TimestampMs from) {
+    Harness h;
+    h.store.upsert_bars({"bybit", Asset::kSpot, h.btc, Timeframe::k1m}, minutes(kStart, 30));
+    std::vector<QuoteUpdated> quotes;
+    auto subscription = h.bus.subscribe<QuoteUpdated>([&](const QuoteUpdated& quote) {
+      if (quote.event_time > kStart + 20 * kMinuteMs) quotes.push_back(quote);
+    });
+    h.clock.advance_to(from);
+    ReplayFeed feed(h.store, h.bus, h.clock, {{"bybit", Asset::kSpot, h.btc, Timeframe::k1m}},
+                    {from, kStart + kDayMs, 1.0, true, kStart});
+    feed.start();
+    while (h.clock.run_next() > 0) h.bus.drain();
+    return quotes;
+  };
+  const std::vector<QuoteUpdated> whole = quotes_from(kStart);
+  const std::vector<QuoteUpdated> resumed = quotes_from(kStart + 20 * kMinuteMs);
+  ASSERT_EQ(whole.size(), 10u);
+  ASSERT_EQ(resumed.size(), 10u);
+  for (std::size_t i = 0; i < whole.size(); ++i) {
+    EXPECT_EQ(resumed[i].turnover_24h, whole[i].turnover_24h);
+    EXPECT_EQ(resumed[i].volume_24h, whole[i].volume_24h);
+  }
+  EXPECT_GT(whole.back().volume_24h, Decimal::from_int(20));
 }
 
 }  // namespace

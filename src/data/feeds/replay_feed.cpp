@@ -1,11 +1,30 @@
 #include "data/feeds/replay_feed.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "core/exceptions.hpp"
 #include "data/market_events.hpp"
 
 namespace gauntlet::data {
+namespace {
+
+Decimal saturated(__int128 raw_sum) {
+  return raw_sum > INT64_MAX ? Decimal::max() : Decimal::from_raw(static_cast<int64_t>(raw_sum));
+}
+
+}  // namespace
+
+void ReplayFeed::add_to_window(Track& track, const Bar& bar) {
+  track.volume_24h += bar.volume.raw();
+  track.turnover_24h += bar.turnover.raw();
+  while (track.bars.open_time()[track.window_start] + kDayMs <= bar.open_time) {
+    const Bar old = track.bars.bar(track.window_start++);
+    track.volume_24h -= old.volume.raw();
+    track.turnover_24h -= old.turnover.raw();
+  }
+}
 
 ReplayFeed::ReplayFeed(const BarStore& store, EventBus& bus, Clock& clock,
                        std::vector<SeriesKey> series, Options options)
@@ -21,7 +40,15 @@ ReplayFeed::~ReplayFeed() {
 }
 
 void ReplayFeed::start() {
-  for (Track& track : tracks_) track.bars = store_.load_bars(track.key, options_.from, options_.to);
+  const TimestampMs warm_from = std::min(options_.warm_from.value_or(options_.from), options_.from);
+  for (Track& track : tracks_) {
+    track.bars = store_.load_bars(track.key, warm_from, options_.to);
+    // The warm-up bars only fill the trailing-day window.
+    while (track.next < track.bars.size() && track.bars.open_time()[track.next] < options_.from) {
+      add_to_window(track, track.bars.bar(track.next));
+      ++track.next;
+    }
+  }
   clock_start_ = clock_.now_ms();
   schedule_next();
 }
@@ -67,13 +94,7 @@ void ReplayFeed::publish_due(TimestampMs close_time) {
     while (track.next < track.bars.size() &&
            track.bars.open_time()[track.next] + step == close_time) {
       const Bar bar = track.bars.bar(track.next);
-      track.volume_24h += bar.volume;
-      track.turnover_24h += bar.turnover;
-      while (track.bars.open_time()[track.window_start] + kDayMs <= bar.open_time) {
-        const Bar old = track.bars.bar(track.window_start++);
-        track.volume_24h -= old.volume;
-        track.turnover_24h -= old.turnover;
-      }
+      add_to_window(track, bar);
       ++track.next;
       ++published_;
       bus_.publish(BarClosed{FeedKind::kReplay, track.key.domain, track.key.symbol,
@@ -85,8 +106,8 @@ void ReplayFeed::publish_due(TimestampMs close_time) {
         quote.symbol = track.key.symbol;
         quote.event_time = close_time;
         quote.last_price = quote.bid_price = quote.ask_price = bar.close;
-        quote.volume_24h = track.volume_24h;
-        quote.turnover_24h = track.turnover_24h;
+        quote.volume_24h = saturated(track.volume_24h);
+        quote.turnover_24h = saturated(track.turnover_24h);
         bus_.publish(std::move(quote));
       }
     }

@@ -3,7 +3,8 @@
 // ReplayFeed: historical bars from the store, published on the event bus as the live feed
 // would publish them. Each bar is a BarClosed at its close time (open time + timeframe), with
 // a QuoteUpdated from its close (last = bid = ask = close; 24h volume and turnover summed over
-// the trailing day), feed = FeedKind::kReplay. Bars of several series come out in the order of
+// the trailing day, saturated at Decimal::max() like the venue parser's), feed =
+// FeedKind::kReplay. Bars of several series come out in the order of
 // their close times, series in the given order on ties, so a strategy sees a bar only after it
 // closed, and a 15m bar together with the 5m bar that closes with it.
 //
@@ -15,6 +16,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -31,6 +33,10 @@ class ReplayFeed {
     TimestampMs to = 0;
     double speed = 1.0;  // market milliseconds per clock millisecond
     bool publish_quotes = true;
+    // Bars with open time in [warm_from, from) are not published but count in the first
+    // quotes' trailing 24h volumes: a replay resumed at `from` publishes the same quotes as one
+    // that started earlier. Defaults to `from`.
+    std::optional<TimestampMs> warm_from;
   };
 
   ReplayFeed(const BarStore& store, EventBus& bus, Clock& clock, std::vector<SeriesKey> series,
@@ -54,10 +60,11 @@ class ReplayFeed {
     BarSeries bars;
     std::size_t next = 0;
     std::size_t window_start = 0;  // first bar of the trailing 24h, for the quote's volumes
-    Decimal volume_24h;
-    Decimal turnover_24h;
+    __int128 volume_24h = 0;       // raw Decimal units: a day of BTC turnover outgrows Decimal
+    __int128 turnover_24h = 0;
   };
 
+  static void add_to_window(Track& track, const Bar& bar);
   void schedule_next();
   void publish_due(TimestampMs close_time);
   TimestampMs clock_time(TimestampMs market_time) const;
