@@ -1,6 +1,6 @@
 # Gauntlet: every target does its own set-up (Debian packages, configure, build), so each is
 # one command on a fresh Debian 12 machine.
-#   make run    build (release) and run the main job
+#   make run    build (release) and run the main job: the paper session, until stopped
 #   make test   build (dev: Debug + ASan/UBSan, -Werror) and run every test in parallel
 #   make bench  build (release) and run the Google Benchmarks under bench/
 #   make fmt    format the sources with .clang-format (make fmt-check only checks)
@@ -8,6 +8,9 @@
 JOBS ?= $(shell nproc)
 RELEASE_BIN := build/release/bin
 CONFIG ?= config/default.yaml
+# make run: the paper session (simulated market when offline); RUN_ARGS adds gauntlet run options
+RUN_CONFIG ?= config/paper.yaml
+RUN_ARGS ?=
 
 .PHONY: all deps configure-dev configure-release build-dev build-release run test bench fmt fmt-check clean
 
@@ -29,10 +32,9 @@ build-release: configure-release
 	@cmake --build --preset release -j $(JOBS) --target gauntlet
 
 run: build-release
-	@echo "make run: the paper-trading runtime arrives with a later issue; until then the main job"
-	@echo "          validates the configuration: gauntlet config check $(CONFIG)"
 	@$(RELEASE_BIN)/gauntlet --version
-	@$(RELEASE_BIN)/gauntlet config check $(CONFIG)
+	@$(RELEASE_BIN)/gauntlet config check $(RUN_CONFIG)
+	@$(RELEASE_BIN)/gauntlet run --config $(RUN_CONFIG) $(RUN_ARGS)
 
 test: build-dev
 	@ctest --preset dev -j $(JOBS)

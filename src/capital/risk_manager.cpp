@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <nlohmann/json.hpp>
 #include <utility>
 
 #include "core/check.hpp"
+#include "core/exceptions.hpp"
 #include "core/logging.hpp"
 
 namespace gauntlet::capital {
@@ -233,6 +235,83 @@ Decimal RiskManager::effective_risk_fraction(Asset asset) const {
   return risk_fraction.mul(remaining, Rounding::kFloor);
 }
 
+// --- Persistence ---------------------------------------------------------------------------------
+
+namespace {
+
+using nlohmann::json;
+
+Decimal decimal_from(const json& value) {
+  return Decimal::parse(value.get<std::string>());
+}
+
+}  // namespace
+
+std::string RiskManager::save_state() const {
+  json assets = json::object();
+  for (const Asset asset : kAllAssets) {
+    const AssetLedger& book = ledger(asset);
+    json strategies = json::object();
+    for (const auto& [strategy_id, strategy] : book.strategies) {
+      strategies[strategy_id] = {
+          {"committed_notional", strategy.committed_notional.to_string()},
+          {"last_loss_at", strategy.last_loss_at ? json(*strategy.last_loss_at) : json(nullptr)}};
+    }
+    assets[std::string(to_string(asset))] = {
+        {"equity", book.equity.to_string()},
+        {"peak_equity", book.peak_equity.to_string()},
+        {"has_day", book.has_day},
+        {"day", book.day},
+        {"day_start_equity", book.day_start_equity.to_string()},
+        {"open_positions", book.open_positions},
+        {"strategies", std::move(strategies)}};
+  }
+  return json{{"assets", std::move(assets)}}.dump();
+}
+
+void RiskManager::restore_state(const std::string& text) {
+  std::array<AssetLedger, 4> ledgers{};
+  try {
+    const json state = json::parse(text);
+    for (const Asset asset : kAllAssets) {
+      const json& j = state.at("assets").at(std::string(to_string(asset)));
+      AssetLedger& book = ledgers[index_of(asset)];
+      book.equity = decimal_from(j.at("equity"));
+      book.peak_equity = decimal_from(j.at("peak_equity"));
+      book.has_day = j.at("has_day").get<bool>();
+      book.day = j.at("day").get<TimestampMs>();
+      book.day_start_equity = decimal_from(j.at("day_start_equity"));
+      book.open_positions = j.at("open_positions").get<int>();
+      if (book.open_positions < 0) {
+        throw StateError(fmt::format("risk state: {} has {} open positions, must not be negative",
+                                     to_string(asset), book.open_positions));
+      }
+      const json& strategies = j.at("strategies");
+      if (!strategies.is_object()) {
+        throw StateError(fmt::format("risk state: the strategies of {} are not an object, was {}",
+                                     to_string(asset), strategies.dump()));
+      }
+      for (const auto& [strategy_id, saved] : strategies.items()) {
+        StrategyLedger& strategy = book.strategies[strategy_id];
+        strategy.committed_notional = decimal_from(saved.at("committed_notional"));
+        if (strategy.committed_notional.is_negative()) {
+          throw StateError(fmt::format(
+              "risk state: strategy {} on {} has committed notional {}, must not be negative",
+              strategy_id, to_string(asset), strategy.committed_notional));
+        }
+        if (!saved.at("last_loss_at").is_null()) {
+          strategy.last_loss_at = saved.at("last_loss_at").get<TimestampMs>();
+        }
+      }
+    }
+  } catch (const json::exception& error) {
+    throw StateError(std::string("risk state does not parse: ") + error.what());
+  } catch (const DecimalError& error) {
+    throw StateError(std::string("risk state has a bad number: ") + error.what());
+  }
+  ledgers_ = std::move(ledgers);
+}
+
 // --- Checks --------------------------------------------------------------------------------------
 
 RiskManager::Sizing RiskManager::size_entry(const OrderContext& order,
@@ -324,6 +403,11 @@ Decision RiskManager::pretrade_check(const OrderContext& order,
   const config::RiskLimits& band = limits(order.asset);
   const AssetLedger& book = ledger(order.asset);
   const std::string_view side = to_string(order.side);
+
+  if (!can_open(order.asset, order.side)) {
+    return Decision::deny(
+        fmt::format("no_short: {} cannot open a short ({} entry)", to_string(order.asset), side));
+  }
 
   // Protection: every entry carries a stop loss and a take profit, on the correct sides.
   if (!order.stop_loss.is_positive() || !order.take_profit.is_positive()) {

@@ -18,6 +18,12 @@
 // pretrade_check); a broken invariant of the caller (a negative quantity or price, a NaN ATR)
 // aborts through GAUNTLET_CHECK.
 //
+// State: save_state() writes the ledger as compact JSON (per asset: equity, peak, day and
+// day-start equity, open positions, and per strategy its committed notional and last loss;
+// every Decimal as its exact string), and restore_state() replaces the ledger with one saved
+// before, so a restarted paper session sizes and refuses exactly as the uninterrupted one.
+// The limits are not saved: they come from the config.
+//
 // Threading: single-threaded. A RiskManager lives on the engine loop and is called only from
 // it; it has no locks.
 #pragma once
@@ -106,10 +112,20 @@ class RiskManager {
   // 0.5 %.
   Decimal effective_risk_fraction(Asset asset) const;
 
+  // --- Persistence -----------------------------------------------------------------------------
+
+  // Returns the ledger as compact JSON; the same ledger always gives the same bytes.
+  std::string save_state() const;
+  // Replaces the ledger with one save_state() wrote; the limits are kept. Throws StateError
+  // when the document does not parse or holds a bad value, and then leaves the ledger as it
+  // was.
+  void restore_state(const std::string& json);
+
   // --- The checks ------------------------------------------------------------------------------
 
   // Decides whether `order` may be sent, at `now`. Fails fast: the reason is the FIRST rule
   // that fails, in this order ("<code>: <figures>"):
+  //   no_short               a sell entry where the asset cannot be shorted (spot)
   //   missing_protection     an entry (not reduce_only) needs stop_loss > 0 and take_profit > 0
   //   stop_on_wrong_side     buy: stop_loss < reference_price < take_profit;
   //                          sell: take_profit < reference_price < stop_loss
@@ -130,6 +146,12 @@ class RiskManager {
   // zero ("size it") is checked with the quantity compute_size() gives at the recorded equity.
   // Exits (reduce_only) skip every entry rule and are checked against the instrument minimums
   // only. Instrument fields that are zero are unknown and not enforced.
+  // Whether an entry on `side` can open a position on `asset`: spot holds no shorts (a sell
+  // entry would sell what the account does not hold).
+  static bool can_open(Asset asset, OrderSide side) {
+    return asset != Asset::kSpot || side == OrderSide::kBuy;
+  }
+
   Decision pretrade_check(const OrderContext& order, const data::InstrumentInfo& instrument,
                           TimestampMs now) const;
 

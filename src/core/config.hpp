@@ -83,6 +83,10 @@ struct Exploration {
   int max_trades_per_hour_per_candidate = 4;
   DurationMs cooldown_after_trade = 15 * kMinuteMs;
   int min_paper_trades = 100;  // online validation needs at least this many closed trades
+  // A candidate whose closed trades reach retire_after_trades with a profit factor below
+  // retire_below_profit_factor is retired, and the generator backfills its slot.
+  int retire_after_trades = 30;
+  double retire_below_profit_factor = 0.7;
   friend bool operator==(const Exploration&, const Exploration&) = default;
 };
 

@@ -437,6 +437,9 @@ void parse_exploration(MapReader& reader, config::Exploration& exploration) {
            exploration.max_trades_per_hour_per_candidate, 1, 60);
   read_duration(reader, "cooldown_after_trade", exploration.cooldown_after_trade, 0, kDayMs);
   read_int(reader, "min_paper_trades", exploration.min_paper_trades, 100, 100'000);
+  read_int(reader, "retire_after_trades", exploration.retire_after_trades, 5, 100'000);
+  read_number(reader, "retire_below_profit_factor", exploration.retire_below_profit_factor,
+              {0, 10});
   reader.finish();
 }
 

@@ -2,11 +2,15 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <limits>
+#include <nlohmann/json.hpp>
 #include <numeric>
 #include <set>
 #include <string_view>
 
 #include "core/check.hpp"
+#include "core/exceptions.hpp"
 
 namespace gauntlet::data {
 namespace {
@@ -18,6 +22,41 @@ constexpr std::array<std::string_view, 8> kLeveragedSuffixes = {"2L", "2S", "3L"
 
 bool ends_with(std::string_view text, std::string_view suffix) {
   return text.size() > suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+}
+
+using nlohmann::json;
+
+// A turnover as JSON: a number (nlohmann writes the shortest text that reads back to the same
+// double), or a string for what JSON numbers cannot hold.
+json turnover_json(double turnover) {
+  if (std::isnan(turnover)) return "nan";
+  if (std::isinf(turnover)) return turnover > 0 ? "inf" : "-inf";
+  return turnover;
+}
+
+double turnover_from(const json& value) {
+  if (value.is_number()) return value.get<double>();
+  const std::string text = value.get<std::string>();
+  if (text == "nan") return std::numeric_limits<double>::quiet_NaN();
+  if (text == "inf") return std::numeric_limits<double>::infinity();
+  if (text == "-inf") return -std::numeric_limits<double>::infinity();
+  throw StateError("universe state: turnover must be a number, 'nan', 'inf' or '-inf', was '" +
+                   text + "'");
+}
+
+json symbols_json(const std::vector<Symbol>& symbols) {
+  json names = json::array();
+  for (const Symbol& symbol : symbols) names.push_back(symbol.canonical());
+  return names;
+}
+
+std::vector<Symbol> symbols_from(const json& names) {
+  if (!names.is_array()) {
+    throw StateError("universe state: a symbol list is not an array, was " + names.dump());
+  }
+  std::vector<Symbol> symbols;
+  for (const json& name : names) symbols.push_back(Symbol::parse(name.get<std::string>()));
+  return symbols;
 }
 
 }  // namespace
@@ -49,6 +88,53 @@ bool SymbolUniverse::excluded(const Symbol& symbol, const std::vector<std::strin
 
 bool SymbolUniverse::due(TimestampMs now) const {
   return last_refresh_ < 0 || now - last_refresh_ >= rules_.refresh_interval;
+}
+
+std::string SymbolUniverse::save_state() const {
+  json history = json::object();
+  for (const auto& [name, turnovers] : history_) {
+    json values = json::array();
+    for (const double turnover : turnovers) values.push_back(turnover_json(turnover));
+    history[name] = std::move(values);
+  }
+  return json{{"symbols", symbols_json(symbols_)},
+              {"core", symbols_json(core_)},
+              {"history", std::move(history)},
+              {"last_refresh", last_refresh_}}
+      .dump();
+}
+
+void SymbolUniverse::restore_state(const std::string& text) {
+  std::vector<Symbol> symbols;
+  std::vector<Symbol> core;
+  std::map<std::string, std::deque<double>> history;
+  TimestampMs last_refresh = -1;
+  try {
+    const json state = json::parse(text);
+    symbols = symbols_from(state.at("symbols"));
+    core = symbols_from(state.at("core"));
+    const json& saved = state.at("history");
+    if (!saved.is_object()) {
+      throw StateError("universe state: the history is not an object, was " + saved.dump());
+    }
+    for (const auto& [name, values] : saved.items()) {
+      if (!values.is_array()) {
+        throw StateError("universe state: the history of " + name + " is not an array, was " +
+                         values.dump());
+      }
+      std::deque<double>& turnovers = history[name];
+      for (const json& value : values) turnovers.push_back(turnover_from(value));
+    }
+    last_refresh = state.at("last_refresh").get<TimestampMs>();
+  } catch (const json::exception& error) {
+    throw StateError(std::string("universe state does not parse: ") + error.what());
+  } catch (const SymbolError& error) {
+    throw StateError(std::string("universe state has a bad symbol: ") + error.what());
+  }
+  symbols_ = std::move(symbols);
+  core_ = std::move(core);
+  history_ = std::move(history);
+  last_refresh_ = last_refresh;
 }
 
 UniverseUpdate SymbolUniverse::refresh(const std::vector<UniverseCandidate>& candidates,

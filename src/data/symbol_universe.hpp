@@ -13,6 +13,12 @@
 //      previous refreshes (at least two) - candidates for the scheduler, in the universe or not.
 // Turnover is a double: a day of BTCUSDT turnover outgrows Decimal's range.
 //
+// State: save_state() writes the universe, its core, the turnover history per symbol and the
+// time of the last refresh as compact JSON (a turnover as the shortest text that reads back to
+// the same double; "nan", "inf" or "-inf" when it is not finite), and restore_state() replaces
+// them with ones saved before, so a restarted session ranks, keeps its core and flags spikes
+// exactly as the uninterrupted one. The rules are not saved: they come from the config.
+//
 // Threading: single-threaded, on the engine loop.
 #pragma once
 
@@ -63,6 +69,13 @@ class SymbolUniverse {
   const std::vector<Symbol>& core() const { return core_; }
   // True when refresh_interval has passed since the last refresh (or there was none).
   bool due(TimestampMs now) const;
+
+  // Returns the universe's state as compact JSON; the same state always gives the same bytes.
+  std::string save_state() const;
+  // Replaces the universe's state with one save_state() wrote; the rules are kept. Throws
+  // StateError when the document does not parse or holds a bad symbol or turnover, and then
+  // leaves the state as it was.
+  void restore_state(const std::string& json);
 
   // A stablecoin or a leveraged token, which the universe never holds. `bases` are the other
   // base coins on offer (BTCUP is leveraged only when BTC is itself listed).

@@ -1,10 +1,12 @@
 #include "strategies/exploration_manager.hpp"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <utility>
 #include <vector>
 
 #include "core/check.hpp"
+#include "core/exceptions.hpp"
 
 namespace gauntlet::strategies {
 
@@ -98,6 +100,34 @@ bool ExplorationManager::can_trade(const std::string& id, TimestampMs now) const
   if (found == trade_times_.end() || found->second.empty()) return true;
   if (now - found->second.back() < config_.cooldown_after_trade) return false;
   return trades_in_last_hour(id, now) < config_.max_trades_per_hour_per_candidate;
+}
+
+std::string ExplorationManager::save_state() const {
+  nlohmann::json times = nlohmann::json::object();
+  for (const auto& [id, recent] : trade_times_) times[id] = recent;
+  return nlohmann::json{{"trade_times", std::move(times)}}.dump();
+}
+
+void ExplorationManager::restore_state(const std::string& text) {
+  std::map<std::string, std::deque<TimestampMs>> trade_times;
+  try {
+    const nlohmann::json state = nlohmann::json::parse(text);
+    const nlohmann::json& saved = state.at("trade_times");
+    if (!saved.is_object()) {
+      throw StateError("exploration state: the trade times are not an object, was " + saved.dump());
+    }
+    for (const auto& [id, times] : saved.items()) {
+      std::deque<TimestampMs> restored = times.get<std::deque<TimestampMs>>();
+      if (!std::is_sorted(restored.begin(), restored.end())) {
+        throw StateError("exploration state: the trade times of " + id +
+                         " are not in ascending order");
+      }
+      trade_times.emplace(id, std::move(restored));
+    }
+  } catch (const nlohmann::json::exception& error) {
+    throw StateError(std::string("exploration state does not parse: ") + error.what());
+  }
+  trade_times_ = std::move(trade_times);
 }
 
 Decision ExplorationManager::boost(const std::string& id, bool on, TimestampMs now) {

@@ -18,9 +18,13 @@
 // Quotas: record_trade() counts a trade (registry counter "trades") and keeps its time in
 // memory; can_trade() refuses while the strategy holds max_trades_per_hour_per_candidate
 // trades in the last hour, the window (now - 1 h, now], or while now - last trade <
-// cooldown_after_trade. The trade times are not persisted: after a restart the runtime feeds
-// the journal's recent trades back through restore_trade(), which keeps the time without
-// counting the trade again.
+// cooldown_after_trade. restore_trade() keeps a time without counting the trade again, for a
+// runtime that rebuilds the quotas from its journal.
+//
+// State: save_state() writes the recent trade times per strategy as compact JSON, and
+// restore_state() replaces them with ones saved before, so a restarted paper session applies
+// the same quotas as the uninterrupted one. Not saved: the config (it comes from the config)
+// and the registry's states, flags and counters (they live in SQLite).
 //
 // Boost: boost(id, true) sets the registry flag "boosted" (kBoostedFlag), which the scheduler's
 // round_robin_with_boost rotation weighs with boost_factor; it is the only flag that does not
@@ -86,6 +90,13 @@ class ExplorationManager {
   bool can_trade(const std::string& id, TimestampMs now) const;
   // The number of trades of the strategy in (now - 1 h, now].
   int trades_in_last_hour(const std::string& id, TimestampMs now) const;
+
+  // Returns the recent trade times as compact JSON; the same times always give the same bytes.
+  std::string save_state() const;
+  // Replaces the recent trade times with ones save_state() wrote. Throws StateError when the
+  // document does not parse or a strategy's times are not in ascending order, and then leaves
+  // the times as they were.
+  void restore_state(const std::string& json);
 
   // Sets (on) or clears (off) the strategy's "boosted" flag. Denies with unknown_strategy.
   Decision boost(const std::string& id, bool on, TimestampMs now);

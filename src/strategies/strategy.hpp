@@ -79,6 +79,8 @@ class SignalConfirmer {
   // A closed confirmation bar: the confirmed signal, or none (dropped or nothing pending).
   std::optional<Signal> on_confirmation_bar(const indicators::BarInput& bar);
   bool pending() const { return pending_.has_value(); }
+  // The signal waiting for its confirmation bar, to persist it across a restart.
+  const std::optional<Signal>& pending_signal() const { return pending_; }
 
  private:
   std::optional<Signal> pending_;

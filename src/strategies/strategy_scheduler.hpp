@@ -21,8 +21,14 @@
 //                           within one pick; a candidate that is not eligible gains nothing, so
 //                           its share moves to the others.
 // Both are deterministic: the same calls give the same picks. Each returned id counts as
-// served. The fairness state is in memory (a restart starts a fresh rotation) and is dropped
-// for strategies that stop exploring.
+// served. The fairness state is dropped for strategies that stop exploring.
+//
+// State: save_state() writes the fairness state as compact JSON (per asset and strategy its
+// credit and last serve, and the serve sequence; a credit as the shortest text that reads back
+// to the same double), and restore_state() replaces it with one saved before, so a restarted
+// paper session picks exactly as the uninterrupted one. Not saved: the config (it comes from
+// the config), the registry (it lives in SQLite) and the exploration manager's trade times
+// (ExplorationManager::save_state).
 //
 // Threading: single-threaded, on the engine loop with the registry and the exploration manager.
 #pragma once
@@ -60,6 +66,13 @@ class StrategyScheduler {
 
   // Returns the candidate that gets the opportunity, or nullopt when none is eligible.
   std::optional<std::string> next_candidate(const Opportunity& opportunity);
+
+  // Returns the fairness state as compact JSON; the same state always gives the same bytes.
+  std::string save_state() const;
+  // Replaces the fairness state with one save_state() wrote. Throws StateError when the
+  // document does not parse or holds a bad value (an unknown asset, a credit that is not
+  // finite, a last serve beyond the serve sequence), and then leaves the state as it was.
+  void restore_state(const std::string& json);
 
  private:
   struct Rotation {

@@ -2,11 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/config.hpp"
+#include "core/exceptions.hpp"
 #include "core/time.hpp"
 
 namespace gauntlet::capital {
@@ -463,9 +467,17 @@ TEST(ComputeSize, OptionsThrottleUsesTheOptionsBand) {
 // -------------------------------------------------------------------------------
 
 TEST(PretradeCheck, PassesAnEntryWithinEveryRule) {
-  const RiskManager manager = funded_manager();
+  RiskManager manager = funded_manager();
+  manager.record_equity(Asset::kPerp, "1000"_d, kT0);
   EXPECT_EQ(manager.pretrade_check(buy_entry(), btc(), kT0), Decision::allow());
-  EXPECT_EQ(manager.pretrade_check(sell_entry(), btc(), kT0), Decision::allow());
+  OrderContext short_perp = sell_entry();
+  short_perp.asset = Asset::kPerp;
+  EXPECT_EQ(manager.pretrade_check(short_perp, btc(), kT0), Decision::allow());
+  // Spot holds no shorts: a sell entry there is refused before anything else.
+  EXPECT_EQ(manager.pretrade_check(sell_entry(), btc(), kT0).reason,
+            "no_short: spot cannot open a short (sell entry)");
+  EXPECT_FALSE(RiskManager::can_open(Asset::kSpot, OrderSide::kSell));
+  EXPECT_TRUE(RiskManager::can_open(Asset::kPerp, OrderSide::kSell));
 }
 
 TEST(PretradeCheck, MissingProtection) {
@@ -486,7 +498,8 @@ TEST(PretradeCheck, MissingProtection) {
 }
 
 TEST(PretradeCheck, StopOnWrongSide) {
-  const RiskManager manager = funded_manager();
+  RiskManager manager = funded_manager();
+  manager.record_equity(Asset::kPerp, "1000"_d, kT0);
   OrderContext order = buy_entry();
   order.stop_loss = "60500"_d;  // above the reference of a buy
   EXPECT_EQ(manager.pretrade_check(order, btc(), kT0).reason,
@@ -499,6 +512,7 @@ TEST(PretradeCheck, StopOnWrongSide) {
   order.stop_loss = "60000"_d;  // equal to the reference is not below it
   EXPECT_EQ(manager.pretrade_check(order, btc(), kT0).code(), "stop_on_wrong_side");
   order = sell_entry();
+  order.asset = Asset::kPerp;
   order.stop_loss = "59400"_d;  // a sell's stop below the reference
   EXPECT_EQ(manager.pretrade_check(order, btc(), kT0).reason,
             "stop_on_wrong_side: a sell needs take_profit < reference < stop_loss, got "
@@ -801,6 +815,146 @@ TEST(RiskManagerReload, NewLimitsApplyToTheNextCheckAndKeepTheLedger) {
   // Reloading the defaults back lifts it.
   manager.set_limits(Asset::kSpot, config::default_risk(Asset::kSpot));
   EXPECT_TRUE(manager.pretrade_check(buy_entry(), btc(), kT0).ok);
+}
+
+// --- Persistence
+// ---------------------------------------------------------------------------------
+
+// Spot: a peak of 1100.123456789, equity 1040.5 (drawdown past the throttle start), two
+// strategies committed and one of them cooling down after a loss. Perp: a day-start equity from
+// the day before kT0's day and an open position. Options: equity only.
+RiskManager busy_manager() {
+  RiskManager manager(default_limits());
+  manager.record_equity(Asset::kSpot, "1000"_d, kT0);
+  manager.record_equity(Asset::kSpot, "1100.123456789"_d, kT0 + kHourMs);
+  manager.record_equity(Asset::kSpot, "1040.5"_d, kT0 + 2 * kHourMs);
+  manager.record_position_opened(Asset::kSpot, "trend", "150.25"_d, kT0 + 2 * kHourMs);
+  manager.record_position_opened(Asset::kSpot, "mean", "40"_d, kT0 + 2 * kHourMs);
+  manager.record_position_closed(Asset::kSpot, "mean", "40"_d, "-3.5"_d, kT0 + 3 * kHourMs);
+  manager.record_equity(Asset::kPerp, "500"_d, kT0 - kDayMs);
+  manager.record_equity(Asset::kPerp, "480"_d, kT0 - kDayMs + kHourMs);
+  manager.record_position_opened(Asset::kPerp, "carry", "100"_d, kT0 - kDayMs + kHourMs);
+  manager.record_equity(Asset::kOptions, "1000"_d, kT0);
+  return manager;
+}
+
+// Every figure and answer of the manager on a grid of assets, strategies, sizes and times.
+std::vector<std::string> outcomes(const RiskManager& manager, TimestampMs from) {
+  std::vector<std::string> out;
+  const std::vector<TimestampMs> times = {from, from + 29 * kMinuteMs, from + 30 * kMinuteMs,
+                                          from + kDayMs};
+  for (const Asset asset : kAllAssets) {
+    out.push_back(std::string(to_string(asset)) + " equity " + manager.equity(asset).to_string() +
+                  " peak " + manager.peak_equity(asset).to_string() + " drawdown " +
+                  manager.drawdown(asset).to_string() + " open " +
+                  std::to_string(manager.open_positions(asset)) + " notional " +
+                  manager.open_notional(asset).to_string() + " risk " +
+                  manager.effective_risk_fraction(asset).to_string());
+    for (const TimestampMs now : times) {
+      const std::optional<Decimal> day_start = manager.day_start_equity(asset, now);
+      out.push_back("day start " + (day_start ? day_start->to_string() : "none") + " loss " +
+                    manager.daily_loss(asset, now).to_string());
+    }
+    for (const char* strategy : {"trend", "mean", "carry", "fresh"}) {
+      const std::optional<TimestampMs> lost = manager.last_loss_at(asset, strategy);
+      out.push_back(std::string(strategy) + " committed " +
+                    manager.committed_notional(asset, strategy).to_string() + " lost " +
+                    (lost ? std::to_string(*lost) : "never"));
+      for (const Decimal quantity : {"0.003"_d, Decimal::zero()}) {
+        OrderContext order = buy_entry();
+        order.asset = asset;
+        order.strategy_id = strategy;
+        order.quantity = quantity;
+        const SizeResult size = manager.compute_size(order, btc(), manager.equity(asset));
+        out.push_back(size.decision.reason + " " + size.quantity.to_string() + " " +
+                      size.risk_fraction_used.to_string());
+        for (const TimestampMs now : times) {
+          const Decision decision = manager.pretrade_check(order, btc(), now);
+          out.push_back(std::string(decision.ok ? "ok" : "denied") + " " + decision.reason);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+TEST(RiskManagerState, ARestoredLedgerSavesTheSameBytesAndDecidesTheSame) {
+  RiskManager original = busy_manager();
+  const std::string saved = original.save_state();
+  EXPECT_EQ(original.save_state(), saved) << "saving is deterministic";
+
+  RiskManager restored(default_limits());
+  restored.restore_state(saved);
+  EXPECT_EQ(restored.save_state(), saved);
+  // Decimals come back exactly.
+  EXPECT_EQ(restored.peak_equity(Asset::kSpot), "1100.123456789"_d);
+  EXPECT_EQ(restored.equity(Asset::kSpot), "1040.5"_d);
+  EXPECT_EQ(restored.committed_notional(Asset::kSpot, "trend"), "150.25"_d);
+  EXPECT_EQ(restored.last_loss_at(Asset::kSpot, "mean"), kT0 + 3 * kHourMs);
+  EXPECT_EQ(restored.day_start_equity(Asset::kPerp, kT0 - kDayMs), "500"_d);
+
+  const TimestampMs later = kT0 + 3 * kHourMs;
+  const std::vector<std::string> expected = outcomes(original, later);
+  EXPECT_EQ(outcomes(restored, later), expected);
+  // The grid is not trivial: the throttle, the cooldown and a plain pass all show up.
+  const auto shows = [&](std::string_view text) {
+    return std::any_of(expected.begin(), expected.end(), [&](const std::string& line) {
+      return line.find(text) != std::string::npos;
+    });
+  };
+  EXPECT_TRUE(shows("cooldown: strategy mean"));
+  EXPECT_TRUE(shows("risk 0.009"));
+  EXPECT_TRUE(shows("ok "));
+
+  // The same further calls keep them in step.
+  for (RiskManager* manager : {&original, &restored}) {
+    manager->record_equity(Asset::kSpot, "990.000000001"_d, kT0 + kDayMs + kHourMs);
+    manager->record_position_closed(Asset::kSpot, "trend", "150.25"_d, "-20"_d,
+                                    kT0 + kDayMs + kHourMs);
+    manager->record_equity(Asset::kPerp, "510"_d, kT0 + kDayMs);
+  }
+  EXPECT_EQ(restored.save_state(), original.save_state());
+  EXPECT_EQ(outcomes(restored, kT0 + kDayMs + kHourMs), outcomes(original, kT0 + kDayMs + kHourMs));
+}
+
+TEST(RiskManagerState, AFreshLedgerRoundTrips) {
+  const RiskManager original(default_limits());
+  RiskManager restored = busy_manager();
+  restored.restore_state(original.save_state());
+  EXPECT_EQ(restored.save_state(), original.save_state());
+  EXPECT_EQ(restored.equity(Asset::kSpot), Decimal::zero());
+  EXPECT_EQ(restored.open_positions(Asset::kPerp), 0);
+  EXPECT_EQ(restored.last_loss_at(Asset::kSpot, "mean"), std::nullopt);
+}
+
+TEST(RiskManagerState, MalformedStateThrowsAndKeepsTheLedger) {
+  RiskManager manager = busy_manager();
+  const std::string saved = manager.save_state();
+  const auto replaced = [&](const std::string& from, const std::string& to) {
+    std::string text = saved;
+    const std::size_t at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return text.replace(at, from.size(), to);
+  };
+  const std::vector<std::string> malformed = {
+      "",
+      "not json",
+      "[]",
+      "{}",
+      R"({"assets":{}})",
+      saved.substr(0, saved.size() / 2),
+      replaced(R"("equity":"1040.5")", R"("equity":"1040.5.1")"),
+      replaced(R"("equity":"1040.5")", R"("equity":1040.5)"),
+      replaced(R"("equity":"1040.5")", R"("equity":"0.0000000001")"),
+      replaced(R"("open_positions":1)", R"("open_positions":-1)"),
+      replaced(R"("committed_notional":"150.25")", R"("committed_notional":"-150.25")"),
+      replaced(R"("has_day":true)", R"("has_day":"yes")"),
+      replaced(R"("strategies":{})", R"("strategies":[])"),
+  };
+  for (const std::string& text : malformed) {
+    EXPECT_THROW(manager.restore_state(text), StateError) << text;
+    EXPECT_EQ(manager.save_state(), saved) << "a failed restore keeps the ledger: " << text;
+  }
 }
 
 }  // namespace

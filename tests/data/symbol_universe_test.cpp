@@ -4,6 +4,17 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/exceptions.hpp"
+
 namespace gauntlet::data {
 namespace {
 
@@ -95,6 +106,128 @@ TEST(SymbolUniverse, RefreshesWhenItsIntervalHasPassed) {
   EXPECT_TRUE(universe.symbols().empty());
   EXPECT_FALSE(universe.due(kNow + kHourMs - 1));
   EXPECT_TRUE(universe.due(kNow + kHourMs));
+}
+
+// --- Persistence ------------------------------------------------------------------------------
+
+UniverseRules small_rules() {
+  UniverseRules rules;
+  rules.size = 3;
+  rules.core_size = 1;
+  rules.core_exit_rank = 2;
+  rules.min_turnover = 0;
+  rules.spike_ratio = 3.0;
+  rules.spike_window = 4;
+  return rules;
+}
+
+// Turnovers that are not round numbers, per refresh, and NaN and infinities as a broken feed
+// might send them: the history keeps them all.
+std::map<std::string, std::vector<double>> turnover_series() {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  return {{"BTCUSDT", {1e10 / 3, 1e10 / 7, 0.1 + 0.2}},
+          {"ETHUSDT", {2.5e9 + 0.1, 1e10 / 3 + 1, 1e9 / 3}},
+          {"SOLUSDT", {1e9 / 7, 3e9 / 11, 1e9 / 13}},
+          {"PEPEUSDT", {1e7 / 3, 1e7 / 9, 1e7 / 7}},
+          {"DUSTUSDT", {std::numeric_limits<double>::denorm_min(), 0.0, -0.0}},
+          {"NANUSDT", {nan, nan, 1.5}},
+          {"INFUSDT", {inf, -inf, 1e308}}};
+}
+
+std::vector<UniverseCandidate> candidates_at(std::size_t refresh) {
+  std::vector<UniverseCandidate> candidates;
+  for (const auto& [name, turnovers] : turnover_series()) {
+    candidates.push_back(candidate(name.c_str(), turnovers[refresh]));
+  }
+  return candidates;
+}
+
+TEST(SymbolUniverseState, ARestoredUniverseSavesTheSameBytesAndRefreshesTheSame) {
+  SymbolUniverse original(small_rules());
+  for (std::size_t i = 0; i < 3; ++i) {
+    original.refresh(candidates_at(i), kNow + static_cast<TimestampMs>(i) * kHourMs);
+  }
+  const std::string saved = original.save_state();
+  EXPECT_EQ(original.save_state(), saved) << "saving is deterministic";
+
+  SymbolUniverse restored(small_rules());
+  restored.restore_state(saved);
+  EXPECT_EQ(restored.save_state(), saved);
+  EXPECT_EQ(names(restored.symbols()), names(original.symbols()));
+  EXPECT_EQ(names(restored.core()), names(original.core()));
+  EXPECT_FALSE(restored.due(kNow + 3 * kHourMs - 1));
+  EXPECT_TRUE(restored.due(kNow + 3 * kHourMs));
+
+  // Every turnover is saved bit for bit; those JSON cannot hold as numbers are named.
+  const nlohmann::json document = nlohmann::json::parse(saved);
+  for (const auto& [name, turnovers] : turnover_series()) {
+    const nlohmann::json& history = document.at("history").at(name);
+    ASSERT_EQ(history.size(), turnovers.size()) << name;
+    for (std::size_t i = 0; i < turnovers.size(); ++i) {
+      if (std::isnan(turnovers[i])) {
+        EXPECT_EQ(history[i], "nan");
+      } else if (std::isinf(turnovers[i])) {
+        EXPECT_EQ(history[i], turnovers[i] > 0 ? "inf" : "-inf");
+      } else {
+        EXPECT_EQ(std::bit_cast<uint64_t>(history[i].get<double>()),
+                  std::bit_cast<uint64_t>(turnovers[i]))
+            << name << " " << i;
+      }
+    }
+  }
+
+  // The next refresh: PEPE spikes against its own history, which a universe that starts
+  // afresh does not have.
+  std::vector<UniverseCandidate> next = candidates_at(2);
+  for (UniverseCandidate& c : next) {
+    if (c.symbol.canonical() == "PEPEUSDT") c.turnover_24h = 1e8;  // > 3 x its average
+  }
+  const UniverseUpdate expected = original.refresh(next, kNow + 3 * kHourMs);
+  const UniverseUpdate update = restored.refresh(next, kNow + 3 * kHourMs);
+  EXPECT_EQ(names(update.symbols), names(expected.symbols));
+  EXPECT_EQ(names(update.added), names(expected.added));
+  EXPECT_EQ(names(update.removed), names(expected.removed));
+  EXPECT_EQ(names(update.spikes), names(expected.spikes));
+  EXPECT_EQ(names(expected.spikes), std::vector<std::string>{"PEPEUSDT"});
+  EXPECT_EQ(restored.save_state(), original.save_state());
+  EXPECT_TRUE(SymbolUniverse(small_rules()).refresh(next, kNow + 3 * kHourMs).spikes.empty());
+}
+
+TEST(SymbolUniverseState, AFreshUniverseRoundTrips) {
+  const SymbolUniverse fresh(small_rules());
+  SymbolUniverse restored(small_rules());
+  restored.refresh(candidates_at(0), kNow);
+  restored.restore_state(fresh.save_state());
+  EXPECT_EQ(restored.save_state(), fresh.save_state());
+  EXPECT_TRUE(restored.symbols().empty());
+  EXPECT_TRUE(restored.due(kNow));
+}
+
+TEST(SymbolUniverseState, MalformedStateThrowsAndKeepsTheUniverse) {
+  SymbolUniverse universe(small_rules());
+  universe.refresh(candidates_at(0), kNow);
+  const std::string saved = universe.save_state();
+  const std::string valid_rest = R"("core":[],"history":{},"last_refresh":1})";
+  const std::vector<std::string> malformed = {
+      "",
+      "not json",
+      "[]",
+      "{}",
+      saved.substr(0, saved.size() - 1),
+      R"({"symbols":["BTC"],)" + valid_rest,
+      R"({"symbols":"BTCUSDT",)" + valid_rest,
+      R"({"symbols":[7],)" + valid_rest,
+      R"({"symbols":[],"core":[],"history":[],"last_refresh":1})",
+      R"({"symbols":[],"core":[],"history":{"BTCUSDT":1.5},"last_refresh":1})",
+      R"({"symbols":[],"core":[],"history":{"BTCUSDT":["lots"]},"last_refresh":1})",
+      R"({"symbols":[],"core":[],"history":{"BTCUSDT":[null]},"last_refresh":1})",
+      R"({"symbols":[],"core":[],"history":{},"last_refresh":"now"})",
+  };
+  for (const std::string& text : malformed) {
+    EXPECT_THROW(universe.restore_state(text), StateError) << text;
+    EXPECT_EQ(universe.save_state(), saved) << "a failed restore keeps the universe: " << text;
+  }
 }
 
 }  // namespace

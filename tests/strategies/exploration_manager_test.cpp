@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/exceptions.hpp"
 #include "core/store/sqlite_store.hpp"
 #include "core/time.hpp"
 
@@ -241,6 +242,77 @@ TEST_F(ExplorationManagerTest, RestoredTradesAreNotCountedAgain) {
 
 TEST_F(ExplorationManagerTest, RecordingATradeOfAnUnknownStrategyAborts) {
   EXPECT_DEATH(manager_.record_trade("nope", 1000), "record_trade for unknown strategy nope");
+}
+
+// --- Persistence ------------------------------------------------------------------------------
+
+TEST_F(ExplorationManagerTest, RestoredTradeTimesSaveTheSameBytesAndGateTheSame) {
+  manager_.ensure_active_candidates(Asset::kSpot, 0);
+  const std::vector<std::string> explorers = {strategy_id(ema(1)), strategy_id(ema(2)),
+                                              strategy_id(ema(3))};
+  const TimestampMs t0 = 10 * kHourMs;
+  // One at its hourly cap, one cooling down, one with a trade restored out of order; the third
+  // explorer never traded.
+  manager_.record_trade(explorers[0], t0);
+  manager_.record_trade(explorers[0], t0 + 12 * kMinuteMs);
+  manager_.record_trade(explorers[0], t0 + 25 * kMinuteMs);
+  manager_.record_trade(explorers[1], t0 + 30 * kMinuteMs);
+  manager_.restore_trade(explorers[1], t0 - 5 * kMinuteMs);
+  const std::string saved = manager_.save_state();
+  EXPECT_EQ(manager_.save_state(), saved) << "saving is deterministic";
+
+  ExplorationManager restored(registry_, config_, counting_generator());
+  restored.restore_state(saved);
+  EXPECT_EQ(restored.save_state(), saved);
+  std::vector<std::string> everyone = explorers;
+  everyone.push_back("unknown-0000000000");
+  const auto gates = [&](const ExplorationManager& manager, TimestampMs from) {
+    std::vector<std::string> out;
+    for (const std::string& id : everyone) {
+      for (TimestampMs now = from; now <= from + 2 * kHourMs; now += kMinuteMs) {
+        out.push_back(std::to_string(manager.can_trade(id, now)) + " " +
+                      std::to_string(manager.trades_in_last_hour(id, now)));
+      }
+    }
+    return out;
+  };
+  const std::vector<std::string> expected = gates(manager_, t0 - kMinuteMs);
+  EXPECT_EQ(gates(restored, t0 - kMinuteMs), expected);
+  EXPECT_FALSE(restored.can_trade(explorers[0], t0 + 40 * kMinuteMs));  // the cap
+  EXPECT_FALSE(restored.can_trade(explorers[1], t0 + 35 * kMinuteMs));  // the cooldown
+  EXPECT_EQ(restored.trades_in_last_hour(explorers[1], t0 + 30 * kMinuteMs), 2);
+
+  // The same further trades keep them in step.
+  for (ExplorationManager* manager : {&manager_, &restored}) {
+    manager->restore_trade(explorers[2], t0 + 50 * kMinuteMs);
+    manager->restore_trade(explorers[0], t0 + 3 * kHourMs);
+  }
+  EXPECT_EQ(restored.save_state(), manager_.save_state());
+  EXPECT_EQ(gates(restored, t0 + kHourMs), gates(manager_, t0 + kHourMs));
+
+  // An empty state clears the times.
+  restored.restore_state(ExplorationManager(registry_, config_, nullptr).save_state());
+  EXPECT_TRUE(restored.can_trade(explorers[0], t0 + 3 * kHourMs));
+}
+
+TEST_F(ExplorationManagerTest, MalformedStateThrowsAndKeepsTheTimes) {
+  manager_.ensure_active_candidates(Asset::kSpot, 0);
+  manager_.record_trade(strategy_id(ema(1)), 1000);
+  const std::string saved = manager_.save_state();
+  for (const std::string text : {
+           "",
+           "not json",
+           "[]",
+           "{}",
+           R"({"trade_times":[[1000]]})",
+           R"({"trade_times":{"a":1000}})",
+           R"({"trade_times":{"a":["1000"]}})",
+           R"({"trade_times":{"a":[2000,1000]}})",
+           R"({"trade_times":{"a":[1000])",
+       }) {
+    EXPECT_THROW(manager_.restore_state(text), StateError) << text;
+    EXPECT_EQ(manager_.save_state(), saved) << "a failed restore keeps the times: " << text;
+  }
 }
 
 // --- Boost ------------------------------------------------------------------------------------

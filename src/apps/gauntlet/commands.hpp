@@ -22,4 +22,7 @@ void add_data_commands(CLI::App& app, int& exit_code);
 // `gauntlet ta --input FILE --columns NAME,... --out FILE` and `gauntlet ta --list`.
 void add_ta_command(CLI::App& app, int& exit_code);
 
+// `gauntlet run [--feed auto|live|simulated|replay] ...`: the paper-trading session.
+void add_run_command(CLI::App& app, int& exit_code);
+
 }  // namespace gauntlet::apps

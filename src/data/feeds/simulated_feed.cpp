@@ -25,6 +25,14 @@ bool SimulatedFeed::wanted(const Symbol& symbol) const {
   return !filtered_ || symbols_.count(symbol.canonical()) != 0;
 }
 
+void SimulatedFeed::skip_to(TimestampMs time,
+                            const std::function<void(const std::vector<BarClosed>&)>& on_bars) {
+  while (market_.next_time() < time) {
+    const std::vector<BarClosed>& bars = market_.next_minute();
+    if (on_bars) on_bars(bars);
+  }
+}
+
 void SimulatedFeed::start() {
   if (!timer_) schedule_next();
 }

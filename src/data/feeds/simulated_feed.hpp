@@ -13,6 +13,7 @@
 // Threading: on the core loop thread, like the Clock and the EventBus it uses.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -35,6 +36,13 @@ class SimulatedFeed final : public MarketDataSource {
 
   FeedKind kind() const override { return FeedKind::kSimulated; }
   void subscribe(const std::vector<Symbol>& symbols, const std::vector<Stream>& streams) override;
+
+  // Steps the market, publishing nothing, until its next minute opens at or after `time`;
+  // each skipped minute's bars go to `on_bars` when given. Before start(): a warm-up history,
+  // or a resumed session catching up with the minute it stopped at (the same seed and start
+  // give the same prices).
+  void skip_to(TimestampMs time,
+               const std::function<void(const std::vector<BarClosed>&)>& on_bars = {});
 
   // Schedules the minute closes on the clock until stop().
   void start();

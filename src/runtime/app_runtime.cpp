@@ -1,0 +1,1046 @@
+#include "runtime/app_runtime.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "brokers/sim/sim_broker.hpp"
+#include "capital/bankroll_manager.hpp"
+#include "capital/budget_manager.hpp"
+#include "capital/exposure_manager.hpp"
+#include "capital/risk_manager.hpp"
+#include "capital/session_manager.hpp"
+#include "core/asio.hpp"
+#include "core/clock.hpp"
+#include "core/event_bus.hpp"
+#include "core/exceptions.hpp"
+#include "core/logging.hpp"
+#include "core/runtime_state.hpp"
+#include "core/store/sqlite_store.hpp"
+#include "data/bar_import.hpp"
+#include "data/bar_store.hpp"
+#include "data/data_manager.hpp"
+#include "data/feeds/replay_feed.hpp"
+#include "data/feeds/simulated_feed.hpp"
+#include "data/symbol_universe.hpp"
+#include "learning/ml/strategy_generator.hpp"
+#include "learning/reward_system.hpp"
+#include "orders/order_router.hpp"
+#include "orders/pnl_reconciler.hpp"
+#include "orders/trade_executor.hpp"
+#include "runtime/trade_log.hpp"
+#include "strategies/exploration_manager.hpp"
+#include "strategies/strategy.hpp"
+#include "strategies/strategy_registry.hpp"
+#include "strategies/strategy_scheduler.hpp"
+
+namespace gauntlet::runtime {
+namespace {
+
+using nlohmann::json;
+using strategies::StrategyState;
+
+auto& log() {
+  static auto logger = module_logger("app_runtime");
+  return *logger;
+}
+
+constexpr std::string_view kCheckpointKey = "runtime.checkpoint";
+constexpr std::string_view kModeKey = "runtime.mode";
+constexpr DurationMs kSimulatedHistory = 2 * kDayMs;
+constexpr DurationMs kHousekeepingInterval = 15 * kMinuteMs;
+constexpr DurationMs kReconcileInterval = kHourMs;
+// Market time between checkpoints: the steps in between commit together.
+constexpr DurationMs kCheckpointInterval = kHourMs;
+
+// Registry counters the runtime keeps per strategy.
+constexpr std::string_view kClosedCounter = "closed_trades";
+constexpr std::string_view kWinsCounter = "wins";
+constexpr std::string_view kLossesCounter = "losses";
+constexpr std::string_view kProfitCounter = "gross_profit_nano";  // Decimal raw units
+constexpr std::string_view kLossCounter = "gross_loss_nano";
+
+std::string iso_minute(TimestampMs t) {
+  return format_iso8601(t).substr(0, 16);
+}
+
+// Bars a strategy needs before its signals mean anything: three times its longest lookback.
+std::size_t warmup_bars(const strategies::Parameters& parameters) {
+  double longest = 14;
+  for (const char* name : {"fast", "slow", "period", "adx_period"}) {
+    const auto found = parameters.find(name);
+    if (found != parameters.end()) longest = std::max(longest, found->second);
+  }
+  return std::clamp<std::size_t>(static_cast<std::size_t>(longest) * 3 + 30, 60, 650);
+}
+
+indicators::BarInput input_of(const Bar& bar) {
+  return {bar.open.to_double(), bar.high.to_double(), bar.low.to_double(), bar.close.to_double(),
+          bar.volume.to_double()};
+}
+
+json signal_json(const strategies::Signal& s) {
+  return {{"side", std::string(to_string(s.side))}, {"strength", s.strength},
+          {"stop_loss", s.stop_loss.to_string()},   {"take_profit", s.take_profit.to_string()},
+          {"close", s.close.to_string()},           {"reason", s.reason}};
+}
+
+strategies::Signal signal_from(const json& j) {
+  strategies::Signal s;
+  const auto side = order_side_from_string(j.at("side").get<std::string>());
+  if (!side) throw StateError("checkpoint: a pending signal has an unknown side");
+  s.side = *side;
+  s.strength = j.at("strength").get<double>();
+  s.stop_loss = Decimal::parse(j.at("stop_loss").get<std::string>());
+  s.take_profit = Decimal::parse(j.at("take_profit").get<std::string>());
+  s.close = Decimal::parse(j.at("close").get<std::string>());
+  s.reason = j.at("reason").get<std::string>();
+  return s;
+}
+
+// The series a replay publishes: per (domain, symbol) the finest timeframe, of the venue that
+// holds the most series of that domain.
+std::vector<data::SeriesKey> replay_series(const data::BarStore& store) {
+  std::map<Asset, std::map<std::string, int>> venues;
+  const std::vector<data::SeriesKey> all = store.list();
+  for (const data::SeriesKey& key : all) ++venues[key.domain][key.venue];
+  std::map<std::pair<Asset, std::string>, data::SeriesKey> finest;
+  for (const data::SeriesKey& key : all) {
+    const auto& counts = venues[key.domain];
+    const auto best =
+        std::max_element(counts.begin(), counts.end(),
+                         [](const auto& a, const auto& b) { return a.second < b.second; });
+    if (key.venue != best->first) continue;
+    auto [it, inserted] = finest.try_emplace({key.domain, key.symbol.canonical()}, key);
+    if (!inserted && duration_ms(key.timeframe) < duration_ms(it->second.timeframe))
+      it->second = key;
+  }
+  std::vector<data::SeriesKey> result;
+  for (auto& [id, key] : finest) result.push_back(key);
+  return result;
+}
+
+bool holds_bar_store(const std::filesystem::path& root) {
+  if (!std::filesystem::is_directory(root)) return false;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
+    if (entry.is_regular_file() && entry.path().extension() == data::BarStore::kExtension)
+      return true;
+  }
+  return false;
+}
+
+// Imports every bar file under `root` into `store`; files that hold something else (funding,
+// mark prices, option chains) are skipped. Returns the number of bars stored.
+std::size_t import_bar_files(const std::filesystem::path& root, data::BarStore& store) {
+  std::vector<std::filesystem::path> files;
+  if (std::filesystem::is_regular_file(root)) {
+    files.push_back(root);
+  } else {
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(root))
+      if (entry.is_regular_file()) files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::size_t stored = 0;
+  for (const std::filesystem::path& file : files) {
+    data::ImportGuess guess;
+    try {
+      guess = data::guess_import(file);
+    } catch (const DataError& error) {
+      log().info("replay import skips {}: {}", file.string(), error.what());
+      continue;
+    }
+    if (!guess.symbol) {
+      log().info("replay import skips {}: no symbol in its name", file.string());
+      continue;
+    }
+    const data::ImportedBars bars = data::read_bar_file(file, guess);
+    const Asset domain = guess.domain.value_or(data::default_domain(*guess.symbol));
+    const data::SeriesKey key{guess.venue, domain, *guess.symbol, bars.timeframe};
+    store.upsert_bars(key, bars.bars);
+    stored += bars.bars.size();
+    log().info("replay import {} -> {} bars={} rejected={}", file.filename().string(),
+               data::to_string(key), bars.bars.size(), bars.rejected);
+  }
+  return stored;
+}
+
+}  // namespace
+
+std::string_view to_string(FeedMode mode) {
+  switch (mode) {
+    case FeedMode::kAuto:
+      return "auto";
+    case FeedMode::kLive:
+      return "live";
+    case FeedMode::kSimulated:
+      return "simulated";
+    case FeedMode::kReplay:
+      return "replay";
+  }
+  return "auto";
+}
+
+std::optional<FeedMode> feed_mode_from_string(std::string_view text) {
+  for (FeedMode mode : {FeedMode::kAuto, FeedMode::kLive, FeedMode::kSimulated, FeedMode::kReplay})
+    if (to_string(mode) == text) return mode;
+  return std::nullopt;
+}
+
+std::string RuntimeStatus::line() const {
+  std::string text = fmt::format("[{} {}]", feed, market_time > 0 ? iso_minute(market_time) : "-");
+  for (const AssetStatus& a : assets) {
+    text += fmt::format(" {} equity {} ({} open, {} trades, pnl {})", to_string(a.asset),
+                        a.equity.round_to_step(Decimal::parse("0.01")).to_string(),
+                        a.open_positions, a.closed_trades,
+                        a.realized_pnl.round_to_step(Decimal::parse("0.01")).to_string());
+  }
+  text += fmt::format(" | symbols {} | candidates", symbols);
+  for (const auto& [state, count] : candidates) text += fmt::format(" {} {}", state, count);
+  if (!feed_note.empty()) text += " | " + feed_note;
+  return text;
+}
+
+// Per-asset market state: the data manager of the asset's venue, the symbols it can trade and
+// the universe watched.
+struct AssetMarket {
+  Asset asset = Asset::kSpot;
+  std::unique_ptr<data::DataManager> manager;
+  std::vector<Symbol> symbols;  // everything the feed offers for the asset
+  data::SymbolUniverse universe;
+  std::set<std::string> watched;  // the universe's symbols (canonical)
+};
+
+// The confirmations waiting for the next closed 5m bar of a symbol.
+struct Pending {
+  TimestampMs primary_close = 0;
+  std::vector<std::pair<std::string, strategies::SignalConfirmer>> signals;
+};
+
+struct AppRuntime::Impl {
+  config::Config config;
+  RunOptions options;
+
+  asio::io_context loop;
+  EventBus bus{loop};
+  SimClock clock{0};
+  std::unique_ptr<store::SqliteStore> store;
+  std::unique_ptr<RuntimeState> runtime_state;
+  std::unique_ptr<data::BarStore> bars;
+  std::map<Asset, AssetMarket> markets;
+  std::unique_ptr<data::ReplayFeed> replay;
+  std::unique_ptr<data::SimulatedFeed> simulated;
+  std::map<std::string, Timeframe> base_timeframe;  // by "<domain>/<symbol>"
+  std::string feed_name;
+  std::string feed_note;
+  std::optional<TimestampMs> replay_from;
+  std::optional<TimestampMs> replay_to;
+
+  std::unique_ptr<brokers::SimBroker> broker;
+  std::unique_ptr<capital::RiskManager> risk;
+  std::unique_ptr<capital::BudgetManager> budget;
+  std::unique_ptr<capital::ExposureManager> exposure;
+  std::unique_ptr<capital::SessionManager> sessions;
+  std::unique_ptr<capital::BankrollManager> bankroll;
+  std::unique_ptr<orders::OrderRouter> router;
+  std::unique_ptr<orders::PnlReconciler> reconciler;
+  std::unique_ptr<orders::TradeExecutor> executor;
+  std::unique_ptr<strategies::StrategyRegistry> registry;
+  std::unique_ptr<learning::StrategyGenerator> generator;
+  std::unique_ptr<strategies::ExplorationManager> exploration;
+  std::unique_ptr<strategies::StrategyScheduler> scheduler;
+  std::unique_ptr<TradeLog> trade_log;
+  std::vector<Subscription> subscriptions;
+
+  std::map<std::string, Pending> pending;  // by "<domain>/<symbol>"
+  // Parsed parameters by strategy id (a strategy's parameters never change).
+  std::map<std::string, std::optional<strategies::Parameters>> parameters_by_id;
+  TimestampMs cursor = 0;  // close time of the last committed step
+  TimestampMs next_housekeeping = 0;
+  TimestampMs next_reconcile = 0;
+  uint64_t steps = 0;
+  bool started = false;
+  bool stopped = false;
+  std::atomic<bool> stop_requested{false};
+  std::optional<asio::signal_set> signals;
+  std::vector<data::BarClosed> simulated_backlog;  // simulated 1m bars not yet stored
+  std::string saved_risk;  // the checkpoint's risk ledger, restored after the recovery
+
+  Impl(config::Config c, RunOptions o) : config(std::move(c)), options(std::move(o)) {}
+
+  static std::string market_key(Asset asset, const Symbol& symbol) {
+    return fmt::format("{}/{}", to_string(asset), symbol.canonical());
+  }
+
+  // --- start -------------------------------------------------------------------------------
+
+  void open_state() {
+    std::filesystem::create_directories(options.state_dir);
+    store::SqliteOptions store_options;
+    store_options.durability = store::Durability::kNormal;  // WAL: a killed process loses nothing
+    store = store::SqliteStore::open(options.state_dir / "gauntlet.db", store_options);
+    runtime_state = std::make_unique<RuntimeState>(*store, clock);
+  }
+
+  FeedMode resolve_feed() {
+    const std::optional<std::string> stored = runtime_state->get(kModeKey);
+    FeedMode mode = options.feed;
+    if (mode == FeedMode::kAuto || mode == FeedMode::kLive) {
+      // No live broker yet: the public feed alone cannot fill paper orders at venue prices with
+      // the venue's state, so the paper session runs on the simulated market, and says so.
+      feed_note = mode == FeedMode::kLive
+                      ? "live Bybit feed requested: not available in this build, SIMULATED MARKET"
+                      : "no live feed: SIMULATED MARKET";
+      if (mode == FeedMode::kLive)
+        throw ArgumentError(
+            "--feed live: the live Bybit paper session arrives with the Bybit broker; use "
+            "--feed simulated or --feed replay");
+      mode = FeedMode::kSimulated;
+    }
+    if (stored && *stored != to_string(mode)) {
+      throw ArgumentError(fmt::format(
+          "the state directory {} holds a {} session; start a {} session in another directory",
+          options.state_dir.string(), *stored, to_string(mode)));
+    }
+    runtime_state->set(kModeKey, to_string(mode));
+    return mode;
+  }
+
+  void open_replay_data() {
+    if (options.data_root.empty()) throw ArgumentError("--feed replay needs --data-root DIR");
+    if (!std::filesystem::exists(options.data_root))
+      throw ArgumentError(fmt::format("--data-root {} does not exist", options.data_root.string()));
+    if (holds_bar_store(options.data_root)) {
+      bars = std::make_unique<data::BarStore>(options.data_root);
+      return;
+    }
+    const std::filesystem::path imported = options.state_dir / "replay-bars";
+    bars = std::make_unique<data::BarStore>(imported);
+    const std::optional<std::string> source = runtime_state->get("replay.imported_from");
+    const std::string root = std::filesystem::absolute(options.data_root).lexically_normal();
+    if (source && *source == root && !bars->list().empty()) return;
+    std::filesystem::remove_all(imported);
+    bars = std::make_unique<data::BarStore>(imported);
+    const std::size_t count = import_bar_files(options.data_root, *bars);
+    if (count == 0)
+      throw ArgumentError(
+          fmt::format("--data-root {} holds no bar files", options.data_root.string()));
+    runtime_state->set("replay.imported_from", root);
+  }
+
+  AssetMarket& market(Asset asset, const std::string& venue) {
+    auto found = markets.find(asset);
+    if (found != markets.end()) return found->second;
+    AssetMarket& m = markets[asset];
+    m.asset = asset;
+    data::UniverseRules rules;
+    rules.size = options.universe_size;
+    rules.core_size = std::max(1, options.universe_size / 3);
+    rules.core_exit_rank = std::max(rules.core_size, options.universe_size * 2 / 3);
+    rules.min_turnover = options.min_turnover;
+    m.universe = data::SymbolUniverse(rules);
+    m.manager = std::make_unique<data::DataManager>(venue, asset, *bars, bus, clock);
+    return m;
+  }
+
+  void setup_replay() {
+    open_replay_data();
+    const std::vector<data::SeriesKey> series = replay_series(*bars);
+    if (series.empty()) throw ArgumentError("the replay data holds no bars");
+    TimestampMs first = INT64_MAX;
+    TimestampMs last = INT64_MIN;
+    for (const data::SeriesKey& key : series) {
+      AssetMarket& m = market(key.domain, key.venue);
+      m.symbols.push_back(key.symbol);
+      base_timeframe[market_key(key.domain, key.symbol)] = key.timeframe;
+      first = std::min(first, *bars->first_bar_time(key));
+      last = std::max(last, *bars->last_bar_time(key) + duration_ms(key.timeframe));
+    }
+    const TimestampMs from = floor_to(options.from.value_or(first), kMinuteMs);
+    const TimestampMs to = options.to.value_or(last);
+    if (to <= from) throw ArgumentError("--to must come after --from and the first bar");
+    // A resumed replay must be the same replay.
+    const std::string identity = fmt::format("{}|{}|{}", options.data_root.string(), from, to);
+    const std::optional<std::string> stored = runtime_state->get("replay.identity");
+    if (stored && *stored != identity) {
+      throw ArgumentError(fmt::format(
+          "the state directory {} holds a replay of other data or another window ({}); use a "
+          "fresh --state directory",
+          options.state_dir.string(), *stored));
+    }
+    runtime_state->set("replay.identity", identity);
+    replay_from = from;
+    replay_to = to;
+    feed_name = "replay";
+    feed_note = fmt::format("REPLAY of {} ({} series, {} to {})", options.data_root.string(),
+                            series.size(), iso_minute(from), iso_minute(to));
+  }
+
+  void setup_simulated() {
+    bars = std::make_unique<data::BarStore>(options.state_dir / "simulated-bars");
+    feed_name = "simulated";
+    feed_note = fmt::format("SIMULATED MARKET (seed {}, {}x)", options.seed, options.speed);
+  }
+
+  void build_engine() {
+    brokers::SimBrokerConfig sim;
+    sim.venue = "paper";
+    sim.fees = brokers::venue_fees(config.fee_model);
+    sim.order_delay = config.simulation_order_delay;
+    for (Asset asset : kAllAssets) {
+      sim.starting_balance[static_cast<std::size_t>(asset)] =
+          config.budgets.allocation[static_cast<std::size_t>(asset)];
+    }
+    broker = std::make_unique<brokers::SimBroker>(bus, clock, sim);
+    risk = std::make_unique<capital::RiskManager>(capital::risk_limits_from(config));
+    budget = std::make_unique<capital::BudgetManager>(*store, config.budgets);
+    std::array<Decimal, kAllAssets.size()> allocations{};
+    for (Asset asset : kAllAssets)
+      allocations[static_cast<std::size_t>(asset)] = budget->get_alloc(asset);
+    exposure = std::make_unique<capital::ExposureManager>(config.exposure_caps, allocations);
+    sessions = std::make_unique<capital::SessionManager>(*store, config.paper);
+    bankroll = std::make_unique<capital::BankrollManager>(*store, *sessions, config.paper);
+    router = std::make_unique<orders::OrderRouter>(
+        bus, clock, *store, *risk, *budget, *exposure, [this](Asset asset, const Symbol& symbol) {
+          const auto found = markets.find(asset);
+          if (found == markets.end()) return data::InstrumentInfo{};
+          return found->second.manager->get_instrument(symbol).value_or(data::InstrumentInfo{});
+        });
+    for (Asset asset : kAllAssets) router->route(asset, *broker);
+    reconciler = std::make_unique<orders::PnlReconciler>(bus, *router);
+    for (Asset asset : kAllAssets) reconciler->route(asset, *broker);
+    executor = std::make_unique<orders::TradeExecutor>(loop, bus, *router);
+    registry = std::make_unique<strategies::StrategyRegistry>(*store);
+    generator = std::make_unique<learning::StrategyGenerator>(
+        learning::StrategyGenerator::from_file(options.search_space));
+    for (Asset asset : kAllAssets)
+      for (const strategies::StrategyRecord& record : registry->get_for(asset))
+        generator->mark_emitted({record.family, record.asset, record.params_json});
+    exploration = std::make_unique<strategies::ExplorationManager>(*registry, config.exploration,
+                                                                   generator->to_generator());
+    scheduler = std::make_unique<strategies::StrategyScheduler>(*registry, *exploration,
+                                                                config.exploration);
+    trade_log = std::make_unique<TradeLog>(
+        options.trade_log.empty() ? options.state_dir / "trades.csv" : options.trade_log);
+  }
+
+  void subscribe() {
+    subscriptions.push_back(
+        bus.subscribe<data::BarClosed>([this](const data::BarClosed& e) { on_bar(e); }));
+    subscriptions.push_back(
+        bus.subscribe<orders::OrderSubmitted>([this](const orders::OrderSubmitted& e) {
+          if (!e.request.reduce_only && !e.request.strategy_id.empty())
+            exploration->record_trade(e.request.strategy_id, e.time);
+        }));
+    subscriptions.push_back(bus.subscribe<orders::PositionClosed>(
+        [this](const orders::PositionClosed& e) { on_closed(e.trade); }));
+  }
+
+  // --- checkpoint ---------------------------------------------------------------------------
+
+  void save_checkpoint() {
+    json j;
+    j["cursor"] = cursor;
+    j["steps"] = steps;
+    j["next_housekeeping"] = next_housekeeping;
+    j["next_reconcile"] = next_reconcile;
+    j["sim_broker"] = broker->save_state();
+    j["risk"] = risk->save_state();
+    j["exploration"] = exploration->save_state();
+    j["scheduler"] = scheduler->save_state();
+    json universes = json::object();
+    for (const auto& [asset, m] : markets)
+      universes[std::string(to_string(asset))] = m.universe.save_state();
+    j["universe"] = universes;
+    json waiting = json::array();
+    for (const auto& [key, p] : pending) {
+      json signals = json::array();
+      for (const auto& [id, confirmer] : p.signals) {
+        if (confirmer.pending_signal())
+          signals.push_back({{"id", id}, {"signal", signal_json(*confirmer.pending_signal())}});
+      }
+      waiting.push_back(
+          {{"market", key}, {"primary_close", p.primary_close}, {"signals", signals}});
+    }
+    j["pending"] = waiting;
+    if (simulated) j["simulated_start"] = simulated->market().config().start;
+    runtime_state->set(kCheckpointKey, j.dump());
+  }
+
+  bool load_checkpoint() {
+    const std::optional<std::string> text = runtime_state->get(kCheckpointKey);
+    if (!text) return false;
+    const json j = json::parse(*text, nullptr, false);
+    if (j.is_discarded()) throw StateError("runtime checkpoint: not JSON");
+    try {
+      cursor = j.at("cursor").get<TimestampMs>();
+      steps = j.at("steps").get<uint64_t>();
+      next_housekeeping = j.at("next_housekeeping").get<TimestampMs>();
+      next_reconcile = j.at("next_reconcile").get<TimestampMs>();
+      broker->restore_state(j.at("sim_broker").get<std::string>());
+      // Restored after router->recover(), which puts the open positions back on the risk
+      // ledger: the checkpoint's ledger already counts them.
+      saved_risk = j.at("risk").get<std::string>();
+      exploration->restore_state(j.at("exploration").get<std::string>());
+      scheduler->restore_state(j.at("scheduler").get<std::string>());
+      for (auto& [asset, m] : markets) {
+        const std::string name(to_string(asset));
+        if (j.at("universe").contains(name)) {
+          m.universe.restore_state(j.at("universe").at(name).get<std::string>());
+          m.watched.clear();
+          for (const Symbol& s : m.universe.symbols()) m.watched.insert(s.canonical());
+        }
+      }
+      for (const json& p : j.at("pending")) {
+        Pending& entry = pending[p.at("market").get<std::string>()];
+        entry.primary_close = p.at("primary_close").get<TimestampMs>();
+        for (const json& s : p.at("signals")) {
+          strategies::SignalConfirmer confirmer;
+          confirmer.propose(signal_from(s.at("signal")));
+          entry.signals.emplace_back(s.at("id").get<std::string>(), std::move(confirmer));
+        }
+      }
+    } catch (const json::exception& error) {
+      throw StateError(fmt::format("runtime checkpoint: {}", error.what()));
+    }
+    return true;
+  }
+
+  // --- steps --------------------------------------------------------------------------------
+
+  // Runs everything the loop and the bus have until both are quiet.
+  void settle() {
+    for (int round = 0; round < 1000; ++round) {
+      const std::size_t dispatched = bus.drain();
+      loop.restart();
+      const std::size_t ran = loop.poll();
+      if (dispatched == 0 && ran == 0) return;
+    }
+    log().warn("the engine did not settle after 1000 rounds");
+  }
+
+  // One market step: the clock to `time` (the feed publishes what closes then), everything it
+  // causes and the housekeeping due. Steps run inside a batch's transaction (run_batch).
+  void step(TimestampMs time) {
+    clock.advance_to(time);
+    settle();
+    if (time >= next_housekeeping) {
+      tick(time);
+      settle();
+      next_housekeeping = floor_to(time, kHousekeepingInterval) + kHousekeepingInterval;
+    }
+    cursor = time;
+    ++steps;
+  }
+
+  // The steps up to the end of the current checkpoint interval (or the first step whose time is
+  // after `due`, or a stop), then the checkpoint, in one transaction: a kill loses the whole
+  // batch or nothing, and a restart replays it exactly. Returns false when there was no step
+  // to run (the replay has ended, or the simulated market is not due yet).
+  bool run_batch(TimestampMs due) {
+    std::optional<TimestampMs> next = next_step();
+    if (!next || *next > due) return false;
+    const TimestampMs batch_end = floor_to(*next, kCheckpointInterval) + kCheckpointInterval;
+    store->transaction([&] {
+      while (next && *next <= due && *next <= batch_end) {
+        step(*next);
+        if (stop_requested) break;
+        next = next_step();
+      }
+      flush_simulated_bars(false);
+      save_checkpoint();
+    });
+    return true;
+  }
+
+  std::optional<TimestampMs> next_step() const {
+    if (replay) return replay->next_close();
+    if (simulated) return simulated->market().next_time() + kMinuteMs;
+    return std::nullopt;
+  }
+
+  void tick(TimestampMs now) {
+    for (auto& [asset, m] : markets) {
+      if (m.universe.due(now)) refresh_universe(m, now);
+      exploration->ensure_active_candidates(asset, now);
+    }
+    if (now >= next_reconcile) {
+      for (auto& [asset, m] : markets) reconciler->reconcile(asset);
+      next_reconcile = floor_to(now, kReconcileInterval) + kReconcileInterval;
+    }
+    if (sessions->has_session()) {
+      const Decimal equity = total_equity();
+      if (equity != sessions->current().equity) sessions->record_equity(equity, now);
+      bankroll->ensure_min_equity(now);
+    }
+  }
+
+  Decimal total_equity() const {
+    Decimal total = budget->pool();
+    for (Asset asset : kAllAssets) total = total + budget->get_alloc(asset);
+    return total;
+  }
+
+  void refresh_universe(AssetMarket& m, TimestampMs now) {
+    std::vector<data::UniverseCandidate> candidates;
+    for (const Symbol& symbol : m.symbols) {
+      const auto quote = m.manager->get_last_quote(symbol);
+      if (!quote) continue;
+      candidates.push_back({symbol, quote->turnover_24h.to_double(), 0, "Trading"});
+    }
+    if (m.asset == Asset::kForex || m.asset == Asset::kOptions) {
+      // The crypto universe's filters (USDT, turnover) do not apply: every symbol is watched.
+      for (const Symbol& s : m.symbols) m.watched.insert(s.canonical());
+      return;
+    }
+    const data::UniverseUpdate update = m.universe.refresh(candidates, now);
+    m.watched.clear();
+    for (const Symbol& s : m.universe.symbols()) m.watched.insert(s.canonical());
+    if (!update.added.empty() || !update.removed.empty()) {
+      log().info("universe {} at {}: {} symbols, +{} -{}", to_string(m.asset), iso_minute(now),
+                 m.universe.symbols().size(), update.added.size(), update.removed.size());
+    }
+  }
+
+  // --- market events ------------------------------------------------------------------------
+
+  void on_bar(const data::BarClosed& e) {
+    const std::string key = market_key(e.domain, e.symbol);
+    const auto base = base_timeframe.find(key);
+    if (base != base_timeframe.end() && e.timeframe == base->second) {
+      broker->on_bar(e.domain, e.symbol, e.bar);
+      if (simulated) simulated_backlog.push_back(e);
+    }
+    const auto m = markets.find(e.domain);
+    if (m == markets.end() || !m->second.watched.contains(e.symbol.canonical())) return;
+    if (e.timeframe == config.timeframes.primary) on_primary(m->second, e);
+    if (e.timeframe == config.timeframes.confirm) on_confirm(m->second, e);
+  }
+
+  void on_primary(AssetMarket& m, const data::BarClosed& e) {
+    const std::vector<strategies::StrategyRecord> exploring =
+        registry->get_for(m.asset, StrategyState::kExploring);
+    if (exploring.empty()) return;
+    std::size_t longest = 0;
+    std::vector<std::pair<const strategies::StrategyRecord*, strategies::Parameters>> candidates;
+    for (const strategies::StrategyRecord& record : exploring) {
+      auto cached = parameters_by_id.find(record.id);
+      if (cached == parameters_by_id.end()) {
+        cached =
+            parameters_by_id.emplace(record.id, learning::parse_params_json(record.params_json))
+                .first;
+      }
+      if (!cached->second) {
+        log().warn("strategy {} has unreadable parameters {}", record.id, record.params_json);
+        continue;
+      }
+      longest = std::max(longest, warmup_bars(*cached->second));
+      candidates.emplace_back(&record, *cached->second);
+    }
+    const data::BarSeries window = m.manager->get_ohlc(e.symbol, e.timeframe, longest);
+    if (window.empty() || window.bar(window.size() - 1).open_time != e.bar.open_time) return;
+    Pending fresh;
+    fresh.primary_close = e.event_time;
+    for (const auto& [record, parameters] : candidates) {
+      const std::size_t need = warmup_bars(parameters);
+      if (window.size() < need) continue;
+      std::unique_ptr<strategies::Strategy> strategy =
+          strategies::make_strategy(record->family, parameters);
+      std::optional<strategies::Signal> signal;
+      for (std::size_t i = window.size() - need; i < window.size(); ++i)
+        signal = strategy->on_primary_bar(input_of(window.bar(i)));
+      // A short the asset cannot hold (spot) is no opportunity: the risk manager would refuse it.
+      if (!signal || !capital::RiskManager::can_open(m.asset, signal->side)) continue;
+      strategies::SignalConfirmer confirmer;
+      confirmer.propose(*signal);
+      fresh.signals.emplace_back(record->id, std::move(confirmer));
+    }
+    const std::string key = market_key(m.asset, e.symbol);
+    if (fresh.signals.empty()) {
+      pending.erase(key);
+    } else {
+      pending[key] = std::move(fresh);
+    }
+  }
+
+  void on_confirm(AssetMarket& m, const data::BarClosed& e) {
+    const std::string key = market_key(m.asset, e.symbol);
+    const auto found = pending.find(key);
+    if (found == pending.end() || e.bar.open_time < found->second.primary_close) return;
+    Pending waiting = std::move(found->second);
+    pending.erase(found);
+    std::vector<std::string> ids;
+    std::map<std::string, strategies::Signal> confirmed;
+    double strength = 0;
+    for (auto& [id, confirmer] : waiting.signals) {
+      const auto signal = confirmer.on_confirmation_bar(input_of(e.bar));
+      if (!signal) continue;
+      ids.push_back(id);
+      strength = std::max(strength, signal->strength);
+      confirmed.emplace(id, *signal);
+    }
+    if (ids.empty()) return;
+    if (router->position(m.asset, e.symbol) || has_open_entry(m.asset, e.symbol)) return;
+    // The exposure caps scale with the asset's allocation as it is now (its P&L compounds).
+    exposure->set_allocation(m.asset, budget->get_alloc(m.asset));
+    strategies::Opportunity opportunity;
+    opportunity.asset = m.asset;
+    opportunity.symbol = e.symbol;
+    opportunity.time = e.event_time;
+    opportunity.signal_strength = strength;
+    opportunity.candidate_ids = ids;
+    const std::optional<std::string> chosen = scheduler->next_candidate(opportunity);
+    if (!chosen) return;
+    const strategies::Signal& signal = confirmed.at(*chosen);
+    orders::TradeSignal trade;
+    trade.asset = m.asset;
+    trade.symbol = e.symbol;
+    trade.side = signal.side;
+    trade.reference_price = e.bar.close;
+    trade.stop_loss = signal.stop_loss;
+    trade.take_profit = signal.take_profit;
+    trade.strategy_id = *chosen;
+    trade.signal_id = fmt::format("{}@{}", e.symbol.canonical(), waiting.primary_close);
+    asio::co_spawn(loop, executor->submit_trade_async(std::move(trade)),
+                   [](std::exception_ptr error, const orders::TradeOutcome& outcome) {
+                     if (error) {
+                       try {
+                         std::rethrow_exception(error);
+                       } catch (const std::exception& e) {
+                         log().error("trade failed: {}", e.what());
+                       }
+                       return;
+                     }
+                     if (!outcome.decision.ok)
+                       log().debug("trade refused: {}", outcome.decision.reason);
+                   });
+  }
+
+  bool has_open_entry(Asset asset, const Symbol& symbol) const {
+    for (const orders::JournalEntry& entry : router->journal().open_orders()) {
+      if (entry.request.asset == asset && entry.request.symbol == symbol &&
+          !entry.request.reduce_only)
+        return true;
+    }
+    return false;
+  }
+
+  void on_closed(const orders::ClosedTrade& trade) {
+    trade_log->append(trade);
+    const TimestampMs now = trade.exit_time;
+    const std::string& id = trade.strategy_id;
+    if (id.empty() || !registry->get(id)) return;
+    const int64_t closed = registry->inc_counter(id, std::string(kClosedCounter), now).value_or(0);
+    if (trade.realized_pnl > Decimal::zero()) {
+      registry->inc_counter(id, std::string(kWinsCounter), now);
+      registry->inc_counter(id, std::string(kProfitCounter), trade.realized_pnl.raw(), now);
+    } else {
+      registry->inc_counter(id, std::string(kLossesCounter), now);
+      registry->inc_counter(id, std::string(kLossCounter), -trade.realized_pnl.raw(), now);
+    }
+    if (sessions->has_session() && trade.stop_loss != Decimal::zero() &&
+        trade.stop_loss != trade.entry_price) {
+      learning::ClosedTrade reward;
+      reward.side = trade.side;
+      reward.entry_price = trade.entry_price;
+      reward.initial_stop_loss = trade.stop_loss;
+      reward.quantity = trade.quantity;
+      reward.realised_pnl = trade.realized_pnl;
+      reward.opened_at = trade.entry_time;
+      reward.closed_at = trade.exit_time;
+      reward.exit = trade.exit_reason == "take_profit" ? learning::ExitReason::kTakeProfit
+                    : trade.exit_reason == "stop_loss" ? learning::ExitReason::kStopLoss
+                                                       : learning::ExitReason::kOther;
+      sessions->add_reward(learning::trade_points(reward));
+      sessions->record_equity(total_equity(), now);
+    }
+    review(id, closed, now);
+  }
+
+  // Promotion to validation or retirement, from the candidate's closed paper trades.
+  void review(const std::string& id, int64_t closed, TimestampMs now) {
+    const auto record = registry->get(id);
+    if (!record || record->state != StrategyState::kExploring) return;
+    const auto counter = [&](std::string_view name) {
+      const auto found = record->counters.find(std::string(name));
+      return found == record->counters.end() ? int64_t{0} : found->second;
+    };
+    const double profit = static_cast<double>(counter(kProfitCounter));
+    const double loss = static_cast<double>(counter(kLossCounter));
+    const double profit_factor = loss > 0 ? profit / loss : (profit > 0 ? 1e9 : 0);
+    if (closed >= config.exploration.min_paper_trades) {
+      exploration->promote_candidate(
+          id, fmt::format("{} closed paper trades, profit factor {:.2f}", closed, profit_factor),
+          now);
+    } else if (closed >= config.exploration.retire_after_trades &&
+               profit_factor < config.exploration.retire_below_profit_factor) {
+      exploration->retire_candidate(
+          id,
+          fmt::format("profit factor {:.2f} below {} after {} closed trades", profit_factor,
+                      config.exploration.retire_below_profit_factor, closed),
+          now);
+    }
+  }
+
+  // --- simulated market ---------------------------------------------------------------------
+
+  void flush_simulated_bars(bool force) {
+    if (!simulated || simulated_backlog.empty()) return;
+    if (!force && simulated_backlog.size() < 60 * simulated->market().config().symbols.size())
+      return;
+    std::map<std::string, std::pair<data::SeriesKey, std::vector<Bar>>> by_series;
+    for (const data::BarClosed& e : simulated_backlog) {
+      const data::SeriesKey key{"simulated", e.domain, e.symbol, e.timeframe};
+      auto& slot = by_series[data::to_string(key)];
+      slot.first = key;
+      slot.second.push_back(e.bar);
+    }
+    for (auto& [name, series] : by_series) bars->upsert_bars(series.first, series.second);
+    simulated_backlog.clear();
+  }
+
+  void start_simulated(bool resumed) {
+    const TimestampMs now = floor_to(wall_now_ms(), kMinuteMs);
+    TimestampMs start = now - kSimulatedHistory;
+    if (resumed) {
+      const json j = json::parse(*runtime_state->get(kCheckpointKey));
+      start = j.value("simulated_start", start);
+    }
+    data::SimulatedMarketConfig market =
+        data::SimulatedMarketConfig::default_crypto(options.seed, start);
+    simulated = std::make_unique<data::SimulatedFeed>(market, bus, clock);
+    for (const data::SimulatedSymbol& s : market.symbols) {
+      for (const data::SimulatedListing& listing : s.listings) {
+        AssetMarket& m = this->market(listing.domain, "simulated");
+        m.symbols.push_back(s.symbol);
+        base_timeframe[market_key(listing.domain, s.symbol)] = Timeframe::k1m;
+      }
+    }
+  }
+
+  static TimestampMs wall_now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+
+  // --- status -------------------------------------------------------------------------------
+
+  RuntimeStatus status() const {
+    RuntimeStatus s;
+    s.feed = feed_name;
+    s.feed_note = feed_note;
+    s.market_time = cursor;
+    s.steps = steps;
+    std::map<Asset, AssetStatus> by_asset;
+    for (const auto& [asset, m] : markets) {
+      AssetStatus& a = by_asset[asset];
+      a.asset = asset;
+      a.equity = budget->get_alloc(asset);
+      s.symbols += m.watched.size();
+    }
+    for (const Position& p : router->positions()) {
+      ++by_asset[p.asset].open_positions;
+      ++s.open_positions;
+    }
+    for (const orders::ClosedTrade& t : router->journal().closed_trades()) {
+      AssetStatus& a = by_asset[t.asset];
+      a.asset = t.asset;
+      ++a.closed_trades;
+      a.realized_pnl = a.realized_pnl + t.realized_pnl;
+      ++s.closed_trades;
+    }
+    for (auto& [asset, a] : by_asset) s.assets.push_back(a);
+    for (Asset asset : kAllAssets) {
+      for (const strategies::StrategyRecord& r : registry->get_for(asset))
+        ++s.candidates[std::string(strategies::to_string(r.state))];
+    }
+    s.stopping = stop_requested;
+    return s;
+  }
+
+  void print_status() {
+    if (options.quiet) return;
+    std::cout << status().line() << std::endl;
+  }
+};
+
+AppRuntime::AppRuntime(config::Config config, RunOptions options)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(options))) {}
+
+AppRuntime::~AppRuntime() = default;
+
+void AppRuntime::start_all() {
+  Impl& s = *impl_;
+  if (s.started) return;
+  s.open_state();
+  const FeedMode mode = s.resolve_feed();
+  if (mode == FeedMode::kReplay) {
+    s.setup_replay();
+  } else {
+    s.setup_simulated();
+  }
+  const bool resumed_state = s.runtime_state->get(kCheckpointKey).has_value();
+  if (mode == FeedMode::kSimulated) s.start_simulated(resumed_state);
+  s.build_engine();
+  s.subscribe();
+  // The session: resumed where it stopped, or a new one.
+  const bool resumed = s.load_checkpoint();
+  const TimestampMs start =
+      resumed ? s.cursor
+              : (mode == FeedMode::kReplay ? *s.replay_from : s.simulated->market().config().start);
+  s.clock.advance_to(start);
+  if (!s.sessions->resume_session()) s.sessions->start_session(start);
+  s.trade_log->open(s.router->journal().closed_trades());
+  s.router->recover();
+  if (resumed) s.risk->restore_state(s.saved_risk);
+  for (auto& [asset, m] : s.markets) {
+    m.manager->subscribe(m.symbols, {data::Stream::kBars, data::Stream::kQuotes});
+  }
+  if (mode == FeedMode::kReplay) {
+    std::vector<data::SeriesKey> series = replay_series(*s.bars);
+    data::ReplayFeed::Options replay;
+    replay.from = resumed ? s.cursor : *s.replay_from;
+    replay.to = *s.replay_to;
+    replay.warm_from = std::max(*s.replay_from, replay.from - kDayMs);
+    s.replay =
+        std::make_unique<data::ReplayFeed>(*s.bars, s.bus, s.clock, std::move(series), replay);
+  } else {
+    s.simulated->skip_to(resumed ? s.cursor : floor_to(Impl::wall_now_ms(), kMinuteMs) - kMinuteMs,
+                         [&](const std::vector<data::BarClosed>& minute) {
+                           if (!resumed)
+                             s.simulated_backlog.insert(s.simulated_backlog.end(), minute.begin(),
+                                                        minute.end());
+                         });
+    s.flush_simulated_bars(true);
+    if (!resumed) s.clock.advance_to(s.simulated->market().next_time());
+  }
+  if (resumed) {
+    for (auto& [asset, m] : s.markets) m.manager->resume_at(s.cursor);
+  }
+  s.store->transaction([&] {
+    for (auto& [asset, m] : s.markets) s.reconciler->reconcile(asset);
+    s.settle();
+  });
+  if (s.replay) s.replay->start();
+  if (s.simulated) s.simulated->start();
+  log().warn("paper session {} on the {} feed: {}", s.sessions->current().session_id, s.feed_name,
+             s.feed_note);
+  if (!s.options.quiet) {
+    std::cout << "gauntlet run: " << s.feed_note << (resumed ? " (resumed)" : "") << std::endl;
+  }
+  s.started = true;
+}
+
+int AppRuntime::run() {
+  Impl& s = *impl_;
+  start_all();
+  s.signals.emplace(s.loop, SIGINT, SIGTERM);
+  s.signals->async_wait([&s](const std::error_code& error, int signal) {
+    if (error) return;
+    log().warn("signal {} received: stopping after the current step", signal);
+    s.stop_requested = true;
+  });
+  const auto wall_start = std::chrono::steady_clock::now();
+  auto next_status = wall_start;
+  const auto elapsed = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 wall_start)
+        .count();
+  };
+  // Simulated pacing: market time = anchor + speed x wall time since the anchor.
+  const TimestampMs market_anchor = s.clock.now_ms();
+  while (!s.stop_requested) {
+    if (s.options.run_for && elapsed() >= *s.options.run_for) break;
+    TimestampMs due = INT64_MAX;
+    if (s.simulated) {
+      due = market_anchor +
+            static_cast<TimestampMs>(static_cast<double>(elapsed()) * s.options.speed);
+    }
+    if (!s.run_batch(due)) {
+      if (s.replay) break;  // the end of the data
+      s.loop.restart();
+      s.loop.run_for(std::chrono::milliseconds(20));  // signals, timers; the market is not due
+      continue;
+    }
+    if (std::chrono::steady_clock::now() >= next_status) {
+      s.print_status();
+      next_status =
+          std::chrono::steady_clock::now() + std::chrono::milliseconds(s.options.status_interval);
+    }
+  }
+  stop_all();
+  return 0;
+}
+
+void AppRuntime::stop_all() {
+  Impl& s = *impl_;
+  if (!s.started || s.stopped) return;
+  s.stopped = true;
+  s.stop_requested = true;
+  for (Asset asset : kAllAssets) s.router->halt_entries(asset, "shutdown");
+  s.store->transaction([&] {
+    s.settle();
+    s.flush_simulated_bars(true);
+    s.save_checkpoint();
+  });
+  if (s.replay) s.replay->stop();
+  if (s.simulated) s.simulated->stop();
+  if (s.signals) s.signals->cancel();
+  const RuntimeStatus final_status = s.status();
+  log().warn(
+      "paper session stopped at {}: {} closed trades, {} positions left open with their "
+      "protection",
+      iso_minute(s.cursor), final_status.closed_trades, final_status.open_positions);
+  if (!s.options.quiet) {
+    std::cout << final_status.line() << std::endl;
+    std::cout << "gauntlet run: stopped; " << final_status.open_positions
+              << " open positions keep their stop loss and take profit; trade log "
+              << s.trade_log->path().string() << std::endl;
+  }
+}
+
+void AppRuntime::tick(TimestampMs now) {
+  impl_->tick(now);
+}
+
+void AppRuntime::request_stop() {
+  impl_->stop_requested = true;
+}
+
+Decision AppRuntime::enable_live(Asset asset) {
+  Impl& s = *impl_;
+  const int stage_needed = asset == Asset::kSpot ? 1 : asset == Asset::kPerp ? 2 : 3;
+  if (s.config.environment != config::Environment::kProduction) {
+    return Decision::deny(
+        fmt::format("environment: live trading needs ENVIRONMENT=production (this is simulation)"));
+  }
+  if (s.config.rollout_stage < stage_needed) {
+    return Decision::deny(fmt::format("rollout_stage: {} needs ROLLOUT_STAGE >= {} (it is {})",
+                                      to_string(asset), stage_needed, s.config.rollout_stage));
+  }
+  if (s.registry->get_for(asset, StrategyState::kPromoted).empty()) {
+    return Decision::deny(fmt::format("no_promoted_strategy: no {} strategy has passed validation",
+                                      to_string(asset)));
+  }
+  // The paper venue is not a live broker: no live broker is connected for any asset yet.
+  return Decision::deny(
+      fmt::format("broker_not_connected: no live broker is connected for {}", to_string(asset)));
+}
+
+Decision AppRuntime::disable_live(Asset asset) {
+  Impl& s = *impl_;
+  if (s.runtime_state) s.runtime_state->set_bool(fmt::format("live.{}", to_string(asset)), false);
+  return Decision::allow();
+}
+
+RuntimeStatus AppRuntime::status() const {
+  return impl_->status();
+}
+
+}  // namespace gauntlet::runtime

@@ -1,0 +1,144 @@
+// File: runtime/app_runtime.hpp
+//
+// AppRuntime: the lifecycle orchestrator (seed 001 §1.1). It boots the engine of a paper
+// session - state store, market data, the paper venue, capital, orders, strategies and their
+// exploration - runs its main loop and shuts it down gracefully. It coordinates; it never does
+// strategy maths (strategies/), sizing (risk_manager), order placement (order_router, through
+// trade_executor) or SL/TP (sl_tp_manager).
+//
+// Feeds (FeedMode):
+//   replay     historical bars from a data root, as fast as possible, exiting at the end of the
+//              data. The root is a bar store (gauntlet data import) or a directory of bar files
+//              in any format `gauntlet data import` reads, imported once into the state
+//              directory. Each symbol replays its finest timeframe; the data_manager resamples
+//              1m bars into 5m and 15m on the fly.
+//   simulated  the seeded simulated market (data/feeds/simulated_market.hpp): two days of
+//              history generated at start for the strategies' warm-up, then one market minute
+//              every 60 / speed wall seconds. The offline default.
+//   live       Bybit's public feed (spot); arrives with the broker issues, refused for now.
+//   auto       live when Bybit's REST API answers, otherwise simulated, announced loudly.
+//
+// One step = one market minute: the clock moves to the next bar close, the feed publishes, the
+// data_manager resamples, the paper venue fills and triggers what the bars reach, the strategies
+// that see a closed 15m bar propose signals, a closed 5m bar confirms them, the scheduler picks
+// the candidate that trades, trade_executor sends it through the order router, closed trades go
+// to the journal, the registry, the session and the trade log. With the paper venue in process,
+// a step is one SQLite transaction that also holds the venue's state and a checkpoint of every
+// in-memory ledger (risk, exploration quotas, scheduler fairness, universe, pending
+// confirmations): a kill at any point loses the whole step or nothing, and a restart resumes at
+// the step after the last committed one, giving the same trades as an uninterrupted run.
+//
+// Strategies are evaluated on a window of the last warm-up bars (a fresh instance each time), so
+// a signal is a pure function of the closed bars: identical after a restart, whatever the
+// instance's history.
+//
+// Lifecycle per candidate: exploring (ensure_active_candidates keeps
+// exploration.active_candidates_per_asset per asset, backfilled by the strategy generator) ->
+// validating once it has min_paper_trades closed trades, or retired once it has
+// retire_after_trades with a profit factor below retire_below_profit_factor.
+//
+// Live: enable_live(asset) is refused unless ENVIRONMENT is production, ROLLOUT_STAGE admits the
+// asset (1 spot, 2 + perp, 3 + forex and options), a live broker for the asset is connected and
+// the asset has a promoted strategy. The paper session has no live broker, so it always refuses,
+// naming the first reason.
+//
+// Threading: one thread, the engine loop. request_stop() may be called from a signal handler
+// installed by the caller; run() installs its own SIGINT/SIGTERM handling through asio.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/config.hpp"
+#include "core/decimal.hpp"
+#include "core/interfaces.hpp"
+#include "core/orders.hpp"
+#include "core/time.hpp"
+
+namespace gauntlet::runtime {
+
+enum class FeedMode { kAuto, kLive, kSimulated, kReplay };
+std::string_view to_string(FeedMode mode);
+std::optional<FeedMode> feed_mode_from_string(std::string_view text);
+
+struct RunOptions {
+  FeedMode feed = FeedMode::kAuto;
+  std::filesystem::path state_dir = "state";
+  std::filesystem::path data_root;  // replay: a bar store root or bar files
+  std::optional<TimestampMs> from;  // replay: first bar open time (inclusive)
+  std::optional<TimestampMs> to;    // replay: last bar open time (exclusive)
+  std::filesystem::path trade_log;  // default <state_dir>/trades.csv
+  std::filesystem::path search_space = "config/ml_search.json";
+  double speed = 60;                           // simulated: market seconds per wall second
+  uint64_t seed = 1;                           // simulated: the market's seed
+  int universe_size = 30;                      // crypto pairs watched (20-40 in production)
+  double min_turnover = 5e6;                   // USD of 24h turnover a pair needs to be watched
+  DurationMs status_interval = 5 * kSecondMs;  // wall time between status lines
+  std::optional<DurationMs> run_for;           // wall time after which the session stops (demos)
+  std::string bybit_rest_url = "https://api.bybit.com";
+  bool quiet = false;  // no status lines on stdout
+};
+
+struct AssetStatus {
+  Asset asset = Asset::kSpot;
+  Decimal equity;  // the asset's budget allocation: its paper equity
+  int open_positions = 0;
+  int64_t closed_trades = 0;
+  Decimal realized_pnl;
+};
+
+struct RuntimeStatus {
+  std::string feed;  // "replay", "simulated", "live"
+  std::string feed_note;
+  TimestampMs market_time = 0;
+  uint64_t steps = 0;
+  std::vector<AssetStatus> assets;
+  int64_t closed_trades = 0;
+  int open_positions = 0;
+  std::map<std::string, int> candidates;  // by state name
+  std::size_t symbols = 0;                // in the universe
+  bool stopping = false;
+
+  // "[replay 2021-04-21 13:05] spot 251.20 (2 open, 31 trades) | candidates exploring 4 ..."
+  std::string line() const;
+};
+
+class AppRuntime {
+ public:
+  AppRuntime(config::Config config, RunOptions options);
+  ~AppRuntime();
+  AppRuntime(const AppRuntime&) = delete;
+  AppRuntime& operator=(const AppRuntime&) = delete;
+
+  // Opens the state directory, resumes the session stored there (or starts one), recovers the
+  // orders and positions, reconciles with the paper venue and starts the feed.
+  void start_all();
+  // Runs the main loop until the replay ends, run_for passes or a stop is requested (SIGINT,
+  // SIGTERM, request_stop()), then stop_all(). Returns the process exit code (0).
+  int run();
+  // Graceful shutdown: no new entries, the step in progress finished and committed, positions
+  // left open with their protection, the final status printed.
+  void stop_all();
+  // One pass of the housekeeping the main loop schedules at market time `now`: the universe
+  // refresh, candidate backfill, reconciliation, bankroll and equity marks.
+  void tick(TimestampMs now);
+
+  void request_stop();
+
+  Decision enable_live(Asset asset);
+  Decision disable_live(Asset asset);
+
+  RuntimeStatus status() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gauntlet::runtime
