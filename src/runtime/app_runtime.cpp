@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "brokers/bybit/rest_client.hpp"
 #include "brokers/sim/sim_broker.hpp"
 #include "capital/bankroll_manager.hpp"
 #include "capital/budget_manager.hpp"
@@ -23,9 +24,11 @@
 #include "core/logging.hpp"
 #include "core/runtime_state.hpp"
 #include "core/store/sqlite_store.hpp"
+#include "core/wall_clock.hpp"
 #include "data/bar_import.hpp"
 #include "data/bar_store.hpp"
 #include "data/data_manager.hpp"
+#include "data/feeds/bybit_live_feed.hpp"
 #include "data/feeds/replay_feed.hpp"
 #include "data/feeds/simulated_feed.hpp"
 #include "data/symbol_universe.hpp"
@@ -228,13 +231,19 @@ struct AppRuntime::Impl {
 
   asio::io_context loop;
   EventBus bus{loop};
-  SimClock clock{0};
+  SimClock sim_clock{0};
+  std::unique_ptr<WallClock> wall_clock;  // the live feed's
+  Clock* clock = &sim_clock;
   std::unique_ptr<store::SqliteStore> store;
   std::unique_ptr<RuntimeState> runtime_state;
   std::unique_ptr<data::BarStore> bars;
   std::map<Asset, AssetMarket> markets;
   std::unique_ptr<data::ReplayFeed> replay;
   std::unique_ptr<data::SimulatedFeed> simulated;
+  std::unique_ptr<brokers::bybit::RestClient> rest;
+  std::unique_ptr<data::BybitLiveFeed> live_feed;
+  std::vector<data::QuoteUpdated> live_tickers;  // the first universe's turnover
+  std::string fallback_reason;
   std::map<std::string, Timeframe> base_timeframe;  // by "<domain>/<symbol>"
   std::string feed_name;
   std::string feed_note;
@@ -284,23 +293,20 @@ struct AppRuntime::Impl {
     store::SqliteOptions store_options;
     store_options.durability = store::Durability::kNormal;  // WAL: a killed process loses nothing
     store = store::SqliteStore::open(options.state_dir / "gauntlet.db", store_options);
-    runtime_state = std::make_unique<RuntimeState>(*store, clock);
+    runtime_state = std::make_unique<RuntimeState>(*store, *clock);
   }
 
   FeedMode resolve_feed() {
     const std::optional<std::string> stored = runtime_state->get(kModeKey);
     FeedMode mode = options.feed;
-    if (mode == FeedMode::kAuto || mode == FeedMode::kLive) {
-      // No live broker yet: the public feed alone cannot fill paper orders at venue prices with
-      // the venue's state, so the paper session runs on the simulated market, and says so.
-      feed_note = mode == FeedMode::kLive
-                      ? "live Bybit feed requested: not available in this build, SIMULATED MARKET"
-                      : "no live feed: SIMULATED MARKET";
-      if (mode == FeedMode::kLive)
-        throw ArgumentError(
-            "--feed live: the live Bybit paper session arrives with the Bybit broker; use "
-            "--feed simulated or --feed replay");
-      mode = FeedMode::kSimulated;
+    if (mode == FeedMode::kAuto) {
+      if (stored) {
+        mode = *feed_mode_from_string(*stored);  // a session resumes on the feed it began on
+      } else {
+        std::string why;
+        mode = bybit_reachable(why) ? FeedMode::kLive : FeedMode::kSimulated;
+        if (mode == FeedMode::kSimulated) fallback_reason = "no live feed (" + why + ")";
+      }
     }
     if (stored && *stored != to_string(mode)) {
       throw ArgumentError(fmt::format(
@@ -309,6 +315,35 @@ struct AppRuntime::Impl {
     }
     runtime_state->set(kModeKey, to_string(mode));
     return mode;
+  }
+
+  // Whether Bybit's public REST API answers (GET /v5/market/time), within a few seconds.
+  bool bybit_reachable(std::string& why) {
+    brokers::bybit::RestConfig config;
+    config.base_url = options.bybit_rest_url;
+    config.request_timeout_ms = 4 * kSecondMs;
+    brokers::bybit::RestClient client(loop, config);
+    bool done = false;
+    bool ok = false;
+    asio::co_spawn(loop, client.get_server_time_async(),
+                   [&](std::exception_ptr error, const auto&) {
+                     done = true;
+                     ok = !error;
+                     if (!error) return;
+                     try {
+                       std::rethrow_exception(error);
+                     } catch (const std::exception& e) {
+                       why = fmt::format("{} unreachable: {}", options.bybit_rest_url, e.what());
+                     }
+                   });
+    loop.restart();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(6);
+    while (!done && std::chrono::steady_clock::now() < deadline) {
+      loop.run_for(std::chrono::milliseconds(50));
+      loop.restart();
+    }
+    if (!done) why = fmt::format("{} did not answer", options.bybit_rest_url);
+    return ok;
   }
 
   void open_replay_data() {
@@ -344,7 +379,7 @@ struct AppRuntime::Impl {
     rules.core_exit_rank = std::max(rules.core_size, options.universe_size * 2 / 3);
     rules.min_turnover = options.min_turnover;
     m.universe = data::SymbolUniverse(rules);
-    m.manager = std::make_unique<data::DataManager>(venue, asset, *bars, bus, clock);
+    m.manager = std::make_unique<data::DataManager>(venue, asset, *bars, bus, *clock);
     return m;
   }
 
@@ -385,6 +420,55 @@ struct AppRuntime::Impl {
     bars = std::make_unique<data::BarStore>(options.state_dir / "simulated-bars");
     feed_name = "simulated";
     feed_note = fmt::format("SIMULATED MARKET (seed {}, {}x)", options.seed, options.speed);
+    if (!fallback_reason.empty()) feed_note = fallback_reason + ": " + feed_note;
+  }
+
+  // Runs `body` (an awaitable) on the loop until it completes; rethrows its failure.
+  template <class T>
+  T await_on_loop(asio::awaitable<T> body) {
+    std::optional<T> result;
+    std::exception_ptr failure;
+    asio::co_spawn(loop, std::move(body), [&](std::exception_ptr error, T value) {
+      failure = error;
+      if (!error) result = std::move(value);
+    });
+    loop.restart();
+    while (!result && !failure) {
+      loop.run_one();
+      loop.restart();
+    }
+    if (failure) std::rethrow_exception(failure);
+    return std::move(*result);
+  }
+
+  // The live paper session: Bybit spot's public feed on the wall clock, paper fills.
+  void setup_live() {
+    wall_clock = std::make_unique<WallClock>(loop);
+    clock = wall_clock.get();
+    runtime_state = std::make_unique<RuntimeState>(*store, *clock);
+    bars = std::make_unique<data::BarStore>(options.state_dir / "live-bars");
+    brokers::bybit::RestConfig rest_config;
+    rest_config.base_url = options.bybit_rest_url;
+    rest = std::make_unique<brokers::bybit::RestClient>(loop, rest_config);
+    AssetMarket& m = market(Asset::kSpot, "bybit");
+    const brokers::bybit::InstrumentsPage instruments =
+        await_on_loop(rest->get_all_instruments_async(brokers::bybit::Category::kSpot));
+    m.manager->set_instruments(instruments.instruments);
+    for (const data::InstrumentInfo& info : instruments.instruments) {
+      if (info.status == "Trading") m.symbols.push_back(info.symbol);
+    }
+    live_tickers = await_on_loop(rest->get_tickers_async(brokers::bybit::Category::kSpot)).value;
+    brokers::bybit::PublicWsConfig ws;
+    ws.category = brokers::bybit::Category::kSpot;
+    ws.url = options.bybit_ws_url;
+    data::BybitLiveFeed::Options feed_options;
+    feed_options.initial_lookback = 2 * kDayMs;  // the strategies' warm-up
+    live_feed = std::make_unique<data::BybitLiveFeed>(loop, *m.manager, *rest, ws, bus, *clock,
+                                                      feed_options);
+    m.manager->attach_source(live_feed.get());
+    feed_name = "live";
+    feed_note =
+        fmt::format("LIVE BYBIT SPOT PUBLIC FEED ({} pairs listed), paper fills", m.symbols.size());
   }
 
   void build_engine() {
@@ -396,7 +480,7 @@ struct AppRuntime::Impl {
       sim.starting_balance[static_cast<std::size_t>(asset)] =
           config.budgets.allocation[static_cast<std::size_t>(asset)];
     }
-    broker = std::make_unique<brokers::SimBroker>(bus, clock, sim);
+    broker = std::make_unique<brokers::SimBroker>(bus, *clock, sim);
     risk = std::make_unique<capital::RiskManager>(capital::risk_limits_from(config));
     budget = std::make_unique<capital::BudgetManager>(*store, config.budgets);
     std::array<Decimal, kAllAssets.size()> allocations{};
@@ -406,7 +490,7 @@ struct AppRuntime::Impl {
     sessions = std::make_unique<capital::SessionManager>(*store, config.paper);
     bankroll = std::make_unique<capital::BankrollManager>(*store, *sessions, config.paper);
     router = std::make_unique<orders::OrderRouter>(
-        bus, clock, *store, *risk, *budget, *exposure, [this](Asset asset, const Symbol& symbol) {
+        bus, *clock, *store, *risk, *budget, *exposure, [this](Asset asset, const Symbol& symbol) {
           const auto found = markets.find(asset);
           if (found == markets.end()) return data::InstrumentInfo{};
           return found->second.manager->get_instrument(symbol).value_or(data::InstrumentInfo{});
@@ -457,6 +541,11 @@ struct AppRuntime::Impl {
     for (const auto& [asset, m] : markets)
       universes[std::string(to_string(asset))] = m.universe.save_state();
     j["universe"] = universes;
+    json watched = json::object();
+    for (const auto& [asset, m] : markets)
+      watched[std::string(to_string(asset))] =
+          std::vector<std::string>(m.watched.begin(), m.watched.end());
+    j["watched"] = watched;
     json waiting = json::array();
     for (const auto& [key, p] : pending) {
       json signals = json::array();
@@ -492,8 +581,10 @@ struct AppRuntime::Impl {
         const std::string name(to_string(asset));
         if (j.at("universe").contains(name)) {
           m.universe.restore_state(j.at("universe").at(name).get<std::string>());
-          m.watched.clear();
-          for (const Symbol& s : m.universe.symbols()) m.watched.insert(s.canonical());
+        }
+        if (j.at("watched").contains(name)) {
+          const auto symbols = j.at("watched").at(name).get<std::vector<std::string>>();
+          m.watched = std::set<std::string>(symbols.begin(), symbols.end());
         }
       }
       for (const json& p : j.at("pending")) {
@@ -527,7 +618,7 @@ struct AppRuntime::Impl {
   // One market step: the clock to `time` (the feed publishes what closes then), everything it
   // causes and the housekeeping due. Steps run inside a batch's transaction (run_batch).
   void step(TimestampMs time) {
-    clock.advance_to(time);
+    sim_clock.advance_to(time);
     settle();
     if (time >= next_housekeeping) {
       tick(time);
@@ -556,6 +647,25 @@ struct AppRuntime::Impl {
       save_checkpoint();
     });
     return true;
+  }
+
+  // Live: the feed's events arrive on the loop; the housekeeping and a checkpoint run once a
+  // minute. The router commits each order and fill as it happens (intent before send).
+  void run_live_for(std::chrono::milliseconds duration) {
+    loop.restart();
+    loop.run_for(duration);
+    settle();
+    const TimestampMs now = clock->now_ms();
+    if (now >= next_housekeeping) {
+      tick(now);
+      settle();
+      next_housekeeping = floor_to(now, kHousekeepingInterval) + kHousekeepingInterval;
+    }
+    if (now >= cursor + kMinuteMs) {
+      cursor = floor_to(now, kMinuteMs);
+      ++steps;
+      store->transaction([&] { save_checkpoint(); });
+    }
   }
 
   std::optional<TimestampMs> next_step() const {
@@ -588,10 +698,17 @@ struct AppRuntime::Impl {
 
   void refresh_universe(AssetMarket& m, TimestampMs now) {
     std::vector<data::UniverseCandidate> candidates;
+    std::map<std::string, double> tickers;
+    for (const data::QuoteUpdated& t : live_tickers)
+      tickers[t.symbol.canonical()] = t.turnover_24h.to_double();
     for (const Symbol& symbol : m.symbols) {
       const auto quote = m.manager->get_last_quote(symbol);
-      if (!quote) continue;
-      candidates.push_back({symbol, quote->turnover_24h.to_double(), 0, "Trading"});
+      const auto ticker = tickers.find(symbol.canonical());
+      if (quote) {
+        candidates.push_back({symbol, quote->turnover_24h.to_double(), 0, "Trading"});
+      } else if (ticker != tickers.end()) {
+        candidates.push_back({symbol, ticker->second, 0, "Trading"});
+      }
     }
     if (m.asset == Asset::kForex || m.asset == Asset::kOptions) {
       // The crypto universe's filters (USDT, turnover) do not apply: every symbol is watched.
@@ -601,9 +718,22 @@ struct AppRuntime::Impl {
     const data::UniverseUpdate update = m.universe.refresh(candidates, now);
     m.watched.clear();
     for (const Symbol& s : m.universe.symbols()) m.watched.insert(s.canonical());
-    if (!update.added.empty() || !update.removed.empty()) {
-      log().info("universe {} at {}: {} symbols, +{} -{}", to_string(m.asset), iso_minute(now),
-                 m.universe.symbols().size(), update.added.size(), update.removed.size());
+    // A turnover spike is an opportunity: the symbol is watched (its signals reach the
+    // scheduler) until the next refresh, in the universe or not.
+    for (const Symbol& s : update.spikes) m.watched.insert(s.canonical());
+    if (live_feed) {
+      // Live: stream only what is watched (Bybit lists hundreds of pairs).
+      std::vector<Symbol> wanted;
+      for (const std::string& name : m.watched) {
+        wanted.push_back(Symbol::parse(name));
+        base_timeframe[market_key(m.asset, wanted.back())] = Timeframe::k1m;
+      }
+      m.manager->subscribe(wanted, {data::Stream::kBars, data::Stream::kQuotes});
+    }
+    if (!update.added.empty() || !update.removed.empty() || !update.spikes.empty()) {
+      log().info("universe {} at {}: {} symbols, +{} -{}, {} spiking", to_string(m.asset),
+                 iso_minute(now), m.universe.symbols().size(), update.added.size(),
+                 update.removed.size(), update.spikes.size());
     }
   }
 
@@ -813,7 +943,7 @@ struct AppRuntime::Impl {
     }
     data::SimulatedMarketConfig market =
         data::SimulatedMarketConfig::default_crypto(options.seed, start);
-    simulated = std::make_unique<data::SimulatedFeed>(market, bus, clock);
+    simulated = std::make_unique<data::SimulatedFeed>(market, bus, sim_clock);
     for (const data::SimulatedSymbol& s : market.symbols) {
       for (const data::SimulatedListing& listing : s.listings) {
         AssetMarket& m = this->market(listing.domain, "simulated");
@@ -882,6 +1012,8 @@ void AppRuntime::start_all() {
   const FeedMode mode = s.resolve_feed();
   if (mode == FeedMode::kReplay) {
     s.setup_replay();
+  } else if (mode == FeedMode::kLive) {
+    s.setup_live();
   } else {
     s.setup_simulated();
   }
@@ -891,16 +1023,21 @@ void AppRuntime::start_all() {
   s.subscribe();
   // The session: resumed where it stopped, or a new one.
   const bool resumed = s.load_checkpoint();
-  const TimestampMs start =
-      resumed ? s.cursor
-              : (mode == FeedMode::kReplay ? *s.replay_from : s.simulated->market().config().start);
-  s.clock.advance_to(start);
+  const TimestampMs start = resumed                     ? s.cursor
+                            : mode == FeedMode::kReplay ? *s.replay_from
+                            : mode == FeedMode::kLive   ? s.clock->now_ms()
+                                                        : s.simulated->market().config().start;
+  if (!s.live_feed) s.sim_clock.advance_to(start);
   if (!s.sessions->resume_session()) s.sessions->start_session(start);
   s.trade_log->open(s.router->journal().closed_trades());
   s.router->recover();
   if (resumed) s.risk->restore_state(s.saved_risk);
-  for (auto& [asset, m] : s.markets) {
-    m.manager->subscribe(m.symbols, {data::Stream::kBars, data::Stream::kQuotes});
+  if (mode == FeedMode::kLive) {
+    for (auto& [asset, m] : s.markets) s.refresh_universe(m, s.clock->now_ms());
+  } else {
+    for (auto& [asset, m] : s.markets) {
+      m.manager->subscribe(m.symbols, {data::Stream::kBars, data::Stream::kQuotes});
+    }
   }
   if (mode == FeedMode::kReplay) {
     std::vector<data::SeriesKey> series = replay_series(*s.bars);
@@ -909,8 +1046,8 @@ void AppRuntime::start_all() {
     replay.to = *s.replay_to;
     replay.warm_from = std::max(*s.replay_from, replay.from - kDayMs);
     s.replay =
-        std::make_unique<data::ReplayFeed>(*s.bars, s.bus, s.clock, std::move(series), replay);
-  } else {
+        std::make_unique<data::ReplayFeed>(*s.bars, s.bus, s.sim_clock, std::move(series), replay);
+  } else if (s.simulated) {
     s.simulated->skip_to(resumed ? s.cursor : floor_to(Impl::wall_now_ms(), kMinuteMs) - kMinuteMs,
                          [&](const std::vector<data::BarClosed>& minute) {
                            if (!resumed)
@@ -918,9 +1055,9 @@ void AppRuntime::start_all() {
                                                         minute.end());
                          });
     s.flush_simulated_bars(true);
-    if (!resumed) s.clock.advance_to(s.simulated->market().next_time());
+    if (!resumed) s.sim_clock.advance_to(s.simulated->market().next_time());
   }
-  if (resumed) {
+  if (resumed && !s.live_feed) {
     for (auto& [asset, m] : s.markets) m.manager->resume_at(s.cursor);
   }
   s.store->transaction([&] {
@@ -929,6 +1066,7 @@ void AppRuntime::start_all() {
   });
   if (s.replay) s.replay->start();
   if (s.simulated) s.simulated->start();
+  if (s.live_feed) s.live_feed->start();
   log().warn("paper session {} on the {} feed: {}", s.sessions->current().session_id, s.feed_name,
              s.feed_note);
   if (!s.options.quiet) {
@@ -954,7 +1092,7 @@ int AppRuntime::run() {
         .count();
   };
   // Simulated pacing: market time = anchor + speed x wall time since the anchor.
-  const TimestampMs market_anchor = s.clock.now_ms();
+  const TimestampMs market_anchor = s.clock->now_ms();
   while (!s.stop_requested) {
     if (s.options.run_for && elapsed() >= *s.options.run_for) break;
     TimestampMs due = INT64_MAX;
@@ -962,7 +1100,9 @@ int AppRuntime::run() {
       due = market_anchor +
             static_cast<TimestampMs>(static_cast<double>(elapsed()) * s.options.speed);
     }
-    if (!s.run_batch(due)) {
+    if (s.live_feed) {
+      s.run_live_for(std::chrono::milliseconds(200));
+    } else if (!s.run_batch(due)) {
       if (s.replay) break;  // the end of the data
       s.loop.restart();
       s.loop.run_for(std::chrono::milliseconds(20));  // signals, timers; the market is not due
@@ -991,6 +1131,7 @@ void AppRuntime::stop_all() {
   });
   if (s.replay) s.replay->stop();
   if (s.simulated) s.simulated->stop();
+  if (s.live_feed) s.live_feed->stop();
   if (s.signals) s.signals->cancel();
   const RuntimeStatus final_status = s.status();
   log().warn(

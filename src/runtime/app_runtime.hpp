@@ -15,18 +15,23 @@
 //   simulated  the seeded simulated market (data/feeds/simulated_market.hpp): two days of
 //              history generated at start for the strategies' warm-up, then one market minute
 //              every 60 / speed wall seconds. The offline default.
-//   live       Bybit's public feed (spot); arrives with the broker issues, refused for now.
-//   auto       live when Bybit's REST API answers, otherwise simulated, announced loudly.
+//   live       Bybit's spot public feed (WebSocket klines and tickers, REST backfill of two days
+//              for the warm-up) on the wall clock, the universe ranked by the venue's 24h
+//              turnover and only its pairs streamed; orders fill on the paper venue at the live
+//              bars. Steps are the feed's events; the housekeeping and a checkpoint run each
+//              minute, and the router commits every intent before it is sent.
+//   auto       live when Bybit's REST API answers within seconds, otherwise simulated, announced
+//              loudly with the reason. A state directory resumes on the feed it began on.
 //
-// One step = one market minute: the clock moves to the next bar close, the feed publishes, the
-// data_manager resamples, the paper venue fills and triggers what the bars reach, the strategies
-// that see a closed 15m bar propose signals, a closed 5m bar confirms them, the scheduler picks
-// the candidate that trades, trade_executor sends it through the order router, closed trades go
-// to the journal, the registry, the session and the trade log. With the paper venue in process,
-// a step is one SQLite transaction that also holds the venue's state and a checkpoint of every
-// in-memory ledger (risk, exploration quotas, scheduler fairness, universe, pending
-// confirmations): a kill at any point loses the whole step or nothing, and a restart resumes at
-// the step after the last committed one, giving the same trades as an uninterrupted run.
+// Replay and simulated: one step = one market minute: the clock moves to the next bar close, the
+// feed publishes, the data_manager resamples, the paper venue fills and triggers what the bars
+// reach, the strategies that see a closed 15m bar propose signals, a closed 5m bar confirms them,
+// the scheduler picks the candidate that trades, trade_executor sends it through the order router,
+// closed trades go to the journal, the registry, the session and the trade log. With the paper
+// venue in process, a step is one SQLite transaction that also holds the venue's state and a
+// checkpoint of every in-memory ledger (risk, exploration quotas, scheduler fairness, universe,
+// pending confirmations): a kill at any point loses the whole step or nothing, and a restart
+// resumes at the step after the last committed one, giving the same trades as an uninterrupted run.
 //
 // Strategies are evaluated on a window of the last warm-up bars (a fresh instance each time), so
 // a signal is a pure function of the closed bars: identical after a restart, whatever the
@@ -82,7 +87,8 @@ struct RunOptions {
   DurationMs status_interval = 5 * kSecondMs;  // wall time between status lines
   std::optional<DurationMs> run_for;           // wall time after which the session stops (demos)
   std::string bybit_rest_url = "https://api.bybit.com";
-  bool quiet = false;  // no status lines on stdout
+  std::string bybit_ws_url;  // empty: Bybit's spot public WebSocket
+  bool quiet = false;        // no status lines on stdout
 };
 
 struct AssetStatus {

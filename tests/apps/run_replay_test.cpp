@@ -130,6 +130,11 @@ std::vector<Row> read_trades(const fs::path& path) {
   return rows;
 }
 
+std::string read_or_empty(const fs::path& path) {
+  std::error_code error;
+  return fs::exists(path, error) ? testing::read_file(path) : std::string();
+}
+
 std::size_t count_lines(const fs::path& path) {
   std::error_code error;
   if (!fs::exists(path, error)) return 0;
@@ -264,6 +269,44 @@ TEST(RunReplay, ThirtyDaysAreDeterministicSurviveSigkillAndHoldEveryRule) {
   ASSERT_EQ(run(replay_arguments(store, killed_state, killed), dir.path() / "killed-2.log"), 0)
       << testing::read_file(dir.path() / "killed-2.log");
   EXPECT_EQ(testing::read_file(killed), trade_log);
+}
+
+// `gauntlet run` with no network: the simulated market, announced; SIGTERM stops it gracefully
+// (exit 0, state committed), and the same command resumes the session.
+TEST(RunSimulated, StartsOfflineStopsOnSigtermAndResumes) {
+  testing::TempDir dir;
+  const fs::path source = testing::project_source_dir();
+  const std::vector<std::string> arguments = {
+      "run", "--config", (source / "config" / "default.yaml").string(), "--search-space",
+      (source / "config" / "ml_search.json").string(), "--state", (dir.path() / "state").string(),
+      "--speed", "6000", "--status-interval", "1s",
+      // No venue there, whatever the machine's network.
+      "--bybit-url", "http://127.0.0.1:1"};
+  const fs::path first_log = dir.path() / "first.log";
+  const pid_t pid = spawn(arguments, first_log);
+  // Running: the status lines come.
+  for (int i = 0; i < 600 && read_or_empty(first_log).find("[simulated ") == std::string::npos;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  ::kill(pid, SIGTERM);
+  EXPECT_EQ(wait_for(pid), 0);
+  const std::string first = testing::read_file(first_log);
+  EXPECT_NE(first.find("gauntlet run: no live feed (http://127.0.0.1:1 unreachable"),
+            std::string::npos)
+      << first;
+  EXPECT_NE(first.find("SIMULATED MARKET"), std::string::npos) << first;
+  EXPECT_NE(first.find("[simulated "), std::string::npos) << first;
+  EXPECT_NE(first.find("gauntlet run: stopped;"), std::string::npos) << first;
+
+  std::vector<std::string> again = arguments;
+  again.push_back("--run-for");
+  again.push_back("1s");
+  const fs::path second_log = dir.path() / "second.log";
+  EXPECT_EQ(run(again, second_log), 0);
+  const std::string second = testing::read_file(second_log);
+  EXPECT_NE(second.find("(resumed)"), std::string::npos) << second;
 }
 
 }  // namespace

@@ -4,7 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <thread>
+
 #include "core/exceptions.hpp"
+#include "fakes/fake_bybit.hpp"
+#include "support/shared_data.hpp"
 #include "support/temp_dir.hpp"
 
 namespace gauntlet::runtime {
@@ -91,6 +97,64 @@ TEST(AppRuntime, AStateDirectoryServesOneFeed) {
     EXPECT_NE(std::string(error.what()).find("holds a simulated session"), std::string::npos)
         << error.what();
   }
+}
+
+// auto with Bybit reachable (a fake Bybit on 127.0.0.1): the live public feed, the universe
+// from the venue's tickers, only its pairs streamed; unreachable: the simulated market, with
+// the reason.
+TEST(AppRuntime, AutoTakesTheLiveFeedWhenBybitAnswersAndSaysWhyWhenNot) {
+  GAUNTLET_SHARED_DATA_OR_SKIP(data);
+  using testing::fakes::FakeBybit;
+  FakeBybit fake;
+  const auto spot = nlohmann::json::parse(
+      testing::read_file(data / "fixtures" / "bybit" / "http_get_instruments_spot.json"));
+  std::vector<std::string> listed;
+  for (const auto& item : spot["result"]["list"]) {
+    fake.add_instrument(testing::fakes::Category::kSpot, item);
+    listed.push_back(item["symbol"].get<std::string>());
+    fake.set_ticker(testing::fakes::Category::kSpot, {{"symbol", listed.back()},
+                                                      {"lastPrice", "100"},
+                                                      {"volume24h", "1000000"},
+                                                      {"turnover24h", "100000000"}});
+  }
+  testing::TempDir dir;
+  RunOptions options = simulated(dir);
+  options.feed = FeedMode::kAuto;
+  options.bybit_rest_url = fake.rest_url();
+  options.bybit_ws_url = fake.public_ws_url(testing::fakes::Category::kSpot);
+  options.run_for = 3 * kSecondMs;
+  {
+    AppRuntime runtime(config::Config{}, options);
+    // The session runs on its own thread; the fake is watched from this one while it does.
+    std::thread session([&] { EXPECT_EQ(runtime.run(), 0); });
+    std::vector<std::string> topics;
+    for (int i = 0; i < 100 && topics.size() < 2 * listed.size(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+      topics = fake.subscriptions(testing::fakes::Category::kSpot);
+    }
+    session.join();
+    for (const std::string& symbol : listed) {
+      EXPECT_NE(std::find(topics.begin(), topics.end(), "kline.1." + symbol), topics.end())
+          << symbol;
+    }
+    const RuntimeStatus status = runtime.status();
+    EXPECT_EQ(status.feed, "live");
+    EXPECT_NE(status.feed_note.find("LIVE BYBIT SPOT PUBLIC FEED"), std::string::npos);
+    EXPECT_EQ(status.symbols, listed.size());
+    EXPECT_EQ(status.candidates.at("exploring"), 4);  // spot only
+  }
+
+  testing::TempDir offline_dir;
+  RunOptions offline = simulated(offline_dir);
+  offline.feed = FeedMode::kAuto;
+  offline.bybit_rest_url = "http://127.0.0.1:1";  // nothing listens there
+  offline.run_for = 500;
+  AppRuntime runtime(config::Config{}, offline);
+  EXPECT_EQ(runtime.run(), 0);
+  EXPECT_EQ(runtime.status().feed, "simulated");
+  EXPECT_NE(runtime.status().feed_note.find("no live feed (http://127.0.0.1:1 unreachable"),
+            std::string::npos)
+      << runtime.status().feed_note;
 }
 
 }  // namespace

@@ -35,6 +35,8 @@ struct RunCommandOptions {
   double min_turnover = 5e6;
   std::string run_for;
   std::string status_interval = "5s";
+  std::string bybit_url = "https://api.bybit.com";
+  std::string bybit_ws_url;
   bool quiet = false;
 };
 
@@ -71,6 +73,8 @@ int run(const RunCommandOptions& o) {
   if (!o.run_for.empty()) options.run_for = parse_duration(o.run_for);
   options.status_interval = parse_duration(o.status_interval);
   options.quiet = o.quiet;
+  options.bybit_rest_url = o.bybit_url;
+  options.bybit_ws_url = o.bybit_ws_url;
   runtime::AppRuntime runtime(std::move(config), std::move(options));
   return runtime.run();
 }
@@ -111,6 +115,10 @@ void add_run_command(CLI::App& app, int& exit_code) {
   command
       ->add_option("--status-interval", options->status_interval, "Wall time between status lines")
       ->capture_default_str();
+  command->add_option("--bybit-url", options->bybit_url, "Live: Bybit's REST base URL")
+      ->capture_default_str();
+  command->add_option("--bybit-ws-url", options->bybit_ws_url,
+                      "Live: Bybit's spot public WebSocket URL (default: Bybit's)");
   command->add_flag("--quiet", options->quiet, "No status lines");
   command->callback([options, &exit_code] { exit_code = run(*options); });
 }
