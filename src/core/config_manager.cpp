@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/config_problems.hpp"
 #include "core/exceptions.hpp"
 #include "core/logging.hpp"
 #include "core/symbol.hpp"
@@ -25,20 +26,7 @@ constexpr int kMaxExtendsDepth = 8;
 
 // --- problems and paths -----------------------------------------------------------------------
 
-class Problems {
- public:
-  void add(const std::string& path, std::string_view problem, std::string_view got) {
-    list_.push_back(fmt::format("{}: {} (got {})", path, problem, got));
-  }
-  void add(const std::string& path, std::string_view problem) {
-    list_.push_back(fmt::format("{}: {}", path, problem));
-  }
-  bool empty() const { return list_.empty(); }
-  std::vector<std::string>& list() { return list_; }
-
- private:
-  std::vector<std::string> list_;
-};
+using Problems = config::ConfigProblems;
 
 std::string join_path(std::string_view parent, std::string_view key) {
   return parent.empty() ? std::string(key) : fmt::format("{}.{}", parent, key);

@@ -266,7 +266,8 @@ struct AppRuntime::Impl {
   std::unique_ptr<TradeLog> trade_log;
   std::vector<Subscription> subscriptions;
 
-  std::map<std::string, Pending> pending;  // by "<domain>/<symbol>"
+  std::map<std::string, Pending> pending;             // by "<domain>/<symbol>"
+  std::map<std::string, Decimal> last_primary_close;  // by symbol, for the returns
   // Parsed parameters by strategy id (a strategy's parameters never change).
   std::map<std::string, std::optional<strategies::Parameters>> parameters_by_id;
   TimestampMs cursor = 0;  // close time of the last committed step
@@ -746,10 +747,41 @@ struct AppRuntime::Impl {
       broker->on_bar(e.domain, e.symbol, e.bar);
       if (simulated) simulated_backlog.push_back(e);
     }
+    if (e.timeframe == config.timeframes.primary) record_return(e.domain, e.symbol, e.bar.close);
     const auto m = markets.find(e.domain);
     if (m == markets.end() || !m->second.watched.contains(e.symbol.canonical())) return;
     if (e.timeframe == config.timeframes.primary) on_primary(m->second, e);
     if (e.timeframe == config.timeframes.confirm) on_confirm(m->second, e);
+  }
+
+  // The exposure manager's correlation windows: one return per closed primary bar and symbol
+  // (from its first market, spot before perp: the windows are by symbol). A pure function of
+  // the bars, so a restart rebuilds it from them (rebuild_returns).
+  void record_return(Asset domain, const Symbol& symbol, Decimal close) {
+    for (const auto& [asset, m] : markets) {
+      if (std::find(m.symbols.begin(), m.symbols.end(), symbol) == m.symbols.end()) continue;
+      if (asset != domain) return;
+      break;
+    }
+    const auto [previous, inserted] = last_primary_close.try_emplace(symbol.canonical(), close);
+    if (inserted) return;
+    if (previous->second.is_positive()) {
+      exposure->record_return(symbol, close.to_double() / previous->second.to_double() - 1.0);
+    }
+    previous->second = close;
+  }
+
+  void rebuild_returns() {
+    const std::size_t window =
+        static_cast<std::size_t>(config.exposure_caps.correlation_window_bars);
+    for (auto& [asset, m] : markets) {
+      for (const Symbol& symbol : m.symbols) {
+        const data::BarSeries bars =
+            m.manager->get_ohlc(symbol, config.timeframes.primary, window + 1);
+        for (std::size_t i = 0; i < bars.size(); ++i)
+          record_return(asset, symbol, bars.bar(i).close);
+      }
+    }
   }
 
   void on_primary(AssetMarket& m, const data::BarClosed& e) {
@@ -1059,6 +1091,7 @@ void AppRuntime::start_all() {
   }
   if (resumed && !s.live_feed) {
     for (auto& [asset, m] : s.markets) m.manager->resume_at(s.cursor);
+    s.rebuild_returns();
   }
   s.store->transaction([&] {
     for (auto& [asset, m] : s.markets) s.reconciler->reconcile(asset);

@@ -247,6 +247,19 @@ TEST(RunReplay, ThirtyDaysAreDeterministicSurviveSigkillAndHoldEveryRule) {
     for (const std::string& id : strategies) EXPECT_TRUE(registry.get(id)) << id;
   }
 
+  // The dry-run diff of the session against the same bars: every order would fill on live.
+  const fs::path diff_log = dir.path() / "diff.json";
+  ASSERT_EQ(run({"diff", "--state", (dir.path() / "state-first").string(), "--prices",
+                 store.string(), "--config",
+                 (testing::project_source_dir() / "config" / "default.yaml").string(), "--json"},
+                diff_log),
+            0)
+      << testing::read_file(diff_log);
+  const std::string diff = testing::read_file(diff_log);
+  const std::string totals = diff.substr(diff.rfind("\"totals\""));
+  EXPECT_NE(totals.find("\"would_reject\": 0"), std::string::npos) << totals;
+  EXPECT_NE(totals.find("\"unknown\": 0"), std::string::npos) << totals;
+
   // Killed halfway (SIGKILL, no chance to clean up), then the same command again.
   const fs::path killed = dir.path() / "killed.csv";
   const fs::path killed_state = dir.path() / "state-killed";

@@ -25,4 +25,7 @@ void add_ta_command(CLI::App& app, int& exit_code);
 // `gauntlet run [--feed auto|live|simulated|replay] ...`: the paper-trading session.
 void add_run_command(CLI::App& app, int& exit_code);
 
+// `gauntlet diff --state DIR --prices DIR`: what live would have done with the session's orders.
+void add_diff_command(CLI::App& app, int& exit_code);
+
 }  // namespace gauntlet::apps

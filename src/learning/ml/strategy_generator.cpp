@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "core/check.hpp"
+#include "core/config_problems.hpp"
 #include "core/exceptions.hpp"
 
 namespace gauntlet::learning {
@@ -153,20 +154,7 @@ std::string seen_key(std::string_view family, std::string_view params_json) {
 
 // --- parsing the file -------------------------------------------------------------------------
 
-class Problems {
- public:
-  void add(const std::string& path, std::string_view problem, std::string_view got) {
-    list_.push_back(fmt::format("{}: {} (got {})", path, problem, got));
-  }
-  void add(const std::string& path, std::string_view problem) {
-    list_.push_back(fmt::format("{}: {}", path, problem));
-  }
-  bool empty() const { return list_.empty(); }
-  std::vector<std::string>& list() { return list_; }
-
- private:
-  std::vector<std::string> list_;
-};
+using Problems = config::ConfigProblems;
 
 std::string join(const std::string& path, std::string_view key) {
   return path.empty() ? std::string(key) : fmt::format("{}.{}", path, key);
