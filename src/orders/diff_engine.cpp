@@ -268,17 +268,13 @@ DiffReport DiffEngine::compare(Asset asset, TimestampMs since) const {
     if (fill.asset == asset) fills_by_order[fill.client_order_id].push_back(fill);
   }
   std::map<std::string, JournalEntry> entries;
+  for (JournalEntry& entry : journal_.orders(asset, since)) {
+    entries.emplace(entry.request.client_order_id, std::move(entry));
+  }
   for (const auto& [id, fills] : fills_by_order) {
-    std::optional<JournalEntry> entry = journal_.find(id);
-    if (!entry) {
+    if (!entries.contains(id) && !journal_.find(id)) {
       throw StateError(fmt::format("journal: fill {} of an order not journaled ({})",
                                    fills.front().execution_id, id));
-    }
-    entries.emplace(id, std::move(*entry));
-  }
-  for (JournalEntry& entry : journal_.open_orders()) {
-    if (entry.request.asset == asset) {
-      entries.emplace(entry.request.client_order_id, std::move(entry));
     }
   }
 

@@ -19,9 +19,8 @@
 // fills from an entry until the position is flat again.
 //
 // Which orders: every order of the asset whose intent was journaled at or after `since`
-// (request.created_at) and that has a paper fill or is still open (pending_new, new,
-// partially_filled). The journal offers no listing of terminal orders without fills, so a paper
-// rejection or cancel that never filled is not in the report.
+// (request.created_at), whatever its paper status: filled, still working, or rejected or
+// cancelled without a fill (what live would have done with it is judged all the same).
 //
 // Orders the venue generated (a triggered stop loss, take profit or liquidation: a client id
 // that make_client_order_id did not make) are closes at the trigger level that paper already

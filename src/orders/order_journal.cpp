@@ -259,6 +259,16 @@ std::vector<JournalEntry> OrderJournal::open_orders() const {
   return entries;
 }
 
+std::vector<JournalEntry> OrderJournal::orders(Asset asset, TimestampMs since) const {
+  std::vector<JournalEntry> entries;
+  store_.query(fmt::format("SELECT {} FROM orders WHERE asset = ?1 AND created_at >= ?2 "
+                           "ORDER BY created_at, client_order_id",
+                           kOrderColumns),
+               {std::string(to_string(asset)), int64_t{since}},
+               [&](const store::Row& row) { entries.push_back(read_entry(row)); });
+  return entries;
+}
+
 std::vector<Fill> OrderJournal::fills(std::string_view client_order_id) const {
   std::vector<Fill> result;
   store_.query(fmt::format("SELECT {} FROM fills WHERE client_order_id = ?1 ORDER BY time, rowid",

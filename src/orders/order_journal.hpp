@@ -79,6 +79,9 @@ class OrderJournal {
   std::optional<JournalEntry> find(std::string_view client_order_id) const;
   // Orders that may still be live on a venue: pending_new, new, partially_filled.
   std::vector<JournalEntry> open_orders() const;
+  // Every order of `asset` whose intent was recorded at or after `since`, whatever its status,
+  // by created_at then client order id.
+  std::vector<JournalEntry> orders(Asset asset, TimestampMs since) const;
   std::vector<Fill> fills(std::string_view client_order_id) const;
   std::vector<Fill> all_fills() const;
 

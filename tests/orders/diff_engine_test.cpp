@@ -352,6 +352,15 @@ TEST(DiffEngine, ALimitThatPaperFilledAsMakerFillsAtItsLimitAndAWorkingOneRests)
   EXPECT_EQ(report.totals.compared, 1);
   EXPECT_EQ(report.totals.pnl_impact, d("-0.00005"));
   EXPECT_TRUE(report.round_trips.empty());  // still open
+
+  // Cancelled on paper without a fill: still in the report, with its paper status.
+  ASSERT_TRUE(s.engine.router.cancel_order(working.client_order_id).ok);
+  s.bus.drain();
+  const DiffReport after =
+      DiffEngine(s.journal(), prices, fees, no_rules).compare(Asset::kSpot, at(6));
+  ASSERT_EQ(after.orders.size(), 2u);
+  EXPECT_EQ(after.orders[1].paper_status, OrderStatus::kCancelled);
+  EXPECT_EQ(after.orders[1].verdict, LiveVerdict::kWouldRest);
 }
 
 TEST(DiffEngine, OtherVenueRulesRejectAndAMissingPriceIsUnknown) {
