@@ -421,7 +421,6 @@ struct AppRuntime::Impl {
     bars = std::make_unique<data::BarStore>(options.state_dir / "simulated-bars");
     feed_name = "simulated";
     feed_note = fmt::format("SIMULATED MARKET (seed {}, {}x)", options.seed, options.speed);
-    if (!fallback_reason.empty()) feed_note = fallback_reason + ": " + feed_note;
   }
 
   // Runs `body` (an awaitable) on the loop until it completes; rethrows its failure.
@@ -997,6 +996,7 @@ struct AppRuntime::Impl {
     RuntimeStatus s;
     s.feed = feed_name;
     s.feed_note = feed_note;
+    s.feed_reason = fallback_reason;
     s.market_time = cursor;
     s.steps = steps;
     std::map<Asset, AssetStatus> by_asset;
@@ -1100,10 +1100,11 @@ void AppRuntime::start_all() {
   if (s.replay) s.replay->start();
   if (s.simulated) s.simulated->start();
   if (s.live_feed) s.live_feed->start();
-  log().warn("paper session {} on the {} feed: {}", s.sessions->current().session_id, s.feed_name,
-             s.feed_note);
+  log().warn("paper session {} on the {} feed: {}{}", s.sessions->current().session_id, s.feed_name,
+             s.fallback_reason.empty() ? "" : s.fallback_reason + ": ", s.feed_note);
   if (!s.options.quiet) {
-    std::cout << "gauntlet run: " << s.feed_note << (resumed ? " (resumed)" : "") << std::endl;
+    std::cout << "gauntlet run: " << (s.fallback_reason.empty() ? "" : s.fallback_reason + ": ")
+              << s.feed_note << (resumed ? " (resumed)" : "") << std::endl;
   }
   s.started = true;
 }

@@ -100,8 +100,9 @@ struct AssetStatus {
 };
 
 struct RuntimeStatus {
-  std::string feed;  // "replay", "simulated", "live"
-  std::string feed_note;
+  std::string feed;         // "replay", "simulated", "live"
+  std::string feed_note;    // the banner: "SIMULATED MARKET (seed 1, 60x)", "REPLAY of ..."
+  std::string feed_reason;  // why auto did not take the live feed; empty otherwise
   TimestampMs market_time = 0;
   uint64_t steps = 0;
   std::vector<AssetStatus> assets;

@@ -152,9 +152,10 @@ TEST(AppRuntime, AutoTakesTheLiveFeedWhenBybitAnswersAndSaysWhyWhenNot) {
   AppRuntime runtime(config::Config{}, offline);
   EXPECT_EQ(runtime.run(), 0);
   EXPECT_EQ(runtime.status().feed, "simulated");
-  EXPECT_NE(runtime.status().feed_note.find("no live feed (http://127.0.0.1:1 unreachable"),
+  EXPECT_NE(runtime.status().feed_reason.find("no live feed (http://127.0.0.1:1 unreachable"),
             std::string::npos)
-      << runtime.status().feed_note;
+      << runtime.status().feed_reason;
+  EXPECT_EQ(runtime.status().feed_note.rfind("SIMULATED MARKET", 0), 0u);
 }
 
 }  // namespace
