@@ -28,4 +28,7 @@ void add_run_command(CLI::App& app, int& exit_code);
 // `gauntlet diff --state DIR --prices DIR`: what live would have done with the session's orders.
 void add_diff_command(CLI::App& app, int& exit_code);
 
+// `gauntlet stats --returns FILE | --trades FILE | --pbo FILE`: validation statistics as JSON.
+void add_stats_command(CLI::App& app, int& exit_code);
+
 }  // namespace gauntlet::apps
