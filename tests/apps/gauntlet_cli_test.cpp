@@ -11,27 +11,17 @@
 
 #include "core/interfaces.hpp"
 #include "fakes/fake_bybit.hpp"
+#include "support/command.hpp"
 #include "support/shared_data.hpp"
 #include "support/temp_dir.hpp"
 
 namespace gauntlet {
 namespace {
 
-struct Outcome {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
+using Outcome = testing::CommandOutcome;
 
 Outcome run(const std::string& arguments) {
-  const std::string command = std::string(GAUNTLET_BINARY) + " " + arguments + " 2>&1";
-  Outcome outcome;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return outcome;
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) outcome.output += buffer.data();
-  const int status = ::pclose(pipe);
-  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return outcome;
+  return testing::run_command(GAUNTLET_BINARY, arguments);
 }
 
 TEST(GauntletCli, PrintsVersionAndHelp) {

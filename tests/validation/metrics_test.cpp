@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/exceptions.hpp"
+#include "support/command.hpp"
 #include "support/temp_dir.hpp"
 
 namespace gauntlet::validation {
@@ -471,21 +472,10 @@ TEST(Pbo, PureNoiseIsOverfitAboutHalfTheTime) {
 
 // ---- `gauntlet stats` end to end ----------------------------------------------------------
 
-struct Outcome {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
+using Outcome = testing::CommandOutcome;
 
 Outcome run(const std::string& arguments) {
-  const std::string command = std::string(GAUNTLET_BINARY) + " " + arguments + " 2>&1";
-  Outcome outcome;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return outcome;
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) outcome.output += buffer.data();
-  const int status = ::pclose(pipe);
-  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return outcome;
+  return testing::run_command(GAUNTLET_BINARY, arguments);
 }
 
 // The number after "key": in the JSON output; NaN when absent or not a number.
