@@ -1,6 +1,7 @@
 #include "data/market_events.hpp"
 
 #include <array>
+#include <cstdint>
 
 namespace gauntlet::data {
 namespace {
@@ -8,6 +9,10 @@ namespace {
 constexpr std::array<std::string_view, 3> kFeedNames = {"replay", "simulated", "live"};
 
 }  // namespace
+
+Decimal saturated_sum(__int128 raw_sum) {
+  return raw_sum > INT64_MAX ? Decimal::max() : Decimal::from_raw(static_cast<int64_t>(raw_sum));
+}
 
 std::string_view to_string(FeedKind feed) {
   return kFeedNames[static_cast<std::size_t>(feed)];

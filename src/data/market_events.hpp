@@ -69,6 +69,11 @@ struct QuoteUpdated {
   Decimal turnover_24h;  // quote units
 };
 
+// A 24h volume or turnover summed in raw Decimal units (a day of BTC turnover outgrows
+// Decimal's range), as the quote carries it: saturated at Decimal::max(), like the venue
+// parser's.
+Decimal saturated_sum(__int128 raw_sum);
+
 // Trading rules of an instrument (Bybit instruments-info), cached for sizing and validation.
 struct InstrumentInfo {
   Asset domain = Asset::kSpot;

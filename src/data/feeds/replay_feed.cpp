@@ -8,14 +8,6 @@
 #include "data/market_events.hpp"
 
 namespace gauntlet::data {
-namespace {
-
-Decimal saturated(__int128 raw_sum) {
-  return raw_sum > INT64_MAX ? Decimal::max() : Decimal::from_raw(static_cast<int64_t>(raw_sum));
-}
-
-}  // namespace
-
 void ReplayFeed::add_to_window(Track& track, const Bar& bar) {
   track.volume_24h += bar.volume.raw();
   track.turnover_24h += bar.turnover.raw();
@@ -106,8 +98,8 @@ void ReplayFeed::publish_due(TimestampMs close_time) {
         quote.symbol = track.key.symbol;
         quote.event_time = close_time;
         quote.last_price = quote.bid_price = quote.ask_price = bar.close;
-        quote.volume_24h = saturated(track.volume_24h);
-        quote.turnover_24h = saturated(track.turnover_24h);
+        quote.volume_24h = saturated_sum(track.volume_24h);
+        quote.turnover_24h = saturated_sum(track.turnover_24h);
         bus_.publish(std::move(quote));
       }
     }

@@ -347,11 +347,6 @@ void check_config(const SimulatedMarketConfig& config,
   if (!problems.empty()) throw ConfigError(std::move(problems));
 }
 
-// A sum of raw Decimal counts, or Decimal::max() when it is beyond the range.
-Decimal saturated(__int128 raw_sum) {
-  return raw_sum > INT64_MAX ? Decimal::max() : Decimal::from_raw(static_cast<int64_t>(raw_sum));
-}
-
 // `price` rounded to the tick grid, at least one tick.
 Decimal price_on_grid(double price, Decimal tick_size) {
   return std::max(Decimal::from_double(price).round_to_step(tick_size), tick_size);
@@ -633,8 +628,8 @@ void SimulatedMarket::step_symbol(SymbolState& symbol) {
     quote.bid_price = bar.close;
     quote.ask_price = bar.close + listing.tick_size;
     quote.mark_price = quote.domain == Asset::kPerp ? bar.close : Decimal::zero();
-    quote.volume_24h = saturated(listing.volume_24h);
-    quote.turnover_24h = saturated(listing.turnover_24h);
+    quote.volume_24h = saturated_sum(listing.volume_24h);
+    quote.turnover_24h = saturated_sum(listing.turnover_24h);
   }
 }
 
