@@ -21,6 +21,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # formatting and lint
   clang-format clang-tidy
+  # the validation reports' rendering test (and the dashboard's browser tests): headless Chromium
+  chromium fonts-dejavu-core
 )
 
 missing=()

@@ -90,6 +90,21 @@ struct Exploration {
   friend bool operator==(const Exploration&, const Exploration&) = default;
 };
 
+// The promotion gate's criteria (seed 001 §8.5; validation.md §12 for the minimum evidence).
+struct ValidationGate {
+  double min_profit_factor = 1.5;
+  double min_sharpe = 2.0;     // annualised
+  double max_drawdown = 0.15;  // fraction of equity
+  double max_cvar_95 = 0.01;   // per-period CVaR 95, a loss fraction (15m: 1 % of equity)
+  double reconciliation_tolerance = 0.001;  // |engine P&L - broker truth| / allocation
+  double min_dsr = 0.95;                    // Deflated Sharpe Ratio over the trial log
+  double max_pbo = 0.5;                     // Probability of Backtest Overfitting across the family
+  int min_trades = 100;                     // closed trades (N_min)
+  int min_history_days = 180;               // 6 months of bars
+  int min_tail_observations = 20;           // n·α of CVaR 95 (n >= 400)
+  friend bool operator==(const ValidationGate&, const ValidationGate&) = default;
+};
+
 // FEE_MODEL: rates as fractions of notional, plus per-order minimum and per-contract charges
 // in the quote currency (IBKR style).
 struct FeeRates {
@@ -156,6 +171,7 @@ struct Config {
                                     default_risk(Asset::kForex), default_risk(Asset::kOptions)};
   ExposureCaps exposure_caps = default_exposure_caps();
   Exploration exploration;
+  ValidationGate validation;
   FeeModel fee_model = default_fee_model();
   // venue -> error codes that halt the asset and alert (auth, permissions, lost connectivity)
   std::map<std::string, std::set<int>> critical_error_codes = default_critical_error_codes();

@@ -431,6 +431,20 @@ void parse_exploration(MapReader& reader, config::Exploration& exploration) {
   reader.finish();
 }
 
+void parse_validation(MapReader& reader, config::ValidationGate& gate) {
+  read_number(reader, "min_profit_factor", gate.min_profit_factor, {0, 100});
+  read_number(reader, "min_sharpe", gate.min_sharpe, {-10, 100});
+  read_number(reader, "max_drawdown", gate.max_drawdown, {0, 1});
+  read_number(reader, "max_cvar_95", gate.max_cvar_95, {0, 1});
+  read_number(reader, "reconciliation_tolerance", gate.reconciliation_tolerance, {0, 1});
+  read_number(reader, "min_dsr", gate.min_dsr, {0, 1});
+  read_number(reader, "max_pbo", gate.max_pbo, {0, 1});
+  read_int(reader, "min_trades", gate.min_trades, 100, 1'000'000);
+  read_int(reader, "min_history_days", gate.min_history_days, 1, 36'500);
+  read_int(reader, "min_tail_observations", gate.min_tail_observations, 1, 100'000);
+  reader.finish();
+}
+
 // Which assets each venue trades.
 const std::map<std::string, std::vector<Asset>>& venue_assets() {
   static const std::map<std::string, std::vector<Asset>> kVenues = {
@@ -606,6 +620,7 @@ Config parse_root(const Node& root, Problems& problems) {
   read_section(reader, "risk", config.risk, parse_all_risk);
   read_section(reader, "exposure_caps", config.exposure_caps, parse_exposure);
   read_section(reader, "exploration", config.exploration, parse_exploration);
+  read_section(reader, "validation", config.validation, parse_validation);
   read_section(reader, "fee_model", config.fee_model, parse_fees);
   read_section(reader, "critical_error_codes", config.critical_error_codes, parse_critical_codes);
   read_section(reader, "budgets", config.budgets, parse_budgets);

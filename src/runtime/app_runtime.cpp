@@ -31,6 +31,7 @@
 #include "data/feeds/bybit_live_feed.hpp"
 #include "data/feeds/replay_feed.hpp"
 #include "data/feeds/simulated_feed.hpp"
+#include "data/resampler.hpp"
 #include "data/symbol_universe.hpp"
 #include "learning/ml/strategy_generator.hpp"
 #include "learning/reward_system.hpp"
@@ -42,6 +43,7 @@
 #include "strategies/strategy.hpp"
 #include "strategies/strategy_registry.hpp"
 #include "strategies/strategy_scheduler.hpp"
+#include "validation/online_validator.hpp"
 
 namespace gauntlet::runtime {
 namespace {
@@ -73,7 +75,8 @@ std::string iso_minute(TimestampMs t) {
   return format_iso8601(t).substr(0, 16);
 }
 
-// Bars a strategy needs before its signals mean anything: three times its longest lookback.
+}  // namespace
+
 std::size_t warmup_bars(const strategies::Parameters& parameters) {
   double longest = 14;
   for (const char* name : {"fast", "slow", "period", "adx_period"}) {
@@ -82,6 +85,8 @@ std::size_t warmup_bars(const strategies::Parameters& parameters) {
   }
   return std::clamp<std::size_t>(static_cast<std::size_t>(longest) * 3 + 30, 60, 650);
 }
+
+namespace {
 
 indicators::BarInput input_of(const Bar& bar) {
   return {bar.open.to_double(), bar.high.to_double(), bar.low.to_double(), bar.close.to_double(),
@@ -263,6 +268,7 @@ struct AppRuntime::Impl {
   std::unique_ptr<learning::StrategyGenerator> generator;
   std::unique_ptr<strategies::ExplorationManager> exploration;
   std::unique_ptr<strategies::StrategyScheduler> scheduler;
+  std::unique_ptr<validation::OnlineValidator> online;
   std::unique_ptr<TradeLog> trade_log;
   std::vector<Subscription> subscriptions;
 
@@ -505,12 +511,34 @@ struct AppRuntime::Impl {
     for (Asset asset : kAllAssets)
       for (const strategies::StrategyRecord& record : registry->get_for(asset))
         generator->mark_emitted({record.family, record.asset, record.params_json});
-    exploration = std::make_unique<strategies::ExplorationManager>(*registry, config.exploration,
-                                                                   generator->to_generator());
+    // Given candidates (a backtest): they alone are explored, the generator adds none.
+    strategies::ExplorationManager::Generator generate = generator->to_generator();
+    if (!options.candidates.empty()) {
+      generate = [](Asset) { return std::optional<strategies::StrategyDescriptor>(); };
+    }
+    exploration =
+        std::make_unique<strategies::ExplorationManager>(*registry, config.exploration, generate);
     scheduler = std::make_unique<strategies::StrategyScheduler>(*registry, *exploration,
                                                                 config.exploration);
+    online = std::make_unique<validation::OnlineValidator>(*registry, router->journal(),
+                                                           config.exploration);
     trade_log = std::make_unique<TradeLog>(
         options.trade_log.empty() ? options.state_dir / "trades.csv" : options.trade_log);
+  }
+
+  // Registers the given candidates (once: create() is idempotent) and makes room to explore
+  // all of them at once.
+  void register_candidates(TimestampMs now) {
+    if (options.candidates.empty()) return;
+    std::map<Asset, int> per_asset;
+    for (const strategies::StrategyDescriptor& d : options.candidates) {
+      registry->create(d, now);
+      ++per_asset[d.asset];
+    }
+    for (const auto& [asset, count] : per_asset) {
+      config.exploration.active_candidates_per_asset =
+          std::max(config.exploration.active_candidates_per_asset, count);
+    }
   }
 
   void subscribe() {
@@ -646,6 +674,7 @@ struct AppRuntime::Impl {
       flush_simulated_bars(false);
       save_checkpoint();
     });
+    if (options.on_progress) options.on_progress(cursor);
     return true;
   }
 
@@ -678,6 +707,12 @@ struct AppRuntime::Impl {
     for (auto& [asset, m] : markets) {
       if (m.universe.due(now)) refresh_universe(m, now);
       exploration->ensure_active_candidates(asset, now);
+      // Phase 1 of validation starts when a candidate starts exploring.
+      for (const strategies::StrategyRecord& r :
+           registry->get_for(asset, StrategyState::kExploring)) {
+        if (!r.counters.contains(std::string(validation::OnlineValidator::kSinceCounter)))
+          online->start(r.id, now);
+      }
     }
     if (now >= next_reconcile) {
       for (auto& [asset, m] : markets) reconciler->reconcile(asset);
@@ -718,6 +753,9 @@ struct AppRuntime::Impl {
     const data::UniverseUpdate update = m.universe.refresh(candidates, now);
     m.watched.clear();
     for (const Symbol& s : m.universe.symbols()) m.watched.insert(s.canonical());
+    if (options.watch_all_symbols) {
+      for (const Symbol& s : m.symbols) m.watched.insert(s.canonical());
+    }
     // A turnover spike is an opportunity: the symbol is watched (its signals reach the
     // scheduler) until the next refresh, in the universe or not.
     for (const Symbol& s : update.spikes) m.watched.insert(s.canonical());
@@ -803,8 +841,13 @@ struct AppRuntime::Impl {
       longest = std::max(longest, warmup_bars(*cached->second));
       candidates.emplace_back(&record, *cached->second);
     }
-    const data::BarSeries window = m.manager->get_ohlc(e.symbol, e.timeframe, longest);
-    if (window.empty() || window.bar(window.size() - 1).open_time != e.bar.open_time) return;
+    const data::BarSeries window = options.lookahead_fault_bars > 0
+                                       ? leaky_window(m, e, longest)
+                                       : m.manager->get_ohlc(e.symbol, e.timeframe, longest);
+    if (window.empty()) return;
+    if (options.lookahead_fault_bars == 0 &&
+        window.bar(window.size() - 1).open_time != e.bar.open_time)
+      return;
     Pending fresh;
     fresh.primary_close = e.event_time;
     for (const auto& [record, parameters] : candidates) {
@@ -817,6 +860,10 @@ struct AppRuntime::Impl {
         signal = strategy->on_primary_bar(input_of(window.bar(i)));
       // A short the asset cannot hold (spot) is no opportunity: the risk manager would refuse it.
       if (!signal || !capital::RiskManager::can_open(m.asset, signal->side)) continue;
+      if (options.on_signal) {
+        options.on_signal({record->id, m.asset, e.symbol, e.event_time, signal->side,
+                           signal->strength, signal->stop_loss, signal->take_profit});
+      }
       strategies::SignalConfirmer confirmer;
       confirmer.propose(*signal);
       fresh.signals.emplace_back(record->id, std::move(confirmer));
@@ -827,6 +874,25 @@ struct AppRuntime::Impl {
     } else {
       pending[key] = std::move(fresh);
     }
+  }
+
+  // The fault-injected window (RunOptions::lookahead_fault_bars): the last `longest` bars up to
+  // lookahead_fault_bars bars PAST the one that closed, resampled from the stored base bars,
+  // whatever the clock says. Only the lookahead check's test sets it.
+  data::BarSeries leaky_window(const AssetMarket& m, const data::BarClosed& e,
+                               std::size_t longest) const {
+    const DurationMs step = duration_ms(e.timeframe);
+    const TimestampMs end = e.bar.open_time + (options.lookahead_fault_bars + 1) * step;
+    const TimestampMs begin = end - static_cast<DurationMs>(longest + 1) * step;
+    const Timeframe base = base_timeframe.at(market_key(m.asset, e.symbol));
+    const data::BarSeries source = m.manager->load_bars(e.symbol, base, begin, end);
+    const data::BarSeries resampled =
+        base == e.timeframe ? source : data::resample(source, base, e.timeframe, end);
+    std::vector<Bar> bars;
+    for (std::size_t i = 0; i < resampled.size(); ++i) bars.push_back(resampled.bar(i));
+    if (bars.size() > longest)
+      bars.erase(bars.begin(), bars.end() - static_cast<std::ptrdiff_t>(longest));
+    return data::BarSeries::from_bars(bars);
   }
 
   void on_confirm(AssetMarket& m, const data::BarClosed& e) {
@@ -925,6 +991,7 @@ struct AppRuntime::Impl {
 
   // Promotion to validation or retirement, from the candidate's closed paper trades.
   void review(const std::string& id, int64_t closed, TimestampMs now) {
+    if (!options.lifecycle) return;
     const auto record = registry->get(id);
     if (!record || record->state != StrategyState::kExploring) return;
     const auto counter = [&](std::string_view name) {
@@ -934,10 +1001,13 @@ struct AppRuntime::Impl {
     const double profit = static_cast<double>(counter(kProfitCounter));
     const double loss = static_cast<double>(counter(kLossCounter));
     const double profit_factor = loss > 0 ? profit / loss : (profit > 0 ? 1e9 : 0);
-    if (closed >= config.exploration.min_paper_trades) {
+    const validation::OnlineStatus phase1 = online->status(id);
+    if (phase1.outcome == validation::OnlineOutcome::kPass) {
       exploration->promote_candidate(
-          id, fmt::format("{} closed paper trades, profit factor {:.2f}", closed, profit_factor),
+          id, fmt::format("phase 1 passed: {}; profit factor {:.2f}", phase1.reason, profit_factor),
           now);
+    } else if (phase1.outcome == validation::OnlineOutcome::kFail) {
+      exploration->retire_candidate(id, fmt::format("phase 1 failed: {}", phase1.reason), now);
     } else if (closed >= config.exploration.retire_after_trades &&
                profit_factor < config.exploration.retire_below_profit_factor) {
       exploration->retire_candidate(
@@ -1052,6 +1122,7 @@ void AppRuntime::start_all() {
   const bool resumed_state = s.runtime_state->get(kCheckpointKey).has_value();
   if (mode == FeedMode::kSimulated) s.start_simulated(resumed_state);
   s.build_engine();
+  s.register_candidates(s.replay_from.value_or(s.sim_clock.now_ms()));
   s.subscribe();
   // The session: resumed where it stopped, or a new one.
   const bool resumed = s.load_checkpoint();
@@ -1216,6 +1287,28 @@ Decision AppRuntime::disable_live(Asset asset) {
 
 RuntimeStatus AppRuntime::status() const {
   return impl_->status();
+}
+
+std::vector<orders::ClosedTrade> AppRuntime::closed_trades() const {
+  return impl_->router->journal().closed_trades();
+}
+
+std::vector<strategies::StrategyRecord> AppRuntime::strategies() const {
+  std::vector<strategies::StrategyRecord> all;
+  for (Asset asset : kAllAssets) {
+    for (strategies::StrategyRecord& r : impl_->registry->get_for(asset))
+      all.push_back(std::move(r));
+  }
+  return all;
+}
+
+std::filesystem::path AppRuntime::bar_root() const {
+  return impl_->bars->root();
+}
+
+std::optional<std::pair<TimestampMs, TimestampMs>> AppRuntime::replay_window() const {
+  if (!impl_->replay_from) return std::nullopt;
+  return std::make_pair(*impl_->replay_from, *impl_->replay_to);
 }
 
 }  // namespace gauntlet::runtime

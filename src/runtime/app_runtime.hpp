@@ -53,6 +53,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -65,12 +66,33 @@
 #include "core/interfaces.hpp"
 #include "core/orders.hpp"
 #include "core/time.hpp"
+#include "orders/order_journal.hpp"
+#include "strategies/strategy.hpp"
+#include "strategies/strategy_registry.hpp"
 
 namespace gauntlet::runtime {
 
 enum class FeedMode { kAuto, kLive, kSimulated, kReplay };
 std::string_view to_string(FeedMode mode);
 std::optional<FeedMode> feed_mode_from_string(std::string_view text);
+
+// A signal a strategy proposed at the close of a primary bar, before its 5m confirmation.
+struct SignalRecord {
+  std::string strategy_id;
+  Asset asset = Asset::kSpot;
+  Symbol symbol;
+  TimestampMs time = 0;  // the primary bar's close
+  OrderSide side = OrderSide::kBuy;
+  double strength = 0;
+  Decimal stop_loss;
+  Decimal take_profit;
+
+  friend bool operator==(const SignalRecord&, const SignalRecord&) = default;
+};
+
+// The primary bars a strategy is evaluated on (its warm-up): three times its longest lookback
+// plus 30, within [60, 650].
+std::size_t warmup_bars(const strategies::Parameters& parameters);
 
 struct RunOptions {
   FeedMode feed = FeedMode::kAuto;
@@ -89,6 +111,23 @@ struct RunOptions {
   std::string bybit_rest_url = "https://api.bybit.com";
   std::string bybit_ws_url;  // empty: Bybit's spot public WebSocket
   bool quiet = false;        // no status lines on stdout
+
+  // Backtests (validation/backtester). The candidates to run instead of the generator's: each is
+  // registered and explored, the generator adds none. Empty: the generator's, as in a session.
+  std::vector<strategies::StrategyDescriptor> candidates;
+  // Whether candidates move on as in a paper session (validating after min_paper_trades, retired
+  // under the profit-factor floor). A backtest of given candidates keeps them exploring.
+  bool lifecycle = true;
+  // Every symbol the feed offers is watched, whatever the universe (the lookahead check).
+  bool watch_all_symbols = false;
+  // Called with every signal a strategy proposes, in the order they are made.
+  std::function<void(const SignalRecord&)> on_signal;
+  // Called after each committed batch of steps with the market time reached (progress bars).
+  std::function<void(TimestampMs)> on_progress;
+  // FAULT INJECTION for the lookahead check's own test, never set otherwise (no command-line
+  // flag): strategies are evaluated on a window that runs this many primary bars past the bar
+  // that just closed, read from the bar data ahead of the clock: a deliberately leaky setup.
+  int lookahead_fault_bars = 0;
 };
 
 struct AssetStatus {
@@ -142,6 +181,15 @@ class AppRuntime {
   Decision disable_live(Asset asset);
 
   RuntimeStatus status() const;
+
+  // The session's closed trades, in close order (the journal's).
+  std::vector<orders::ClosedTrade> closed_trades() const;
+  // Every registered strategy with its state and counters.
+  std::vector<strategies::StrategyRecord> strategies() const;
+  // The root of the bar store the session reads (replay: the data root or its import).
+  std::filesystem::path bar_root() const;
+  // The replay's window [from, to); nullopt for the other feeds.
+  std::optional<std::pair<TimestampMs, TimestampMs>> replay_window() const;
 
  private:
   struct Impl;

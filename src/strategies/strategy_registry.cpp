@@ -242,14 +242,28 @@ StrategyRecord StrategyRegistry::create(const StrategyDescriptor& descriptor, Ti
   return record;
 }
 
+Decision StrategyRegistry::promote(const std::string& id, const PromotionKey&,
+                                   const std::string& reason, TimestampMs now) {
+  return change_state(id, StrategyState::kPromoted, reason, now, /*gate=*/true);
+}
+
 Decision StrategyRegistry::set_state(const std::string& id, StrategyState state,
                                      const std::string& reason, TimestampMs now) {
+  return change_state(id, state, reason, now, /*gate=*/false);
+}
+
+Decision StrategyRegistry::change_state(const std::string& id, StrategyState state,
+                                        const std::string& reason, TimestampMs now, bool gate) {
   const auto found = records_.find(id);
   if (found == records_.end()) {
     return Decision::deny(fmt::format("unknown_strategy: {}", id));
   }
   StrategyRecord& record = found->second;
   const StrategyState from = record.state;
+  if (from == StrategyState::kValidating && state == StrategyState::kPromoted && !gate) {
+    return Decision::deny(
+        "promotion_gate_only: validating -> promoted goes through the promotion gate");
+  }
   if (!is_legal_transition(from, state)) {
     return Decision::deny(
         fmt::format("illegal_transition: {} -> {}", to_string(from), to_string(state)));

@@ -12,6 +12,8 @@
 //
 // Lifecycle (StrategyState, stored by its lower-case name):
 //   candidate -> exploring -> validating -> promoted -> live
+//   validating -> promoted    only through promote(), whose key only validation::PromotionGate
+//                             can make: nothing is promoted except through the gate
 //   validating -> exploring   (failed validation goes back to exploring)
 //   live -> promoted          (live trading disabled)
 //   any state but retired -> retired   (retired is terminal)
@@ -19,6 +21,7 @@
 //   unknown_strategy     no strategy has the id
 //   illegal_transition   "illegal_transition: <from> -> <to>" for any other move, staying in
 //                        the same state included
+//   promotion_gate_only  set_state(validating -> promoted)
 //
 // Flags are free-form names ("broker_desync", "paused", "blocked"); the registry attaches no
 // meaning to them (the scheduler decides which ones block). Counters are named int64 values
@@ -66,6 +69,10 @@
 #include "core/orders.hpp"
 #include "core/store/store.hpp"
 #include "core/time.hpp"
+
+namespace gauntlet::validation {
+class PromotionGate;
+}  // namespace gauntlet::validation
 
 namespace gauntlet::strategies {
 
@@ -127,6 +134,14 @@ std::string params_hash(const StrategyDescriptor& descriptor);
 // Returns "<family>-<first 10 hex digits of params_hash>".
 std::string strategy_id(const StrategyDescriptor& descriptor);
 
+// Only the promotion gate can make one (the passkey pattern): validating -> promoted goes through
+// validation::PromotionGate and nothing else (seed 001 §6.1, "only validation/* decides
+// promotion").
+class PromotionKey {
+  friend class validation::PromotionGate;
+  PromotionKey() = default;
+};
+
 class StrategyRegistry {
  public:
   // Applies the component's migrations to `store` (which must outlive this object), then loads
@@ -139,8 +154,13 @@ class StrategyRegistry {
   StrategyRecord create(const StrategyDescriptor& descriptor, TimestampMs now);
 
   // Moves the strategy to `state` (see the file comment for the legal moves and the codes).
+  // validating -> promoted is denied with promotion_gate_only: promote() does it.
   [[nodiscard]] Decision set_state(const std::string& id, StrategyState state,
                                    const std::string& reason, TimestampMs now);
+
+  // validating -> promoted, for the promotion gate only (it alone can make the key).
+  [[nodiscard]] Decision promote(const std::string& id, const PromotionKey& key,
+                                 const std::string& reason, TimestampMs now);
 
   // Adds `flag` to the strategy. Denies with unknown_strategy; allows without recording
   // anything when the flag is already set.
@@ -174,6 +194,8 @@ class StrategyRegistry {
   std::size_t size() const { return records_.size(); }
 
  private:
+  Decision change_state(const std::string& id, StrategyState state, const std::string& reason,
+                        TimestampMs now, bool gate);
   Decision change_flag(const std::string& id, const std::string& flag, bool add,
                        const std::string& reason, TimestampMs now);
   void load();

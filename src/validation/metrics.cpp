@@ -403,4 +403,35 @@ std::optional<PboResult> probability_of_backtest_overfitting(std::span<const dou
   return result;
 }
 
+double exposure(std::span<const Interval> intervals, int64_t from, int64_t to) {
+  if (to <= from) throw ArgumentError("exposure: the window must end after it begins");
+  std::vector<Interval> clipped;
+  for (const Interval& i : intervals) {
+    if (i.end < i.begin) throw ArgumentError("exposure: an interval ends before it begins");
+    const int64_t begin = std::max(i.begin, from);
+    const int64_t end = std::min(i.end, to);
+    if (end > begin) clipped.push_back({begin, end});
+  }
+  std::sort(clipped.begin(), clipped.end(),
+            [](const Interval& a, const Interval& b) { return a.begin < b.begin; });
+  int64_t covered = 0;
+  int64_t reach = from;
+  for (const Interval& i : clipped) {
+    const int64_t begin = std::max(i.begin, reach);
+    if (i.end > begin) covered += i.end - begin;
+    reach = std::max(reach, i.end);
+  }
+  return static_cast<double>(covered) / static_cast<double>(to - from);
+}
+
+double turnover(double traded_notional, double average_equity, double years_elapsed) {
+  if (!(average_equity > 0) || !std::isfinite(average_equity))
+    throw ArgumentError("turnover: the average equity must be positive");
+  if (!(years_elapsed > 0) || !std::isfinite(years_elapsed))
+    throw ArgumentError("turnover: the time elapsed must be positive");
+  if (!std::isfinite(traded_notional) || traded_notional < 0)
+    throw ArgumentError("turnover: the traded notional must be finite and non-negative");
+  return traded_notional / average_equity / years_elapsed;
+}
+
 }  // namespace gauntlet::validation

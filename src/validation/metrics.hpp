@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <vector>
@@ -141,6 +142,24 @@ struct TradeStatistics {
 // Returns the trade statistics of the per-trade net P&L. Throws ArgumentError on a non-finite
 // P&L.
 TradeStatistics trade_statistics(std::span<const double> pnl);
+
+// ---- Exposure and turnover -------------------------------------------------------------------
+
+// A span of time [begin, end) in milliseconds during which a position was open.
+struct Interval {
+  int64_t begin = 0;
+  int64_t end = 0;
+};
+
+// Returns the share of [from, to) covered by the union of `intervals` (overlaps count once,
+// the parts outside the window are clipped), in [0, 1]. Throws ArgumentError unless to > from
+// or when an interval ends before it begins.
+double exposure(std::span<const Interval> intervals, int64_t from, int64_t to);
+
+// Returns the annualised turnover: traded notional (entries and exits, in money) over the
+// average equity, scaled to a year of `years_elapsed` (notional / average_equity / years).
+// Throws ArgumentError unless average_equity > 0 and years_elapsed > 0.
+double turnover(double traded_notional, double average_equity, double years_elapsed);
 
 // ---- Probability of Backtest Overfitting -----------------------------------------------------
 

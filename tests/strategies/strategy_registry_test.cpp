@@ -9,12 +9,20 @@
 
 #include "core/store/sqlite_store.hpp"
 #include "support/temp_dir.hpp"
+#include "validation/promotion_gate.hpp"
 
 namespace gauntlet::strategies {
 namespace {
 
 using store::SqliteStore;
 using S = StrategyState;
+
+// validating -> promoted: only through the promotion gate, with a decision that passed.
+Decision promote_through_gate(StrategyRegistry& registry, const std::string& id, TimestampMs now) {
+  validation::GateDecision passed;
+  passed.passed = true;
+  return validation::PromotionGate(config::ValidationGate{}).apply(registry, id, passed, now);
+}
 
 StrategyDescriptor ema(Asset asset = Asset::kSpot, std::string params = R"({"fast":9,"slow":21})") {
   return {"ema_cross", asset, std::move(params)};
@@ -110,7 +118,10 @@ TEST_F(StrategyRegistryTest, WalksTheWholeLegalLifecycle) {
   EXPECT_TRUE(registry_.set_state(id, S::kValidating, "40 trades, pf 1.4", 1002));
   EXPECT_TRUE(registry_.set_state(id, S::kExploring, "validation failed: dd 12%", 1003));
   EXPECT_TRUE(registry_.set_state(id, S::kValidating, "second try", 1004));
-  EXPECT_TRUE(registry_.set_state(id, S::kPromoted, "validation passed", 1005));
+  EXPECT_EQ(registry_.set_state(id, S::kPromoted, "validation passed", 1005),
+            Decision::deny(
+                "promotion_gate_only: validating -> promoted goes through the promotion gate"));
+  EXPECT_TRUE(promote_through_gate(registry_, id, 1005));
   EXPECT_TRUE(registry_.set_state(id, S::kLive, "enable_live", 1006));
   EXPECT_TRUE(registry_.set_state(id, S::kPromoted, "disable_live", 1007));
   EXPECT_TRUE(registry_.set_state(id, S::kLive, "enable_live again", 1008));
@@ -130,7 +141,9 @@ TEST_F(StrategyRegistryTest, EveryNonRetiredStateCanRetire) {
         registry_.create(ema(Asset::kSpot, "{\"n\":" + std::to_string(i) + "}"), 1000).id;
     // Walk to `target` along the main line.
     for (int step = 1; step <= i; ++step) {
-      ASSERT_TRUE(registry_.set_state(id, static_cast<StrategyState>(step), "walk", 1000 + step));
+      const auto next = static_cast<StrategyState>(step);
+      ASSERT_TRUE(next == S::kPromoted ? promote_through_gate(registry_, id, 1000 + step)
+                                       : registry_.set_state(id, next, "walk", 1000 + step));
     }
     ASSERT_EQ(registry_.get(id)->state, target);
     EXPECT_TRUE(registry_.set_state(id, S::kRetired, "done", 2000)) << to_string(target);
@@ -162,7 +175,7 @@ TEST_F(StrategyRegistryTest, DeniesIllegalTransitionsWithExactReasons) {
   EXPECT_EQ(registry_.set_state(id, S::kCandidate, "back", 1003),
             Decision::deny("illegal_transition: exploring -> candidate"));
   ASSERT_TRUE(registry_.set_state(id, S::kValidating, "go", 1004));
-  ASSERT_TRUE(registry_.set_state(id, S::kPromoted, "go", 1005));
+  ASSERT_TRUE(promote_through_gate(registry_, id, 1005));
   EXPECT_EQ(registry_.set_state(id, S::kExploring, "back", 1006),
             Decision::deny("illegal_transition: promoted -> exploring"));
   ASSERT_TRUE(registry_.set_state(id, S::kRetired, "end", 1007));
@@ -330,7 +343,7 @@ TEST(StrategyRegistryPersistenceTest, EverythingSurvivesReopeningTheFile) {
   EXPECT_EQ(registry.create(ema(), 9999).created_at, 1000);
   EXPECT_EQ(registry.set_state(before.id, S::kLive, "x", 1900),
             Decision::deny("illegal_transition: validating -> live"));
-  EXPECT_TRUE(registry.set_state(before.id, S::kPromoted, "passed", 1900));
+  EXPECT_TRUE(promote_through_gate(registry, before.id, 1900));
   EXPECT_EQ(registry.history(before.id).size(), 7u);
 }
 

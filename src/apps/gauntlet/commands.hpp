@@ -5,6 +5,12 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "strategies/strategy_registry.hpp"
 
 namespace gauntlet::apps {
 
@@ -30,5 +36,16 @@ void add_diff_command(CLI::App& app, int& exit_code);
 
 // `gauntlet stats --returns FILE | --trades FILE | --pbo FILE`: validation statistics as JSON.
 void add_stats_command(CLI::App& app, int& exit_code);
+
+// `gauntlet backtest --data-root DIR [--strategy ...] [--check-lookahead]`.
+void add_backtest_command(CLI::App& app, int& exit_code);
+
+// The config in `file`; nullopt after printing every problem to stderr.
+std::optional<config::Config> load_config_or_report(const std::string& file);
+
+// --strategy values (FAMILY or FAMILY:{json}) as descriptors of `asset`, checked against the
+// families; throws ArgumentError naming the bad value.
+std::vector<strategies::StrategyDescriptor> parse_strategy_options(
+    const std::vector<std::string>& values, const std::string& asset);
 
 }  // namespace gauntlet::apps

@@ -41,15 +41,9 @@ struct RunCommandOptions {
 };
 
 int run(const RunCommandOptions& o) {
-  config::Config config;
-  try {
-    config = load_config(o.config_file);
-  } catch (const ConfigError& error) {
-    fmt::print(stderr, "{}: {} problem{}:\n", o.config_file, error.problems().size(),
-               error.problems().size() == 1 ? "" : "s");
-    for (const std::string& problem : error.problems()) fmt::print(stderr, "  {}\n", problem);
-    return kExitInvalidConfig;
-  }
+  std::optional<config::Config> loaded = load_config_or_report(o.config_file);
+  if (!loaded) return kExitInvalidConfig;
+  config::Config config = std::move(*loaded);
   runtime::RunOptions options;
   const auto mode = runtime::feed_mode_from_string(o.feed);
   if (!mode)
