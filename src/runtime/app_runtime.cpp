@@ -482,6 +482,7 @@ struct AppRuntime::Impl {
     sim.venue = "paper";
     sim.fees = brokers::venue_fees(config.fee_model);
     sim.order_delay = config.simulation_order_delay;
+    if (options.slippage_bps) sim.slippage_bps = *options.slippage_bps;
     for (Asset asset : kAllAssets) {
       sim.starting_balance[static_cast<std::size_t>(asset)] =
           config.budgets.allocation[static_cast<std::size_t>(asset)];

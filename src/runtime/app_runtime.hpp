@@ -124,6 +124,9 @@ struct RunOptions {
   std::function<void(const SignalRecord&)> on_signal;
   // Called after each committed batch of steps with the market time reached (progress bars).
   std::function<void(TimestampMs)> on_progress;
+  // The paper venue's fixed slippage per taker fill in bps (default: the venue model's 2);
+  // the stress tests' slippage shock raises it.
+  std::optional<double> slippage_bps;
   // FAULT INJECTION for the lookahead check's own test, never set otherwise (no command-line
   // flag): strategies are evaluated on a window that runs this many primary bars past the bar
   // that just closed, read from the bar data ahead of the clock: a deliberately leaky setup.

@@ -83,6 +83,29 @@ class EmaCross : public Base {
   double previous_fast_ = std::nan(""), previous_slow_ = std::nan("");
 };
 
+// The textbook moving-average cross (backtrader's and freqtrade's first example), on SMAs.
+class SmaCross : public Base {
+ public:
+  explicit SmaCross(const Parameters& p)
+      : Base(p), fast_(static_cast<int>(p.at("fast"))), slow_(static_cast<int>(p.at("slow"))) {}
+  std::string_view family() const override { return "sma_cross"; }
+  std::optional<Signal> on_primary_bar(const BarInput& bar) override {
+    const bool ready = track(bar);
+    const double fast = fast_.update(bar.close), slow = slow_.update(bar.close);
+    const int direction = cross(previous_fast_, previous_slow_, fast, slow);
+    previous_fast_ = fast;
+    previous_slow_ = slow;
+    if (!ready || direction == 0) return std::nullopt;
+    const double strength = std::min(1.0, std::abs(fast - slow) / slow * 100.0);
+    return signal(direction > 0 ? OrderSide::kBuy : OrderSide::kSell, bar, strength,
+                  direction > 0 ? "fast SMA crossed above slow" : "fast SMA crossed below slow");
+  }
+
+ private:
+  indicators::Sma fast_, slow_;
+  double previous_fast_ = std::nan(""), previous_slow_ = std::nan("");
+};
+
 class AdxTrend : public EmaCross {
  public:
   explicit AdxTrend(const Parameters& p)
@@ -253,6 +276,9 @@ const std::vector<Family>& registry() {
     t.push_back({{"ema_cross", "fast EMA crossing the slow EMA",
                   with({spec("fast", 3, 50, 1, 9), spec("slow", 10, 200, 1, 30)})},
                  [](const Parameters& p) { return std::make_unique<EmaCross>(p); }});
+    t.push_back({{"sma_cross", "fast SMA crossing the slow SMA",
+                  with({spec("fast", 3, 50, 1, 10), spec("slow", 10, 200, 1, 30)})},
+                 [](const Parameters& p) { return std::make_unique<SmaCross>(p); }});
     t.push_back({{"rsi_reversion", "RSI leaving oversold / overbought",
                   with({spec("period", 2, 50, 1, 14), spec("oversold", 5, 45, 1, 30),
                         spec("overbought", 55, 95, 1, 70)})},

@@ -6,7 +6,7 @@
 // its signal must then be confirmed by the next closed confirmation bar (5m): SignalConfirmer.
 // Every family declares its parameter space, so the generator can search it.
 //
-// Families: ema_cross, rsi_reversion, bollinger_breakout, bollinger_reversion,
+// Families: ema_cross, sma_cross, rsi_reversion, bollinger_breakout, bollinger_reversion,
 // donchian_breakout, adx_trend (an EMA cross that only trades with ADX >= threshold in the
 // direction of the leading DI), regime_switch (market_regime picks trend following, mean
 // reversion or standing aside).

@@ -51,6 +51,9 @@ struct BacktestSpec {
   DurationMs period = 15 * kMinuteMs;
   // Called with the share of the replay done, 0..1, after each committed hour of market.
   std::function<void(double)> progress;
+  // Shocks (stress tests): the paper venue's slippage in bps (default the venue model's), and
+  // the order latency is the config's simulation_order_delay.
+  std::optional<double> slippage_bps;
   // Test-only fault injection, passed to RunOptions::lookahead_fault_bars.
   int lookahead_fault_bars = 0;
 };
@@ -62,6 +65,10 @@ struct StrategyResult {
   PerformanceMetrics metrics;
   std::vector<EquityPoint> equity;
   std::vector<double> returns;
+  // Broker truth: the realized P&L recomputed from the venue's fills of the strategy's orders
+  // (cash flows and fees of every round trip that returned to flat), against which the
+  // engine's closed trades are reconciled.
+  double broker_pnl = 0;
 };
 
 struct BacktestResult {

@@ -143,6 +143,14 @@ struct TradeStatistics {
 // P&L.
 TradeStatistics trade_statistics(std::span<const double> pnl);
 
+// ---- Equity curves ---------------------------------------------------------------------------
+
+// One point of an equity curve: the equity (money) at the end of a period, time in epoch ms.
+struct EquityPoint {
+  int64_t time = 0;
+  double equity = 0;
+};
+
 // ---- Exposure and turnover -------------------------------------------------------------------
 
 // A span of time [begin, end) in milliseconds during which a position was open.

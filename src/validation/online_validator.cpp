@@ -40,7 +40,7 @@ OnlineStatus OnlineValidator::status(const std::string& id) const {
   s.required = static_cast<std::size_t>(config_.min_paper_trades);
   const auto record = registry_.get(id);
   if (!record) {
-    s.reason = "unknown strategy";
+    s.reason = "not registered in the session";
     return s;
   }
   const auto found = record->counters.find(std::string(kSinceCounter));

@@ -33,11 +33,6 @@
 
 namespace gauntlet::validation {
 
-struct EquityPoint {
-  TimestampMs time = 0;  // the end of the period
-  double equity = 0;
-};
-
 // Returns the annualisation factor P of `period` bars for the asset (validation.md §0):
 // 365 days a year for crypto, 260 for forex and options (35,040 and 24,960 at 15 minutes).
 double periods_per_year(Asset asset, DurationMs period);

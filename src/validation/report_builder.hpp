@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "core/time.hpp"
+#include "validation/metrics.hpp"
 
 namespace gauntlet::validation {
 
@@ -38,11 +39,6 @@ inline constexpr std::size_t kMaxChartPoints = 2000;
 // Above this many trades the HTML table shows the first and last kTradesShownAtEachEnd only.
 inline constexpr std::size_t kMaxTradesShown = 500;
 inline constexpr std::size_t kTradesShownAtEachEnd = 250;
-
-struct EquityPoint {
-  TimestampMs time = 0;
-  double equity = 0;
-};
 
 struct TradeRow {
   std::string symbol;

@@ -437,7 +437,7 @@ TEST(ReportHtml, TruncatesMoreThan500Trades) {
   for (std::size_t i = 0; i < 620; ++i) {
     TradeRow row =
         trade(i, parse_iso8601("2025-01-01") + static_cast<TimestampMs>(i) * kHourMs, 1.5);
-    row.symbol = "T" + std::string(4 - std::to_string(i + 1).size(), '0') + std::to_string(i + 1);
+    row.symbol = fmt::format("T{:04d}", i + 1);
     report.trades.push_back(row);
   }
   const std::string html = render_html(report);

@@ -40,6 +40,9 @@ void add_stats_command(CLI::App& app, int& exit_code);
 // `gauntlet backtest --data-root DIR [--strategy ...] [--check-lookahead]`.
 void add_backtest_command(CLI::App& app, int& exit_code);
 
+// `gauntlet validate --strategy-id ID | --strategy ...` and `gauntlet report`.
+void add_validate_commands(CLI::App& app, int& exit_code);
+
 // The config in `file`; nullopt after printing every problem to stderr.
 std::optional<config::Config> load_config_or_report(const std::string& file);
 

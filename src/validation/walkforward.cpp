@@ -1,0 +1,190 @@
+#include "validation/walkforward.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <thread>
+
+#include "core/exceptions.hpp"
+#include "validation/purged_cv.hpp"
+
+namespace gauntlet::validation {
+namespace {
+
+double compounded(std::span<const double> returns) {
+  double growth = 1.0;
+  for (double r : returns) growth *= 1.0 + r;
+  return growth - 1.0;
+}
+
+std::optional<double> median(std::vector<double> values) {
+  if (values.empty()) return std::nullopt;
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 == 1 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+}
+
+// Runs body(i) for i in [0, count) on up to `threads` workers.
+template <class Body>
+void parallel_for(std::size_t count, std::size_t threads, Body body) {
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  threads = std::clamp<std::size_t>(threads, 1, std::max<std::size_t>(1, count));
+  std::atomic<std::size_t> next{0};
+  const auto worker = [&] {
+    for (std::size_t i = next++; i < count; i = next++) body(i);
+  };
+  std::vector<std::jthread> pool;
+  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+}
+
+std::vector<FoldResult> trade_folds(const StrategySeries& candidate,
+                                    const WalkforwardOptions& options) {
+  std::vector<const orders::ClosedTrade*> trades;
+  for (const orders::ClosedTrade& t : candidate.trades) trades.push_back(&t);
+  std::stable_sort(trades.begin(), trades.end(),
+                   [](const auto* a, const auto* b) { return a->entry_time < b->entry_time; });
+  if (trades.size() < options.folds) {
+    throw ArgumentError(
+        fmt::format("walk-forward: {} trades cannot fill {} folds", trades.size(), options.folds));
+  }
+  std::vector<int64_t> t0;
+  std::vector<int64_t> t1;
+  for (const auto* t : trades) {
+    t0.push_back(t->entry_time);
+    t1.push_back(std::max(t->exit_time, t->entry_time));
+  }
+  const DurationMs period = candidate.equity.size() >= 2
+                                ? candidate.equity[1].time - candidate.equity[0].time
+                                : 15 * kMinuteMs;
+  std::vector<FoldResult> out;
+  for (const Fold& fold : purged_kfold(t0, t1, options.folds, options.embargo)) {
+    FoldResult r;
+    r.index = fold.index;
+    r.test_from = fold.block.span_start;
+    r.test_to = fold.block.span_end;
+    r.test_samples = fold.test.size();
+    r.train_samples = fold.train.size();
+    r.purged = fold.purged.size();
+    r.embargoed = fold.embargoed.size();
+    std::vector<double> test_pnl;
+    for (std::size_t i : fold.test) test_pnl.push_back(trades[i]->realized_pnl.to_double());
+    std::vector<double> train_pnl;
+    for (std::size_t i : fold.train) train_pnl.push_back(trades[i]->realized_pnl.to_double());
+    r.test = trade_statistics(test_pnl);
+    r.train_profit_factor = trade_statistics(train_pnl).profit_factor;
+    // The periods that overlap the test span.
+    std::vector<double> span;
+    for (std::size_t i = 0; i + 1 < candidate.equity.size() && i < candidate.returns.size(); ++i) {
+      const TimestampMs end = candidate.equity[i + 1].time;
+      if (end > r.test_from && end - period < r.test_to) span.push_back(candidate.returns[i]);
+    }
+    r.sharpe = sharpe_ratio(span, options.periods_per_year);
+    r.max_drawdown = max_drawdown(span);
+    r.total_return = compounded(span);
+    out.push_back(r);
+  }
+  return out;
+}
+
+}  // namespace
+
+WalkforwardResult walk_forward(const StrategySeries& candidate,
+                               std::span<const StrategySeries> family,
+                               const WalkforwardOptions& options) {
+  WalkforwardResult result;
+  result.folds = trade_folds(candidate, options);
+  std::vector<double> sharpes;
+  for (const FoldResult& f : result.folds) {
+    if (f.total_return > 0) ++result.positive_folds;
+    if (f.sharpe) sharpes.push_back(*f.sharpe);
+  }
+  if (!sharpes.empty()) {
+    double sum = 0;
+    for (double s : sharpes) sum += s;
+    result.mean_fold_sharpe = sum / static_cast<double>(sharpes.size());
+    result.worst_fold_sharpe = *std::min_element(sharpes.begin(), sharpes.end());
+  }
+  if (family.size() < 2) return result;
+
+  const std::size_t n = candidate.returns.size();
+  for (const StrategySeries& member : family) {
+    if (member.returns.size() != n) {
+      throw ArgumentError(fmt::format(
+          "walk-forward: {} has {} returns, the candidate {}: the family must share the periods",
+          member.id, member.returns.size(), n));
+    }
+  }
+  if (n < options.cpcv_groups * 2) return result;
+  // Each period's label runs to the exit of the candidate's trade open in it (a flat period's
+  // label is the period itself): purging drops the training periods whose position was still
+  // open when a test group began.
+  std::vector<int64_t> t0(n);
+  std::vector<int64_t> t1(n);
+  for (std::size_t i = 0; i < n; ++i) t0[i] = t1[i] = static_cast<int64_t>(i);
+  const TimestampMs first = candidate.equity.front().time;
+  const DurationMs period =
+      candidate.equity.size() >= 2 ? candidate.equity[1].time - candidate.equity[0].time : 1;
+  const auto index_of = [&](TimestampMs time) {
+    return std::clamp<int64_t>((time - first + period - 1) / period - 1, 0,
+                               static_cast<int64_t>(n) - 1);
+  };
+  for (const orders::ClosedTrade& t : candidate.trades) {
+    const int64_t exit = index_of(t.exit_time);
+    for (int64_t i = index_of(t.entry_time); i <= exit; ++i)
+      t1[static_cast<std::size_t>(i)] = std::max(t1[static_cast<std::size_t>(i)], exit);
+  }
+  Cpcv cpcv;
+  try {
+    cpcv = combinatorial_purged_cv(t0, t1, options.cpcv_groups, options.cpcv_test_groups,
+                                   options.embargo);
+  } catch (const ArgumentError& error) {
+    result.cpcv_note = error.what();  // e.g. a holding so long that a split has no training
+    return result;
+  }
+  result.cpcv_splits = cpcv.splits.size();
+  // The in-sample choice of every split.
+  std::vector<std::size_t> chosen(cpcv.splits.size(), 0);
+  parallel_for(cpcv.splits.size(), options.threads, [&](std::size_t s) {
+    std::optional<double> best;
+    std::vector<double> sample;
+    sample.reserve(cpcv.splits[s].train.size());
+    for (std::size_t m = 0; m < family.size(); ++m) {
+      sample.clear();
+      for (std::size_t i : cpcv.splits[s].train) sample.push_back(family[m].returns[i]);
+      const std::optional<double> sharpe = sharpe_per_period(sample);
+      if (sharpe && (!best || *sharpe > *best)) {
+        best = sharpe;
+        chosen[s] = m;
+      }
+    }
+  });
+  std::size_t candidate_chosen = 0;
+  for (std::size_t m : chosen) {
+    if (family[m].id == candidate.id) ++candidate_chosen;
+  }
+  result.candidate_selected =
+      static_cast<double>(candidate_chosen) / static_cast<double>(chosen.size());
+  std::vector<double> path_sharpes;
+  for (std::size_t p = 0; p < cpcv.paths; ++p) {
+    CpcvPath path;
+    path.index = p;
+    std::vector<double> series;
+    for (std::size_t g = 0; g + 1 < cpcv.group_offsets.size(); ++g) {
+      const StrategySeries& member = family[chosen[cpcv.path_split[p][g]]];
+      path.selected.push_back(member.id);
+      for (std::size_t i = cpcv.group_offsets[g]; i < cpcv.group_offsets[g + 1]; ++i)
+        series.push_back(member.returns[i]);
+    }
+    path.sharpe = sharpe_ratio(series, options.periods_per_year);
+    path.total_return = compounded(series);
+    if (path.sharpe) path_sharpes.push_back(*path.sharpe);
+    result.paths.push_back(std::move(path));
+  }
+  result.median_path_sharpe = median(path_sharpes);
+  return result;
+}
+
+}  // namespace gauntlet::validation
