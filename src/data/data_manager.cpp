@@ -88,7 +88,13 @@ BarSeries DataManager::get_ohlc(const Symbol& symbol, Timeframe timeframe,
                                 std::size_t lookback) const {
   std::vector<Bar> bars;
   const auto found = recent_.find(CacheKey{symbol.canonical(), timeframe});
-  if (found != recent_.end()) bars.assign(found->second.begin(), found->second.end());
+  if (found != recent_.end()) {
+    // The newest `lookback` of the cache only (it holds up to cached_bars).
+    const auto& cached = found->second;
+    const std::size_t take = std::min(lookback, cached.size());
+    bars.reserve(lookback);
+    bars.assign(cached.end() - static_cast<std::ptrdiff_t>(take), cached.end());
+  }
   if (bars.size() < lookback) {
     // Top up from the store with the bars before the oldest cached one.
     const DurationMs step = duration_ms(timeframe);

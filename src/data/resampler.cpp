@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/exceptions.hpp"
+#include "data/market_events.hpp"
 
 namespace gauntlet::data {
 
@@ -18,14 +19,20 @@ Resampler::Resampler(Timeframe from, Timeframe to)
 Bar Resampler::aggregate() const {
   Bar bar = sources_.front();
   bar.open_time = bucket_;
+  // Volumes of a cheap coin outgrow Decimal's range once summed (BTT trades billions of units a
+  // minute): summed wide and saturated, as the feeds' 24h sums are.
+  __int128 volume = bar.volume.raw();
+  __int128 turnover = bar.turnover.raw();
   for (std::size_t i = 1; i < sources_.size(); ++i) {
     const Bar& next = sources_[i];
     bar.high = std::max(bar.high, next.high);
     bar.low = std::min(bar.low, next.low);
     bar.close = next.close;
-    bar.volume += next.volume;
-    bar.turnover += next.turnover;
+    volume += next.volume.raw();
+    turnover += next.turnover.raw();
   }
+  bar.volume = saturated_sum(volume);
+  bar.turnover = saturated_sum(turnover);
   return bar;
 }
 

@@ -61,11 +61,19 @@ int cross(double previous_a, double previous_b, double a, double b) {
   return 0;
 }
 
-class EmaCross : public Base {
+// A fast moving average crossing a slow one, on EMAs (ema_cross) or SMAs (sma_cross: the
+// textbook cross of backtrader's and freqtrade's first examples).
+template <class Average>
+class MovingAverageCross : public Base {
  public:
-  explicit EmaCross(const Parameters& p)
-      : Base(p), fast_(static_cast<int>(p.at("fast"))), slow_(static_cast<int>(p.at("slow"))) {}
-  std::string_view family() const override { return "ema_cross"; }
+  MovingAverageCross(const Parameters& p, std::string_view family, std::string_view kind)
+      : Base(p),
+        fast_(static_cast<int>(p.at("fast"))),
+        slow_(static_cast<int>(p.at("slow"))),
+        family_(family),
+        above_(fmt::format("fast {} crossed above slow", kind)),
+        below_(fmt::format("fast {} crossed below slow", kind)) {}
+  std::string_view family() const override { return family_; }
   std::optional<Signal> on_primary_bar(const BarInput& bar) override {
     const bool ready = track(bar);
     const double fast = fast_.update(bar.close), slow = slow_.update(bar.close);
@@ -75,35 +83,24 @@ class EmaCross : public Base {
     if (!ready || direction == 0) return std::nullopt;
     const double strength = std::min(1.0, std::abs(fast - slow) / slow * 100.0);
     return signal(direction > 0 ? OrderSide::kBuy : OrderSide::kSell, bar, strength,
-                  direction > 0 ? "fast EMA crossed above slow" : "fast EMA crossed below slow");
-  }
-
- protected:
-  indicators::Ema fast_, slow_;
-  double previous_fast_ = std::nan(""), previous_slow_ = std::nan("");
-};
-
-// The textbook moving-average cross (backtrader's and freqtrade's first example), on SMAs.
-class SmaCross : public Base {
- public:
-  explicit SmaCross(const Parameters& p)
-      : Base(p), fast_(static_cast<int>(p.at("fast"))), slow_(static_cast<int>(p.at("slow"))) {}
-  std::string_view family() const override { return "sma_cross"; }
-  std::optional<Signal> on_primary_bar(const BarInput& bar) override {
-    const bool ready = track(bar);
-    const double fast = fast_.update(bar.close), slow = slow_.update(bar.close);
-    const int direction = cross(previous_fast_, previous_slow_, fast, slow);
-    previous_fast_ = fast;
-    previous_slow_ = slow;
-    if (!ready || direction == 0) return std::nullopt;
-    const double strength = std::min(1.0, std::abs(fast - slow) / slow * 100.0);
-    return signal(direction > 0 ? OrderSide::kBuy : OrderSide::kSell, bar, strength,
-                  direction > 0 ? "fast SMA crossed above slow" : "fast SMA crossed below slow");
+                  direction > 0 ? above_ : below_);
   }
 
  private:
-  indicators::Sma fast_, slow_;
+  Average fast_, slow_;
   double previous_fast_ = std::nan(""), previous_slow_ = std::nan("");
+  std::string_view family_;
+  std::string above_, below_;
+};
+
+class EmaCross : public MovingAverageCross<indicators::Ema> {
+ public:
+  explicit EmaCross(const Parameters& p) : MovingAverageCross(p, "ema_cross", "EMA") {}
+};
+
+class SmaCross : public MovingAverageCross<indicators::Sma> {
+ public:
+  explicit SmaCross(const Parameters& p) : MovingAverageCross(p, "sma_cross", "SMA") {}
 };
 
 class AdxTrend : public EmaCross {

@@ -89,6 +89,26 @@ std::optional<double> sharpe_per_period(std::span<const double> returns) {
   return mean / sd;
 }
 
+std::optional<double> sharpe_per_period(std::span<const double> returns,
+                                        std::span<const std::size_t> indices) {
+  double sum = 0;
+  for (const std::size_t i : indices) {
+    if (i >= returns.size())
+      throw ArgumentError(
+          fmt::format("sharpe_per_period: index {} of {} returns", i, returns.size()));
+    if (!std::isfinite(returns[i]))
+      throw ArgumentError(fmt::format("returns[{}] is not finite ({})", i, returns[i]));
+    sum += returns[i];
+  }
+  if (indices.size() < 2) return std::nullopt;
+  const double mean = sum / static_cast<double>(indices.size());
+  double squares = 0;
+  for (const std::size_t i : indices) squares += (returns[i] - mean) * (returns[i] - mean);
+  const double sd = std::sqrt(squares / static_cast<double>(indices.size() - 1));
+  if (sd < kZeroVariance) return std::nullopt;
+  return mean / sd;
+}
+
 std::optional<double> sharpe_ratio(std::span<const double> returns, double periods_per_year) {
   require_periods(periods_per_year);
   const auto sharpe = sharpe_per_period(returns);

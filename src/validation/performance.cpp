@@ -149,7 +149,7 @@ PerformanceMetrics evaluate(std::span<const orders::ClosedTrade> trades, const P
     pnl.push_back(t.realized_pnl.to_double());
     m.total_pnl += pnl.back();
     m.fees += t.fees.to_double();
-    held.push_back({t.entry_time, t.exit_time});
+    held.push_back({t.entry_time, std::max(t.entry_time, t.exit_time)});
     notional += std::abs(t.quantity.to_double()) *
                 (std::abs(t.entry_price.to_double()) + std::abs(t.exit_price.to_double()));
   }

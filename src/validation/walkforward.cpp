@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <exception>
 #include <thread>
 
 #include "core/exceptions.hpp"
@@ -89,25 +90,10 @@ std::vector<FoldResult> trade_folds(const StrategySeries& candidate,
   return out;
 }
 
-}  // namespace
-
-WalkforwardResult walk_forward(const StrategySeries& candidate,
-                               std::span<const StrategySeries> family,
-                               const WalkforwardOptions& options) {
-  WalkforwardResult result;
-  result.folds = trade_folds(candidate, options);
-  std::vector<double> sharpes;
-  for (const FoldResult& f : result.folds) {
-    if (f.total_return > 0) ++result.positive_folds;
-    if (f.sharpe) sharpes.push_back(*f.sharpe);
-  }
-  if (!sharpes.empty()) {
-    double sum = 0;
-    for (double s : sharpes) sum += s;
-    result.mean_fold_sharpe = sum / static_cast<double>(sharpes.size());
-    result.worst_fold_sharpe = *std::min_element(sharpes.begin(), sharpes.end());
-  }
-  if (family.size() < 2) return result;
+// CPCV across the family (see the file comment), into result.paths and the fields after it.
+void cpcv_of_family(const StrategySeries& candidate, std::span<const StrategySeries> family,
+                    const WalkforwardOptions& options, WalkforwardResult& result) {
+  if (family.size() < 2) return;
 
   const std::size_t n = candidate.returns.size();
   for (const StrategySeries& member : family) {
@@ -117,7 +103,7 @@ WalkforwardResult walk_forward(const StrategySeries& candidate,
           member.id, member.returns.size(), n));
     }
   }
-  if (n < options.cpcv_groups * 2) return result;
+  if (n < options.cpcv_groups * 2) return;
   // Each period's label runs to the exit of the candidate's trade open in it (a flat period's
   // label is the period itself): purging drops the training periods whose position was still
   // open when a test group began.
@@ -142,19 +128,16 @@ WalkforwardResult walk_forward(const StrategySeries& candidate,
                                    options.embargo);
   } catch (const ArgumentError& error) {
     result.cpcv_note = error.what();  // e.g. a holding so long that a split has no training
-    return result;
+    return;
   }
   result.cpcv_splits = cpcv.splits.size();
   // The in-sample choice of every split.
   std::vector<std::size_t> chosen(cpcv.splits.size(), 0);
   parallel_for(cpcv.splits.size(), options.threads, [&](std::size_t s) {
     std::optional<double> best;
-    std::vector<double> sample;
-    sample.reserve(cpcv.splits[s].train.size());
     for (std::size_t m = 0; m < family.size(); ++m) {
-      sample.clear();
-      for (std::size_t i : cpcv.splits[s].train) sample.push_back(family[m].returns[i]);
-      const std::optional<double> sharpe = sharpe_per_period(sample);
+      const std::optional<double> sharpe =
+          sharpe_per_period(family[m].returns, cpcv.splits[s].train);
       if (sharpe && (!best || *sharpe > *best)) {
         best = sharpe;
         chosen[s] = m;
@@ -184,6 +167,45 @@ WalkforwardResult walk_forward(const StrategySeries& candidate,
     result.paths.push_back(std::move(path));
   }
   result.median_path_sharpe = median(path_sharpes);
+}
+
+}  // namespace
+
+WalkforwardResult walk_forward(const StrategySeries& candidate,
+                               std::span<const StrategySeries> family,
+                               const WalkforwardOptions& options) {
+  WalkforwardResult result;
+  // The candidate's folds run beside the family's CPCV (on another core when there is one).
+  std::exception_ptr folds_failure;
+  {
+    const bool beside = options.threads != 1 && family.size() >= 2;
+    std::jthread folds_worker;
+    const auto compute_folds = [&] {
+      try {
+        result.folds = trade_folds(candidate, options);
+      } catch (...) {
+        folds_failure = std::current_exception();
+      }
+    };
+    if (beside) {
+      folds_worker = std::jthread(compute_folds);
+    } else {
+      compute_folds();
+    }
+    cpcv_of_family(candidate, family, options, result);  // joins the folds on the way out
+  }
+  if (folds_failure) std::rethrow_exception(folds_failure);
+  std::vector<double> sharpes;
+  for (const FoldResult& f : result.folds) {
+    if (f.total_return > 0) ++result.positive_folds;
+    if (f.sharpe) sharpes.push_back(*f.sharpe);
+  }
+  if (!sharpes.empty()) {
+    double sum = 0;
+    for (double s : sharpes) sum += s;
+    result.mean_fold_sharpe = sum / static_cast<double>(sharpes.size());
+    result.worst_fold_sharpe = *std::min_element(sharpes.begin(), sharpes.end());
+  }
   return result;
 }
 

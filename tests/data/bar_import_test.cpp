@@ -237,6 +237,20 @@ TEST(Resampler, EmitsABarOnlyWhenItsIntervalHasEnded) {
   EXPECT_THROW(Resampler(Timeframe::k5m, Timeframe::k3m), DataError);
 }
 
+TEST(Resampler, SaturatesVolumesBeyondTheDecimalRangeInsteadOfThrowing) {
+  // BTT traded billions of units a minute in 2021: five minutes of 3e9 outgrow Decimal.
+  Resampler resampler(Timeframe::k1m, Timeframe::k5m);
+  std::vector<Bar> closed;
+  const Decimal huge = Decimal::from_int(3'000'000'000);
+  for (int minute = 0; minute < 5; ++minute) {
+    resampler.add(Bar{minute * kMinuteMs, "1"_d, "1"_d, "1"_d, "1"_d, huge, huge},
+                  [&closed](const Bar& bar) { closed.push_back(bar); });
+  }
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_EQ(closed[0].volume, Decimal::max());
+  EXPECT_EQ(closed[0].turnover, Decimal::max());
+}
+
 TEST(BarChecks, FindsGapsDuplicatesAndMissingRanges) {
   std::vector<Bar> bars;
   for (int minute : {0, 1, 2, 5, 5, 6, 9}) {

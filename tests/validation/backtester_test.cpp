@@ -191,6 +191,19 @@ TEST(Backtester, LookaheadCheckPassesTheEngineAndCatchesAStrategyFedTheNextBar) 
   // Most of the leaky signals do not survive the truncation.
   EXPECT_GE(caught.findings.size() * 2, caught.checked_signals)
       << caught.findings.size() << " of " << caught.checked_signals;
+
+  // The command line: the engine's strategies pass, exit code 0, and the figures are printed.
+  const testing::CommandOutcome cli = testing::run_command(
+      GAUNTLET_BINARY,
+      fmt::format("backtest --config {} --search-space {} --data-root {} --from {} --to {} "
+                  "--strategy 'ema_cross:{{\"fast\":5,\"slow\":13}}' --check-lookahead "
+                  "--lookahead-times 4 --quiet",
+                  config_file(), search_space(), store.string(), from, day_after(from, 3)));
+  EXPECT_EQ(cli.exit_code, 0) << cli.output;
+  EXPECT_NE(cli.output.find("at 4 times rerun on data truncated at the signal time: no signal "
+                            "changed"),
+            std::string::npos)
+      << cli.output;
 }
 
 }  // namespace

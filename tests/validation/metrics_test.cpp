@@ -21,6 +21,7 @@
 
 #include "core/exceptions.hpp"
 #include "support/command.hpp"
+#include "support/lcg.hpp"
 #include "support/temp_dir.hpp"
 
 namespace gauntlet::validation {
@@ -34,23 +35,7 @@ void expect_near_relative(std::optional<double> actual, double expected, double 
       << "expected " << expected;
 }
 
-// The §17 random source: Knuth's MMIX LCG, uniform() = (x >> 11)·2^-53, Irwin–Hall normals.
-class Lcg {
- public:
-  explicit Lcg(uint64_t seed) : state_(seed) {}
-  double uniform() {
-    state_ = 6364136223846793005ULL * state_ + 1442695040888963407ULL;
-    return static_cast<double>(state_ >> 11) * 0x1.0p-53;
-  }
-  double normal_ih() {
-    double sum = 0;
-    for (int i = 0; i < 12; ++i) sum += uniform();
-    return sum - 6.0;
-  }
-
- private:
-  uint64_t state_;
-};
+using testing::Lcg;
 
 // §17 return_metrics generator `lcg_crypto_15m`.
 std::vector<double> crypto_returns(uint64_t seed, std::size_t n) {

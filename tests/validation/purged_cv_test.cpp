@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/exceptions.hpp"
+#include "support/lcg.hpp"
 
 namespace gauntlet::validation {
 namespace {
@@ -373,18 +374,7 @@ TEST(Cpcv, RejectsBadArguments) {
 
 // ---- Properties ------------------------------------------------------------------------------
 
-// The §17 random source: Knuth's MMIX LCG, uniform() = (x >> 11)·2^-53.
-class Lcg {
- public:
-  explicit Lcg(uint64_t seed) : state_(seed) {}
-  double uniform() {
-    state_ = 6364136223846793005ULL * state_ + 1442695040888963407ULL;
-    return static_cast<double>(state_ >> 11) * 0x1.0p-53;
-  }
-
- private:
-  uint64_t state_;
-};
+using testing::Lcg;
 
 // Checks that `train` is exactly the samples outside `test` that no block purges or embargoes,
 // and that `purged` and `embargoed` are the rest, every list ascending.

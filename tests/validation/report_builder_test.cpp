@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "core/exceptions.hpp"
+#include "support/lcg.hpp"
 #include "support/temp_dir.hpp"
 
 extern char** environ;
@@ -63,23 +64,7 @@ std::size_t count_of(const std::string& text, const std::string& needle) {
   return count;
 }
 
-// A deterministic uniform source (Knuth's MMIX LCG).
-class Lcg {
- public:
-  explicit Lcg(uint64_t seed) : state_(seed) {}
-  double uniform() {
-    state_ = 6364136223846793005ULL * state_ + 1442695040888963407ULL;
-    return static_cast<double>(state_ >> 11) * 0x1.0p-53;
-  }
-  double normal() {
-    double sum = 0;
-    for (int i = 0; i < 12; ++i) sum += uniform();
-    return sum - 6.0;
-  }
-
- private:
-  uint64_t state_;
-};
+using testing::Lcg;
 
 TradeRow trade(std::size_t i, TimestampMs entry, double pnl) {
   TradeRow row;
@@ -123,7 +108,7 @@ ValidationReport realistic_report() {
   report.equity.push_back({from, equity});
   for (TimestampMs t = from + kHourMs; t <= to; t += kHourMs) {
     const double drift = t >= dd_from && t < dd_to ? -0.00042 : 0.00019;
-    equity *= 1.0 + drift + 0.0021 * lcg.normal();
+    equity *= 1.0 + drift + 0.0021 * lcg.normal_ih();
     report.equity.push_back({t, equity});
   }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/exceptions.hpp"
+#include "support/lcg.hpp"
 
 namespace gauntlet::validation {
 namespace {
@@ -452,23 +453,7 @@ TEST(TripleBarrierArguments, RejectsBadInputs) {
 
 // ---- Properties on the §17 LCG bars ----------------------------------------------------------
 
-// The §17 random source: Knuth's MMIX LCG, uniform() = (x >> 11)·2^-53, Irwin–Hall normals.
-class Lcg {
- public:
-  explicit Lcg(uint64_t seed) : state_(seed) {}
-  double uniform() {
-    state_ = 6364136223846793005ULL * state_ + 1442695040888963407ULL;
-    return static_cast<double>(state_ >> 11) * 0x1.0p-53;
-  }
-  double normal_ih() {
-    double sum = 0;
-    for (int i = 0; i < 12; ++i) sum += uniform();
-    return sum - 6.0;
-  }
-
- private:
-  uint64_t state_;
-};
+using testing::Lcg;
 
 // §17 triple_barrier `lcg_bars`: seed 4242, 300 bars, c0 = 100, σ = 0.004.
 Bars lcg_bars() {

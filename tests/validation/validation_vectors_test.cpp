@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "support/lcg.hpp"
 #include "validation/metrics.hpp"
 #include "validation/purged_cv.hpp"
 #include "validation/triple_barrier.hpp"
@@ -54,25 +55,7 @@ const json& vectors() {
   return document;
 }
 
-// The §17 random source: x ← 6364136223846793005·x + 1442695040888963407 (mod 2^64); every
-// draw advances first and then uses the new state.
-class Lcg {
- public:
-  explicit Lcg(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next() {
-    state_ = 6364136223846793005ULL * state_ + 1442695040888963407ULL;
-    return state_;
-  }
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-  double normal_ih() {
-    double sum = 0.0;
-    for (int i = 0; i < 12; ++i) sum += uniform();
-    return sum - 6.0;
-  }
-
- private:
-  std::uint64_t state_;
-};
+using testing::Lcg;
 
 // A JSON value: null → nullopt, "inf"/"-inf"/"nan" → the non-finite double, else the number.
 std::optional<double> value_of(const json& j) {

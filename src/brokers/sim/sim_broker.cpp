@@ -12,7 +12,10 @@ namespace gauntlet::brokers {
 namespace {
 
 constexpr DurationMs kFundingInterval = 8 * kHourMs;
+// The fills a snapshot reports (for the reconciler, which runs hourly): those of the last day,
+// at most kRecentFills, like a venue's recent-executions endpoint.
 constexpr std::size_t kRecentFills = 1000;
+constexpr DurationMs kRecentFillsWindow = kDayMs;
 
 // Spot and options buy with cash; perpetuals and forex trade on margin.
 bool on_margin(Asset asset) {
@@ -505,7 +508,9 @@ void SimBroker::publish_fill(const WorkingOrder& order, Decimal quantity, Decima
             maker,
             time};
   recent_fills_.push_back(fill);
-  if (recent_fills_.size() > kRecentFills) recent_fills_.pop_front();
+  while (recent_fills_.size() > kRecentFills ||
+         recent_fills_.front().time < time - kRecentFillsWindow)
+    recent_fills_.pop_front();
   const bool done = order.filled >= request.quantity;
   bus_.publish(OrderFilled{config_.venue, std::move(fill), order.filled,
                            done ? Decimal::zero() : request.quantity - order.filled,
@@ -562,6 +567,8 @@ void SimBroker::check_liquidation(Asset asset, const Symbol& symbol, const Bar& 
 void SimBroker::close_position(Asset asset, const Symbol& symbol, Book& book, Decimal price,
                                ProtectionTriggered::Kind kind, TimestampMs time) {
   const Position position = *book.position;
+  // A level reached in the bar the position was opened in is reached after the entry's fill.
+  time = std::max(time, position.opened_at);
   WorkingOrder closing;
   closing.request.client_order_id = fmt::format("sim-close-{}", ++sequence_);
   closing.request.asset = asset;

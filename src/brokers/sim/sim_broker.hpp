@@ -157,7 +157,7 @@ class SimBroker final : public Broker {
   std::deque<WorkingOrder> orders_;        // open orders in submit order
   std::set<std::string> seen_client_ids_;  // idempotency
   std::map<std::string, std::vector<std::pair<TimestampMs, double>>> funding_;
-  std::deque<Fill> recent_fills_;  // the last kRecentFills, for snapshots
+  std::deque<Fill> recent_fills_;  // the last day's (at most kRecentFills), for snapshots
   uint64_t sequence_ = 0;
 };
 

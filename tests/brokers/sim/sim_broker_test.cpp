@@ -263,6 +263,10 @@ TEST(SimBroker, TheEntryBarItselfCanStopThePositionOut) {
   ASSERT_EQ(h.events.triggered.size(), 1u);
   EXPECT_EQ(h.events.triggered[0].kind, ProtectionTriggered::Kind::kStopLoss);
   EXPECT_FALSE(h.broker.position(Asset::kSpot, h.btc).has_value());
+  // The stop is reached after the entry filled (its latency into the bar), not at the bar's open.
+  ASSERT_EQ(h.events.filled.size(), 2u);
+  EXPECT_GE(h.events.filled[1].fill.time, h.events.filled[0].fill.time);
+  EXPECT_GE(h.events.triggered[0].time, h.events.filled[0].fill.time);
 }
 
 TEST(SimBroker, SetProtectionNeedsAPositionAndMovesTheLevels) {
