@@ -58,6 +58,7 @@ auto& log() {
 
 constexpr std::string_view kCheckpointKey = "runtime.checkpoint";
 constexpr std::string_view kModeKey = "runtime.mode";
+constexpr std::string_view kBacktestKey = "runtime.backtest";
 constexpr DurationMs kSimulatedHistory = 2 * kDayMs;
 constexpr DurationMs kHousekeepingInterval = 15 * kMinuteMs;
 constexpr DurationMs kReconcileInterval = kHourMs;
@@ -249,7 +250,8 @@ struct AppRuntime::Impl {
   std::unique_ptr<data::BybitLiveFeed> live_feed;
   std::vector<data::QuoteUpdated> live_tickers;  // the first universe's turnover
   std::string fallback_reason;
-  std::map<std::string, Timeframe> base_timeframe;  // by "<domain>/<symbol>"
+  // The timeframe each (domain, symbol) replays or streams (its finest); looked up per bar.
+  std::map<std::pair<Asset, std::string>, Timeframe> base_timeframe;
   std::string feed_name;
   std::string feed_note;
   std::optional<TimestampMs> replay_from;
@@ -321,6 +323,20 @@ struct AppRuntime::Impl {
           options.state_dir.string(), *stored, to_string(mode)));
     }
     runtime_state->set(kModeKey, to_string(mode));
+    // A backtest keeps no hourly checkpoint: its state cannot be resumed, by anyone.
+    const bool backtest = runtime_state->get(kBacktestKey).has_value();
+    if (backtest && options.checkpoints) {
+      throw ArgumentError(fmt::format(
+          "the state directory {} holds a backtest, which cannot be resumed; use a fresh --state",
+          options.state_dir.string()));
+    }
+    if (!options.checkpoints) {
+      if (stored) {
+        throw ArgumentError(fmt::format("a backtest starts from nothing: {} holds a session",
+                                        options.state_dir.string()));
+      }
+      runtime_state->set(kBacktestKey, "1");
+    }
     return mode;
   }
 
@@ -399,7 +415,7 @@ struct AppRuntime::Impl {
     for (const data::SeriesKey& key : series) {
       AssetMarket& m = market(key.domain, key.venue);
       m.symbols.push_back(key.symbol);
-      base_timeframe[market_key(key.domain, key.symbol)] = key.timeframe;
+      base_timeframe[{key.domain, key.symbol.canonical()}] = key.timeframe;
       first = std::min(first, *bars->first_bar_time(key));
       last = std::max(last, *bars->last_bar_time(key) + duration_ms(key.timeframe));
     }
@@ -673,7 +689,7 @@ struct AppRuntime::Impl {
         next = next_step();
       }
       flush_simulated_bars(false);
-      save_checkpoint();
+      if (options.checkpoints) save_checkpoint();
     });
     if (options.on_progress) options.on_progress(cursor);
     return true;
@@ -765,7 +781,7 @@ struct AppRuntime::Impl {
       std::vector<Symbol> wanted;
       for (const std::string& name : m.watched) {
         wanted.push_back(Symbol::parse(name));
-        base_timeframe[market_key(m.asset, wanted.back())] = Timeframe::k1m;
+        base_timeframe[{m.asset, wanted.back().canonical()}] = Timeframe::k1m;
       }
       m.manager->subscribe(wanted, {data::Stream::kBars, data::Stream::kQuotes});
     }
@@ -779,8 +795,7 @@ struct AppRuntime::Impl {
   // --- market events ------------------------------------------------------------------------
 
   void on_bar(const data::BarClosed& e) {
-    const std::string key = market_key(e.domain, e.symbol);
-    const auto base = base_timeframe.find(key);
+    const auto base = base_timeframe.find({e.domain, e.symbol.canonical()});
     if (base != base_timeframe.end() && e.timeframe == base->second) {
       broker->on_bar(e.domain, e.symbol, e.bar);
       if (simulated) simulated_backlog.push_back(e);
@@ -885,7 +900,7 @@ struct AppRuntime::Impl {
     const DurationMs step = duration_ms(e.timeframe);
     const TimestampMs end = e.bar.open_time + (options.lookahead_fault_bars + 1) * step;
     const TimestampMs begin = end - static_cast<DurationMs>(longest + 1) * step;
-    const Timeframe base = base_timeframe.at(market_key(m.asset, e.symbol));
+    const Timeframe base = base_timeframe.at({m.asset, e.symbol.canonical()});
     const data::BarSeries source = m.manager->load_bars(e.symbol, base, begin, end);
     const data::BarSeries resampled =
         base == e.timeframe ? source : data::resample(source, base, e.timeframe, end);
@@ -1050,7 +1065,7 @@ struct AppRuntime::Impl {
       for (const data::SimulatedListing& listing : s.listings) {
         AssetMarket& m = this->market(listing.domain, "simulated");
         m.symbols.push_back(s.symbol);
-        base_timeframe[market_key(listing.domain, s.symbol)] = Timeframe::k1m;
+        base_timeframe[{listing.domain, s.symbol.canonical()}] = Timeframe::k1m;
       }
     }
   }

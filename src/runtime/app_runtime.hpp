@@ -118,6 +118,10 @@ struct RunOptions {
   // Whether candidates move on as in a paper session (validating after min_paper_trades, retired
   // under the profit-factor floor). A backtest of given candidates keeps them exploring.
   bool lifecycle = true;
+  // Whether each committed hour also commits a checkpoint of the in-memory ledgers, so that a
+  // killed session resumes exactly. A backtest (fresh state, never resumed) goes without: its
+  // state directory is marked and refused for resuming.
+  bool checkpoints = true;
   // Every symbol the feed offers is watched, whatever the universe (the lookahead check).
   bool watch_all_symbols = false;
   // Called with every signal a strategy proposes, in the order they are made.

@@ -58,6 +58,7 @@ runtime::RunOptions replay_options(const BacktestSpec& spec) {
   options.lifecycle = spec.candidates.empty();
   options.lookahead_fault_bars = spec.lookahead_fault_bars;
   options.slippage_bps = spec.slippage_bps;
+  options.checkpoints = false;  // a backtest starts afresh and is never resumed
   return options;
 }
 

@@ -17,7 +17,9 @@
 #include <vector>
 
 #include "core/config_manager.hpp"
+#include "core/exceptions.hpp"
 #include "core/time.hpp"
+#include "runtime/app_runtime.hpp"
 #include "support/command.hpp"
 #include "support/shared_data.hpp"
 #include "support/temp_dir.hpp"
@@ -155,11 +157,29 @@ TEST(Backtester, MetricsAgreeWithTheTradesAndTheEquityCurve) {
   }
   EXPECT_EQ(split, result.trades.size());
 
-  // Deterministic: the same spec, the same trades and signals.
+  // Deterministic: the same spec, the same trades and signals, in a state directory of its own.
   spec.progress = nullptr;
+  spec.state_dir = dir.path() / "backtest-state";
   const BacktestResult again = run(spec);
   EXPECT_EQ(again.trades, result.trades);
   EXPECT_EQ(again.signals, result.signals);
+
+  // A backtest keeps no hourly checkpoint: its state is neither reused nor resumed.
+  EXPECT_THROW(run(spec), ArgumentError);
+  runtime::RunOptions resume;
+  resume.feed = runtime::FeedMode::kReplay;
+  resume.state_dir = spec.state_dir;
+  resume.data_root = store;
+  resume.quiet = true;
+  runtime::AppRuntime session(spec.config, resume);
+  try {
+    session.start_all();
+    ADD_FAILURE() << "a backtest's state was resumed";
+  } catch (const ArgumentError& error) {
+    EXPECT_NE(std::string(error.what()).find("holds a backtest, which cannot be resumed"),
+              std::string::npos)
+        << error.what();
+  }
 }
 
 TEST(Backtester, LookaheadCheckPassesTheEngineAndCatchesAStrategyFedTheNextBar) {
