@@ -19,4 +19,20 @@ CommandOutcome run_command(const std::string& binary, const std::string& argumen
   return outcome;
 }
 
+ImportedStore import_binance_spot(const std::string& binary, const std::filesystem::path& data,
+                                  const std::filesystem::path& dir,
+                                  const std::vector<std::string>& pairs) {
+  const std::filesystem::path files = dir / "files";
+  std::filesystem::create_directories(files);
+  for (const std::string& pair : pairs) {
+    const std::string name = pair + "_USDT-1m.json.gz";
+    std::filesystem::create_symlink(data / "crypto/binance_spot" / name, files / name);
+  }
+  ImportedStore imported;
+  imported.store = dir / "store";
+  imported.outcome = run_command(
+      binary, "data import " + files.string() + " --data-root " + imported.store.string());
+  return imported;
+}
+
 }  // namespace gauntlet::testing

@@ -29,22 +29,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kPairs[] = {"BTC", "ETH", "XRP"};
-
 // A bar store of the three pairs' 1m bars, imported by the gauntlet binary.
 fs::path import_pairs(const fs::path& data, const fs::path& dir) {
-  const fs::path files = dir / "files";
-  fs::create_directories(files);
-  for (const char* pair : kPairs) {
-    const std::string name = fmt::format("{}_USDT-1m.json.gz", pair);
-    fs::create_symlink(data / "crypto/binance_spot" / name, files / name);
-  }
-  const fs::path store = dir / "store";
-  const testing::CommandOutcome imported = testing::run_command(
-      GAUNTLET_BINARY,
-      fmt::format("data import {} --data-root {}", files.string(), store.string()));
-  EXPECT_EQ(imported.exit_code, 0) << imported.output;
-  return store;
+  const testing::ImportedStore imported =
+      testing::import_binance_spot(GAUNTLET_BINARY, data, dir, {"BTC", "ETH", "XRP"});
+  EXPECT_EQ(imported.outcome.exit_code, 0) << imported.outcome.output;
+  return imported.store;
 }
 
 std::string config_file() {

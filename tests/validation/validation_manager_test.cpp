@@ -33,18 +33,10 @@ const strategies::StrategyDescriptor kCandidate{"ema_cross", Asset::kSpot,
                                                 R"({"fast":9,"slow":21})"};
 
 fs::path import_pairs(const fs::path& data, const fs::path& dir) {
-  const fs::path files = dir / "files";
-  fs::create_directories(files);
-  for (const char* pair : {"BTC", "ETH", "XRP"}) {
-    const std::string name = fmt::format("{}_USDT-1m.json.gz", pair);
-    fs::create_symlink(data / "crypto/binance_spot" / name, files / name);
-  }
-  const fs::path store = dir / "store";
-  const testing::CommandOutcome imported = testing::run_command(
-      GAUNTLET_BINARY,
-      fmt::format("data import {} --data-root {}", files.string(), store.string()));
-  EXPECT_EQ(imported.exit_code, 0) << imported.output;
-  return store;
+  const testing::ImportedStore imported =
+      testing::import_binance_spot(GAUNTLET_BINARY, data, dir, {"BTC", "ETH", "XRP"});
+  EXPECT_EQ(imported.outcome.exit_code, 0) << imported.outcome.output;
+  return imported.store;
 }
 
 // A paper session in which the candidate explored, closed 100 protected paper trades (phase 1)

@@ -171,19 +171,12 @@ void add_backtest_command(CLI::App& app, int& exit_code) {
                       "Closed trades as CSV, gauntlet run's format (default: STATE/trades.csv)");
   command->add_option("--state", options->state,
                       "A fresh directory for the backtest's state (default: a temporary one)");
-  command
-      ->add_option("--search-space", options->search_space, "The strategy generator's search space")
-      ->capture_default_str();
+  add_candidate_options(command, options->search_space, options->universe_size,
+                        options->min_turnover);
   command->add_option("--strategy", options->strategies,
                       "Backtest this strategy instead of the generator's candidates: FAMILY or "
                       "FAMILY:{\"param\":value,...} (repeatable)");
   command->add_option("--asset", options->asset, "The asset of --strategy")->capture_default_str();
-  command->add_option("--universe-size", options->universe_size, "Crypto pairs watched")
-      ->capture_default_str();
-  command
-      ->add_option("--min-turnover", options->min_turnover,
-                   "USD of 24h turnover a pair needs to be watched")
-      ->capture_default_str();
   command->add_flag("--check-lookahead", options->check_lookahead,
                     "Rerun on data truncated at each signal time; exit 1 if a signal changes");
   command

@@ -23,6 +23,17 @@ std::optional<config::Config> load_config_or_report(const std::string& file) {
   }
 }
 
+void add_candidate_options(CLI::App* command, std::string& search_space, int& universe_size,
+                           double& min_turnover) {
+  command->add_option("--search-space", search_space, "The strategy generator's search space")
+      ->capture_default_str();
+  command->add_option("--universe-size", universe_size, "Crypto pairs watched")
+      ->capture_default_str();
+  command
+      ->add_option("--min-turnover", min_turnover, "USD of 24h turnover a pair needs to be watched")
+      ->capture_default_str();
+}
+
 std::vector<strategies::StrategyDescriptor> parse_strategy_options(
     const std::vector<std::string>& values, const std::string& asset_name) {
   std::vector<strategies::StrategyDescriptor> out;

@@ -92,18 +92,11 @@ void add_run_command(CLI::App& app, int& exit_code) {
   command->add_option("--to", options->to, "Replay: end, ISO-8601 (exclusive)");
   command->add_option("--trade-log", options->trade_log,
                       "Closed trades as CSV (default: STATE/trades.csv)");
-  command
-      ->add_option("--search-space", options->search_space, "The strategy generator's search space")
-      ->capture_default_str();
+  add_candidate_options(command, options->search_space, options->universe_size,
+                        options->min_turnover);
   command->add_option("--speed", options->speed, "Simulated market: market seconds per wall second")
       ->capture_default_str();
   command->add_option("--seed", options->seed, "Simulated market: seed")->capture_default_str();
-  command->add_option("--universe-size", options->universe_size, "Crypto pairs watched")
-      ->capture_default_str();
-  command
-      ->add_option("--min-turnover", options->min_turnover,
-                   "USD of 24h turnover a pair needs to be watched")
-      ->capture_default_str();
   command->add_option("--run-for", options->run_for,
                       "Stop after this wall time (30s, 5m, ...); default: until stopped");
   command
