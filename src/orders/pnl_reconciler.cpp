@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 
 #include "core/logging.hpp"
@@ -146,6 +147,40 @@ void PnlReconciler::on_snapshot(const brokers::BrokerSnapshot& snapshot) {
   last_realised_[i] = snapshot.balance.realised_pnl;
   seen_[i] = true;
   bus_.publish(BalanceReconciled{asset, snapshot.balance, delta, recovered, snapshot.time});
+}
+
+std::map<std::string, double> realized_pnl_from_fills(const OrderJournal& journal) {
+  std::map<std::string, std::string> strategy_of;  // by client order id
+  for (Asset asset : kAllAssets) {
+    for (const JournalEntry& e : journal.orders(asset, 0))
+      strategy_of[e.request.client_order_id] = e.request.strategy_id;
+  }
+  std::vector<Fill> fills = journal.all_fills();
+  std::stable_sort(fills.begin(), fills.end(),
+                   [](const Fill& a, const Fill& b) { return a.time < b.time; });
+  struct Book {
+    Decimal position;
+    double cash = 0;
+    std::string strategy;
+  };
+  std::map<std::string, Book> books;  // by "<asset>/<symbol>"
+  std::map<std::string, double> pnl;
+  for (const Fill& f : fills) {
+    Book& book = books[fmt::format("{}/{}", to_string(f.asset), f.symbol.canonical())];
+    if (book.position == Decimal::zero()) {
+      const auto found = strategy_of.find(f.client_order_id);
+      book.strategy = found == strategy_of.end() ? std::string() : found->second;
+    }
+    const double notional = f.price.to_double() * f.quantity.to_double();
+    book.cash += (f.side == OrderSide::kSell ? notional : -notional) - f.fee.to_double();
+    book.position =
+        f.side == OrderSide::kBuy ? book.position + f.quantity : book.position - f.quantity;
+    if (book.position == Decimal::zero()) {
+      pnl[book.strategy] += book.cash;
+      book.cash = 0;
+    }
+  }
+  return pnl;
 }
 
 }  // namespace gauntlet::orders

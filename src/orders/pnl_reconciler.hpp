@@ -73,4 +73,10 @@ class PnlReconciler {
   Subscription subscription_;
 };
 
+// Broker truth by strategy, from the venue's fills in the journal: per (asset, symbol) in time
+// order, a round trip runs from flat to flat and belongs to the strategy of the order that
+// opened it; its P&L is the fills' cash flows less their fees. Reconciles the closed trades'
+// realized P&L (the validation gate compares them).
+std::map<std::string, double> realized_pnl_from_fills(const OrderJournal& journal);
+
 }  // namespace gauntlet::orders

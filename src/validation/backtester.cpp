@@ -14,6 +14,7 @@
 #include "core/store/sqlite_store.hpp"
 #include "data/bar_store.hpp"
 #include "learning/ml/strategy_generator.hpp"
+#include "orders/pnl_reconciler.hpp"
 
 namespace gauntlet::validation {
 namespace {
@@ -62,45 +63,6 @@ runtime::RunOptions replay_options(const BacktestSpec& spec) {
   return options;
 }
 
-// Broker truth by strategy: every fill of the session, per (asset, symbol) in time order; a
-// round trip runs from flat to flat and belongs to the strategy of the order that opened it;
-// its P&L is the fills' cash flows less their fees.
-std::map<std::string, double> broker_truth(const std::filesystem::path& state_dir) {
-  auto store = store::SqliteStore::open(state_dir / "gauntlet.db");
-  const orders::OrderJournal journal(*store);
-  std::map<std::string, std::string> strategy_of;  // by client order id
-  for (Asset asset : kAllAssets) {
-    for (const orders::JournalEntry& e : journal.orders(asset, 0))
-      strategy_of[e.request.client_order_id] = e.request.strategy_id;
-  }
-  std::vector<Fill> fills = journal.all_fills();
-  std::stable_sort(fills.begin(), fills.end(),
-                   [](const Fill& a, const Fill& b) { return a.time < b.time; });
-  struct Book {
-    Decimal position;
-    double cash = 0;
-    std::string strategy;
-  };
-  std::map<std::string, Book> books;  // by "<asset>/<symbol>"
-  std::map<std::string, double> pnl;
-  for (const Fill& f : fills) {
-    Book& book = books[fmt::format("{}/{}", to_string(f.asset), f.symbol.canonical())];
-    if (book.position == Decimal::zero()) {
-      const auto found = strategy_of.find(f.client_order_id);
-      book.strategy = found == strategy_of.end() ? std::string() : found->second;
-    }
-    const double notional = f.price.to_double() * f.quantity.to_double();
-    book.cash += (f.side == OrderSide::kSell ? notional : -notional) - f.fee.to_double();
-    book.position =
-        f.side == OrderSide::kBuy ? book.position + f.quantity : book.position - f.quantity;
-    if (book.position == Decimal::zero()) {
-      pnl[book.strategy] += book.cash;
-      book.cash = 0;
-    }
-  }
-  return pnl;
-}
-
 }  // namespace
 
 BacktestResult run(const BacktestSpec& spec) {
@@ -143,7 +105,11 @@ BacktestResult run(const BacktestSpec& spec) {
   result.trade_log =
       options.trade_log.empty() ? options.state_dir / "trades.csv" : options.trade_log;
 
-  const std::map<std::string, double> truth = broker_truth(options.state_dir);
+  std::map<std::string, double> truth;
+  {
+    auto store = store::SqliteStore::open(options.state_dir / "gauntlet.db");
+    truth = orders::realized_pnl_from_fills(orders::OrderJournal(*store));
+  }
   const data::BarStore bars(result.bar_root);
   const PriceHistory prices = PriceHistory::load(bars, result.trades, result.from, result.to);
   std::set<Asset> assets;

@@ -65,9 +65,9 @@ struct StrategyResult {
   PerformanceMetrics metrics;
   std::vector<EquityPoint> equity;
   std::vector<double> returns;
-  // Broker truth: the realized P&L recomputed from the venue's fills of the strategy's orders
-  // (cash flows and fees of every round trip that returned to flat), against which the
-  // engine's closed trades are reconciled.
+  // Broker truth (orders::realized_pnl_from_fills, the reconciler's): the realized P&L from the
+  // venue's fills of the strategy's orders (cash flows and fees of every round trip that returned
+  // to flat), against which the engine's closed trades are reconciled.
   double broker_pnl = 0;
 };
 
