@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "core/exceptions.hpp"
+#include "core/parallel.hpp"
 
 namespace gauntlet::validation {
 namespace {
@@ -168,7 +169,8 @@ std::vector<Fold> walk_forward_folds(std::span<const std::int64_t> t0,
 }
 
 Cpcv combinatorial_purged_cv(std::span<const std::int64_t> t0, std::span<const std::int64_t> t1,
-                             std::size_t groups, std::size_t test_groups, double pct_embargo) {
+                             std::size_t groups, std::size_t test_groups, double pct_embargo,
+                             std::size_t threads) {
   require_spans(t0, t1);
   const std::size_t n = t0.size();
   if (groups < 2) throw ArgumentError(fmt::format("groups must be at least 2, was {}", groups));
@@ -191,45 +193,50 @@ Cpcv combinatorial_purged_cv(std::span<const std::int64_t> t0, std::span<const s
   cpcv.embargo = embargo;
   cpcv.paths = capped_binomial(groups - 1, test_groups - 1);
   cpcv.path_split.assign(cpcv.paths, std::vector<std::size_t>(groups, 0));
-  cpcv.splits.reserve(split_count);
+  // The test groups of every split in lexicographic order, and the paths they feed.
+  std::vector<std::vector<std::size_t>> combinations;
+  combinations.reserve(split_count);
   std::vector<std::size_t> filled(groups, 0);  // paths that already have a split for group g
-
   std::vector<std::size_t> combination(test_groups);
   for (std::size_t i = 0; i < test_groups; ++i) combination[i] = i;
   while (true) {
-    const std::size_t index = cpcv.splits.size();
-    std::vector<Role> roles(n, Role::kTrain);
-    for (const std::size_t g : combination) {
-      std::fill(roles.begin() + static_cast<std::ptrdiff_t>(cpcv.group_offsets[g]),
-                roles.begin() + static_cast<std::ptrdiff_t>(cpcv.group_offsets[g + 1]),
-                Role::kTest);
-      cpcv.path_split[filled[g]++][g] = index;
-    }
-    // Merge runs of adjacent test groups into blocks, then purge and embargo each block.
-    CpcvSplit split;
-    split.test_groups = combination;
-    for (std::size_t i = 0; i < test_groups;) {
-      std::size_t j = i;
-      while (j + 1 < test_groups && combination[j + 1] == combination[j] + 1) ++j;
-      split.blocks.push_back(apply_block(t0, t1, cpcv.group_offsets[combination[i]],
-                                         cpcv.group_offsets[combination[j] + 1], embargo, roles));
-      i = j + 1;
-    }
-    collect(roles, split);
-    if (split.train.empty()) {
-      throw ArgumentError(fmt::format(
-          "CPCV (N = {}, k = {}, pct_embargo = {}) leaves split {} (test groups {}) with an "
-          "empty training set",
-          groups, test_groups, pct_embargo, index, fmt::join(combination, ",")));
-    }
-    cpcv.splits.push_back(std::move(split));
-
-    // The next combination in lexicographic order.
+    for (const std::size_t g : combination) cpcv.path_split[filled[g]++][g] = combinations.size();
+    combinations.push_back(combination);
     std::size_t i = test_groups;
     while (i > 0 && combination[i - 1] == groups - test_groups + (i - 1)) --i;
     if (i == 0) break;
     ++combination[i - 1];
     for (std::size_t j = i; j < test_groups; ++j) combination[j] = combination[j - 1] + 1;
+  }
+
+  cpcv.splits.resize(combinations.size());
+  parallel_for(combinations.size(), threads, [&](std::size_t index) {
+    const std::vector<std::size_t>& tests = combinations[index];
+    std::vector<Role> roles(n, Role::kTrain);
+    for (const std::size_t g : tests) {
+      std::fill(roles.begin() + static_cast<std::ptrdiff_t>(cpcv.group_offsets[g]),
+                roles.begin() + static_cast<std::ptrdiff_t>(cpcv.group_offsets[g + 1]),
+                Role::kTest);
+    }
+    // Merge runs of adjacent test groups into blocks, then purge and embargo each block.
+    CpcvSplit& split = cpcv.splits[index];
+    split.test_groups = tests;
+    for (std::size_t i = 0; i < test_groups;) {
+      std::size_t j = i;
+      while (j + 1 < test_groups && tests[j + 1] == tests[j] + 1) ++j;
+      split.blocks.push_back(apply_block(t0, t1, cpcv.group_offsets[tests[i]],
+                                         cpcv.group_offsets[tests[j] + 1], embargo, roles));
+      i = j + 1;
+    }
+    collect(roles, split);
+  });
+  for (std::size_t index = 0; index < cpcv.splits.size(); ++index) {
+    if (cpcv.splits[index].train.empty()) {
+      throw ArgumentError(fmt::format(
+          "CPCV (N = {}, k = {}, pct_embargo = {}) leaves split {} (test groups {}) with an "
+          "empty training set",
+          groups, test_groups, pct_embargo, index, fmt::join(combinations[index], ",")));
+    }
   }
   return cpcv;
 }

@@ -14,7 +14,8 @@
 // list is ascending. Bad arguments, n below the fold or group count and an empty training set
 // throw ArgumentError.
 //
-// Threading: pure functions over caller-owned data; safe from any thread.
+// Threading: pure functions over caller-owned data; safe from any thread. CPCV builds its
+// splits in parallel when asked to.
 #pragma once
 
 #include <cstddef>
@@ -99,8 +100,10 @@ std::vector<Fold> walk_forward_folds(std::span<const std::int64_t> t0,
 // purge and embargo of §14, and the training set is what no block removes. An embargo that
 // runs into a later test block leaves those samples in the test set. Throws ArgumentError for
 // bad t0/t1 (as purged_kfold), groups < 2, test_groups = 0 or >= groups, n < groups, more than
-// kMaxCpcvSplits splits, pct_embargo outside [0, 1], or an empty training set.
+// kMaxCpcvSplits splits, pct_embargo outside [0, 1], or an empty training set. The splits are
+// built on up to `threads` workers (0: one per core); the result does not depend on it.
 Cpcv combinatorial_purged_cv(std::span<const std::int64_t> t0, std::span<const std::int64_t> t1,
-                             std::size_t groups, std::size_t test_groups, double pct_embargo);
+                             std::size_t groups, std::size_t test_groups, double pct_embargo,
+                             std::size_t threads = 1);
 
 }  // namespace gauntlet::validation

@@ -3,12 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <exception>
 #include <thread>
 
 #include "core/exceptions.hpp"
+#include "core/parallel.hpp"
 #include "validation/purged_cv.hpp"
 
 namespace gauntlet::validation {
@@ -25,20 +25,6 @@ std::optional<double> median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   const std::size_t n = values.size();
   return n % 2 == 1 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
-}
-
-// Runs body(i) for i in [0, count) on up to `threads` workers.
-template <class Body>
-void parallel_for(std::size_t count, std::size_t threads, Body body) {
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  threads = std::clamp<std::size_t>(threads, 1, std::max<std::size_t>(1, count));
-  std::atomic<std::size_t> next{0};
-  const auto worker = [&] {
-    for (std::size_t i = next++; i < count; i = next++) body(i);
-  };
-  std::vector<std::jthread> pool;
-  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
 }
 
 std::vector<FoldResult> trade_folds(const StrategySeries& candidate,
@@ -125,7 +111,7 @@ void cpcv_of_family(const StrategySeries& candidate, std::span<const StrategySer
   Cpcv cpcv;
   try {
     cpcv = combinatorial_purged_cv(t0, t1, options.cpcv_groups, options.cpcv_test_groups,
-                                   options.embargo);
+                                   options.embargo, options.threads);
   } catch (const ArgumentError& error) {
     result.cpcv_note = error.what();  // e.g. a holding so long that a split has no training
     return;
@@ -150,21 +136,25 @@ void cpcv_of_family(const StrategySeries& candidate, std::span<const StrategySer
   }
   result.candidate_selected =
       static_cast<double>(candidate_chosen) / static_cast<double>(chosen.size());
-  std::vector<double> path_sharpes;
-  for (std::size_t p = 0; p < cpcv.paths; ++p) {
-    CpcvPath path;
+  result.paths.resize(cpcv.paths);
+  parallel_for(cpcv.paths, options.threads, [&](std::size_t p) {
+    CpcvPath& path = result.paths[p];
     path.index = p;
     std::vector<double> series;
+    series.reserve(n);
     for (std::size_t g = 0; g + 1 < cpcv.group_offsets.size(); ++g) {
       const StrategySeries& member = family[chosen[cpcv.path_split[p][g]]];
       path.selected.push_back(member.id);
-      for (std::size_t i = cpcv.group_offsets[g]; i < cpcv.group_offsets[g + 1]; ++i)
-        series.push_back(member.returns[i]);
+      series.insert(
+          series.end(), member.returns.begin() + static_cast<std::ptrdiff_t>(cpcv.group_offsets[g]),
+          member.returns.begin() + static_cast<std::ptrdiff_t>(cpcv.group_offsets[g + 1]));
     }
     path.sharpe = sharpe_ratio(series, options.periods_per_year);
     path.total_return = compounded(series);
+  });
+  std::vector<double> path_sharpes;
+  for (const CpcvPath& path : result.paths) {
     if (path.sharpe) path_sharpes.push_back(*path.sharpe);
-    result.paths.push_back(std::move(path));
   }
   result.median_path_sharpe = median(path_sharpes);
 }

@@ -372,6 +372,36 @@ TEST(Cpcv, RejectsBadArguments) {
   EXPECT_THROW(combinatorial_purged_cv(many0, many1, 40, 20, 0.0), ArgumentError);
 }
 
+TEST(Cpcv, ThreadsDoNotChangeTheSplits) {
+  Times t0, t1;
+  linear_spans(997, 7, t0, t1);
+  const Cpcv serial = combinatorial_purged_cv(t0, t1, 9, 3, 0.02, 1);
+  const Cpcv parallel = combinatorial_purged_cv(t0, t1, 9, 3, 0.02, 3);
+  ASSERT_EQ(parallel.splits.size(), serial.splits.size());
+  EXPECT_EQ(parallel.path_split, serial.path_split);
+  for (std::size_t s = 0; s < serial.splits.size(); ++s) {
+    EXPECT_EQ(parallel.splits[s].test_groups, serial.splits[s].test_groups);
+    EXPECT_EQ(parallel.splits[s].train, serial.splits[s].train);
+    EXPECT_EQ(parallel.splits[s].purged, serial.splits[s].purged);
+    EXPECT_EQ(parallel.splits[s].embargoed, serial.splits[s].embargoed);
+  }
+  // The empty training set is reported for the same (first) split whatever the thread count.
+  const Times all0{0, 1, 2, 3}, all1{9, 9, 9, 9};
+  std::string serial_error, parallel_error;
+  try {
+    combinatorial_purged_cv(all0, all1, 4, 2, 0.0, 1);
+  } catch (const ArgumentError& error) {
+    serial_error = error.what();
+  }
+  try {
+    combinatorial_purged_cv(all0, all1, 4, 2, 0.0, 4);
+  } catch (const ArgumentError& error) {
+    parallel_error = error.what();
+  }
+  EXPECT_NE(serial_error.find("split 0"), std::string::npos) << serial_error;
+  EXPECT_EQ(parallel_error, serial_error);
+}
+
 // ---- Properties ------------------------------------------------------------------------------
 
 using testing::Lcg;
