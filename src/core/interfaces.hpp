@@ -24,6 +24,17 @@ enum class Asset { kSpot, kPerp, kForex, kOptions };
 inline constexpr std::array<Asset, 4> kAllAssets = {Asset::kSpot, Asset::kPerp, Asset::kForex,
                                                     Asset::kOptions};
 
+// Orders (asset, canonical symbol) pairs, std::pair<Asset, std::string>, and finds them by
+// std::pair<Asset, std::string_view> too: a per-bar lookup copies no string.
+struct AssetSymbolLess {
+  using is_transparent = void;
+  template <class A, class B>
+  bool operator()(const A& a, const B& b) const {
+    if (a.first != b.first) return a.first < b.first;
+    return std::string_view(a.second) < std::string_view(b.second);
+  }
+};
+
 enum class OrderSide { kBuy, kSell };
 
 enum class OrderType { kMarket, kLimit, kStopMarket, kStopLimit };

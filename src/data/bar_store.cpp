@@ -400,6 +400,13 @@ void BarStore::write_partition(const SeriesKey& key, TimestampMs day, const BarS
 UpsertResult BarStore::upsert_bars(const SeriesKey& key, std::span<const Bar> bars) {
   UpsertResult result;
   for (const Bar& bar : bars) check_bar(bar, key);
+  // Bumped before and after the writes (even a failed one), so a memo taken while they ran is
+  // stale afterwards.
+  struct Bump {
+    std::atomic<uint64_t>& generation;
+    explicit Bump(std::atomic<uint64_t>& g) : generation(g) { generation.fetch_add(1); }
+    ~Bump() { generation.fetch_add(1); }
+  } bump(generation_);
   // Sort by open time; among equal open times the later input is the newer and wins.
   std::vector<Bar> incoming(bars.begin(), bars.end());
   std::stable_sort(incoming.begin(), incoming.end(),

@@ -21,6 +21,7 @@
 // writer (the data_manager) at a time.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -86,10 +87,15 @@ class BarStore {
   // Reads and checks one partition file (format, checksum, order, alignment).
   static BarSeries read_partition(const std::filesystem::path& path);
 
+  // Changes whenever this instance writes bars (not when another instance or process writes
+  // to the same root): readers that memoise what they loaded compare it.
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+
  private:
   void write_partition(const SeriesKey& key, TimestampMs day, const BarSeries& bars) const;
 
   std::filesystem::path root_;
+  std::atomic<uint64_t> generation_{0};
 };
 
 }  // namespace gauntlet::data

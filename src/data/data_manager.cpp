@@ -87,10 +87,10 @@ std::optional<QuoteUpdated> DataManager::get_last_quote(const Symbol& symbol) co
 BarSeries DataManager::get_ohlc(const Symbol& symbol, Timeframe timeframe,
                                 std::size_t lookback) const {
   std::vector<Bar> bars;
-  const auto found = recent_.find(CacheKey{symbol.canonical(), timeframe});
-  if (found != recent_.end()) {
+  const auto found = data_.find(symbol.canonical());
+  if (found != data_.end()) {
     // The newest `lookback` of the cache only (it holds up to cached_bars).
-    const auto& cached = found->second;
+    const auto& cached = found->second.recent[static_cast<std::size_t>(timeframe)];
     const std::size_t take = std::min(lookback, cached.size());
     bars.reserve(lookback);
     bars.assign(cached.end() - static_cast<std::ptrdiff_t>(take), cached.end());
@@ -100,10 +100,17 @@ BarSeries DataManager::get_ohlc(const Symbol& symbol, Timeframe timeframe,
     const DurationMs step = duration_ms(timeframe);
     const TimestampMs end = bars.empty() ? floor_to(clock_.now_ms(), step) : bars.front().open_time;
     const std::size_t wanted = lookback - bars.size();
-    const BarSeries stored = stored_or_resampled(
-        symbol, timeframe, end - static_cast<DurationMs>(wanted) * step * 4, end);
-    const std::size_t take = std::min(wanted, stored.size());
+    const TimestampMs from = end - static_cast<DurationMs>(wanted) * step * 4;
+    BarSeries loaded;
+    const BarSeries& stored = found != data_.end()
+                                  ? stored_window(found->second, timeframe, from, end)
+                                  : (loaded = stored_or_resampled(symbol, timeframe, from, end));
+    const std::span<const int64_t> times = stored.open_time();
+    const std::size_t first = static_cast<std::size_t>(
+        std::lower_bound(times.begin(), times.end(), from) - times.begin());
+    const std::size_t take = std::min(wanted, stored.size() - first);
     std::vector<Bar> older;
+    older.reserve(take);
     for (std::size_t i = stored.size() - take; i < stored.size(); ++i)
       older.push_back(stored.bar(i));
     bars.insert(bars.begin(), older.begin(), older.end());
@@ -111,6 +118,27 @@ BarSeries DataManager::get_ohlc(const Symbol& symbol, Timeframe timeframe,
   if (bars.size() > lookback)
     bars.erase(bars.begin(), bars.end() - static_cast<std::ptrdiff_t>(lookback));
   return BarSeries::from_bars(bars);
+}
+
+const BarSeries& DataManager::stored_window(SymbolData& data, Timeframe timeframe, TimestampMs from,
+                                            TimestampMs end) const {
+  StoredWindow& memo = data.stored[static_cast<std::size_t>(timeframe)];
+  const uint64_t generation = store_.generation();
+  if (memo.valid && memo.end == end && memo.from <= from && memo.generation == generation) {
+    return memo.bars;
+  }
+  memo.bars = stored_or_resampled(data.symbol, timeframe, from, end);
+  memo.from = from;
+  memo.end = end;
+  memo.generation = generation;
+  memo.valid = true;
+  return memo.bars;
+}
+
+DataManager::SymbolData& DataManager::data_of(const Symbol& symbol) {
+  const auto found = data_.find(symbol.canonical());
+  if (found != data_.end()) return found->second;
+  return data_.emplace(symbol.canonical(), SymbolData(symbol)).first->second;
 }
 
 BarSeries DataManager::stored_or_resampled(const Symbol& symbol, Timeframe timeframe,
@@ -133,10 +161,11 @@ void DataManager::resume_at(TimestampMs now) {
       const TimestampMs start = floor_to(now, duration_ms(target));
       const BarSeries sources = load_bars(symbol, Timeframe::k1m, start, now);
       if (sources.empty()) continue;
-      auto [it, inserted] =
-          resamplers_.try_emplace(CacheKey{symbol.canonical(), target}, Timeframe::k1m, target);
+      std::optional<Resampler>& resampler =
+          data_of(symbol).resamplers[static_cast<std::size_t>(target)];
+      if (!resampler) resampler.emplace(Timeframe::k1m, target);
       for (std::size_t i = 0; i < sources.size(); ++i) {
-        it->second.add(sources.bar(i), [](const Bar&) {});  // a forming interval: nothing closes
+        resampler->add(sources.bar(i), [](const Bar&) {});  // a forming interval: nothing closes
       }
     }
   }
@@ -164,23 +193,25 @@ Subscription DataManager::on_tick(std::function<void(const QuoteUpdated&)> callb
 }
 
 void DataManager::advance_to(TimestampMs now) {
-  for (auto& [cache_key, resampler] : resamplers_) {
-    const auto feed = last_feed_by_symbol_.find(cache_key.symbol);
-    const Symbol symbol = Symbol::parse(cache_key.symbol);
-    const Timeframe timeframe = cache_key.timeframe;
-    const FeedKind kind = feed == last_feed_by_symbol_.end() ? FeedKind::kLive : feed->second;
-    resampler.advance_to(now, [&](const Bar& bar) {
-      bus_.publish(
-          BarClosed{kind, domain_, symbol, timeframe, bar, bar.open_time + duration_ms(timeframe)});
-    });
+  for (auto& [name, data] : data_) {
+    const FeedKind kind = data.last_feed.value_or(FeedKind::kLive);
+    for (std::size_t t = 0; t < kTimeframes; ++t) {
+      if (!data.resamplers[t]) continue;
+      const Timeframe timeframe = kAllTimeframes[t];
+      data.resamplers[t]->advance_to(now, [&](const Bar& bar) {
+        bus_.publish(BarClosed{kind, domain_, data.symbol, timeframe, bar,
+                               bar.open_time + duration_ms(timeframe)});
+      });
+    }
   }
 }
 
 void DataManager::on_bar_closed(const BarClosed& event) {
   if (event.domain != domain_) return;
   feed_ = event.feed;
-  last_feed_by_symbol_[event.symbol.canonical()] = event.feed;
-  std::deque<Bar>& cache = recent_[CacheKey{event.symbol.canonical(), event.timeframe}];
+  SymbolData& data = data_of(event.symbol);
+  data.last_feed = event.feed;
+  std::deque<Bar>& cache = data.recent[static_cast<std::size_t>(event.timeframe)];
   if (cache.empty() || cache.back().open_time < event.bar.open_time) {
     cache.push_back(event.bar);
   } else {
@@ -207,11 +238,17 @@ void DataManager::on_bar_closed(const BarClosed& event) {
 
   if (event.timeframe != Timeframe::k1m) return;
   for (Timeframe target : options_.resample_to) {
-    auto [it, inserted] =
-        resamplers_.try_emplace(CacheKey{event.symbol.canonical(), target}, Timeframe::k1m, target);
-    it->second.add(event.bar, [&](const Bar& bar) {
-      bus_.publish(BarClosed{event.feed, domain_, event.symbol, target, bar,
-                             bar.open_time + duration_ms(target)});
+    std::optional<Resampler>& resampler = data.resamplers[static_cast<std::size_t>(target)];
+    if (!resampler) resampler.emplace(Timeframe::k1m, target);
+    // One pointer captured: the callback fits std::function's small buffer (no allocation).
+    const struct {
+      DataManager* self;
+      const BarClosed* source;
+      Timeframe target;
+    } context{this, &event, target};
+    resampler->add(event.bar, [c = &context](const Bar& bar) {
+      c->self->bus_.publish(BarClosed{c->source->feed, c->self->domain_, c->source->symbol,
+                                      c->target, bar, bar.open_time + duration_ms(c->target)});
     });
   }
 }

@@ -15,6 +15,7 @@
 // Threading: on the core loop thread, like the EventBus and Clock it uses.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <deque>
 #include <functional>
@@ -112,12 +113,32 @@ class DataManager {
   std::optional<FeedKind> feed_kind() const { return feed_; }
 
  private:
-  struct CacheKey {
-    std::string symbol;
-    Timeframe timeframe;
-    friend auto operator<=>(const CacheKey&, const CacheKey&) = default;
+  static constexpr std::size_t kTimeframes = kAllTimeframes.size();
+
+  // The bars get_ohlc last read from the store for one symbol and timeframe: [from, end) at
+  // the store's generation. During a replay's first hours every evaluation tops up the same
+  // short cache with the same older bars, so the read is done once.
+  struct StoredWindow {
+    bool valid = false;
+    TimestampMs from = 0;
+    TimestampMs end = 0;
+    uint64_t generation = 0;
+    BarSeries bars;
+  };
+  // Everything kept per symbol, found with one lookup per event; arrays by Timeframe.
+  struct SymbolData {
+    explicit SymbolData(Symbol s) : symbol(std::move(s)) {}
+    Symbol symbol;
+    std::optional<FeedKind> last_feed;
+    std::array<std::deque<Bar>, kTimeframes> recent;
+    std::array<std::optional<Resampler>, kTimeframes> resamplers;  // by target timeframe
+    std::array<StoredWindow, kTimeframes> stored;                  // get_ohlc's top-ups
   };
 
+  SymbolData& data_of(const Symbol& symbol);
+  // The stored bars of [from, end), from the memo when the store has not changed since.
+  const BarSeries& stored_window(SymbolData& data, Timeframe timeframe, TimestampMs from,
+                                 TimestampMs end) const;
   BarSeries stored_or_resampled(const Symbol& symbol, Timeframe timeframe, TimestampMs from,
                                 TimestampMs to) const;
   void on_bar_closed(const BarClosed& event);
@@ -133,9 +154,8 @@ class DataManager {
   std::vector<Symbol> symbols_;
   std::map<std::string, QuoteUpdated, std::less<>> quotes_;
   std::map<std::string, InstrumentInfo, std::less<>> instruments_;
-  std::map<CacheKey, std::deque<Bar>> recent_;
-  std::map<CacheKey, Resampler> resamplers_;
-  std::map<std::string, FeedKind, std::less<>> last_feed_by_symbol_;
+  // By canonical symbol, in its order (advance_to publishes in it). Mutable: get_ohlc memoises.
+  mutable std::map<std::string, SymbolData, std::less<>> data_;
   std::optional<FeedKind> feed_;
   Subscription bars_subscription_;
   Subscription quotes_subscription_;

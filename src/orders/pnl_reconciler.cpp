@@ -52,26 +52,30 @@ const std::vector<std::string>& PnlReconciler::last_problems(Asset asset) const 
   return problems_[index(asset)];
 }
 
+bool PnlReconciler::journal_holds(const Fill& fill) const {
+  const std::vector<Fill> fills = router_.journal().fills(fill.client_order_id);
+  return std::any_of(fills.begin(), fills.end(),
+                     [&](const Fill& f) { return f.execution_id == fill.execution_id; });
+}
+
 void PnlReconciler::on_snapshot(const brokers::BrokerSnapshot& snapshot) {
   const Asset asset = snapshot.asset;
   std::vector<std::string> problems;
 
   // 1. Fills the journal has not seen: account for them first, so positions can agree.
   std::size_t recovered = 0;
+  std::set<std::string>& journaled = journaled_[static_cast<std::size_t>(asset)];
+  std::set<std::string> now_journaled;
   for (const Fill& fill : snapshot.recent_fills) {
-    bool known = false;
-    for (const Fill& journaled : router_.journal().fills(fill.client_order_id)) {
-      if (journaled.execution_id == fill.execution_id) {
-        known = true;
-        break;
-      }
+    if (!journaled.contains(fill.execution_id) && !journal_holds(fill)) {
+      log().warn("recovering a fill the journal missed execution={} order={}", fill.execution_id,
+                 fill.client_order_id);
+      router_.recover_fill(snapshot.venue, fill);
+      ++recovered;
     }
-    if (known) continue;
-    log().warn("recovering a fill the journal missed execution={} order={}", fill.execution_id,
-               fill.client_order_id);
-    router_.recover_fill(snapshot.venue, fill);
-    ++recovered;
+    now_journaled.insert(fill.execution_id);
   }
+  journaled = std::move(now_journaled);
 
   // 2. Positions: the engine's against the venue's.
   std::map<std::string, Position> venue;

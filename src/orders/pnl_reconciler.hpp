@@ -17,6 +17,7 @@
 
 #include <array>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,7 @@ class PnlReconciler {
 
  private:
   void on_snapshot(const brokers::BrokerSnapshot& snapshot);
+  bool journal_holds(const Fill& fill) const;
 
   EventBus& bus_;
   OrderRouter& router_;
@@ -70,6 +72,9 @@ class PnlReconciler {
   std::array<std::vector<std::string>, 4> problems_;
   std::array<Decimal, 4> last_realised_{};
   std::array<bool, 4> seen_{};
+  // Per asset, the execution ids of the last snapshot's fills that the journal holds: the
+  // journal only grows, so only fills new to the venue's recent list are looked up.
+  std::array<std::set<std::string>, 4> journaled_{};
   Subscription subscription_;
 };
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -251,7 +252,7 @@ struct AppRuntime::Impl {
   std::vector<data::QuoteUpdated> live_tickers;  // the first universe's turnover
   std::string fallback_reason;
   // The timeframe each (domain, symbol) replays or streams (its finest); looked up per bar.
-  std::map<std::pair<Asset, std::string>, Timeframe> base_timeframe;
+  std::map<std::pair<Asset, std::string>, Timeframe, AssetSymbolLess> base_timeframe;
   std::string feed_name;
   std::string feed_note;
   std::optional<TimestampMs> replay_from;
@@ -278,6 +279,15 @@ struct AppRuntime::Impl {
   std::map<std::string, Decimal> last_primary_close;  // by symbol, for the returns
   // Parsed parameters by strategy id (a strategy's parameters never change).
   std::map<std::string, std::optional<strategies::Parameters>> parameters_by_id;
+  // The primary bars the strategies were last evaluated on, by "<domain>/<symbol>", as
+  // indicator inputs. The next bar extends it instead of the window being read and converted
+  // again; anything else (a gap, a correction, a longer warm-up, the start) reads it again
+  // from the data_manager, so it always holds what get_ohlc would return.
+  struct PrimaryWindow {
+    std::deque<indicators::BarInput> inputs;
+    TimestampMs last_open = 0;
+  };
+  std::map<std::string, PrimaryWindow> primary_windows;
   TimestampMs cursor = 0;  // close time of the last committed step
   TimestampMs next_housekeeping = 0;
   TimestampMs next_reconcile = 0;
@@ -292,7 +302,10 @@ struct AppRuntime::Impl {
   Impl(config::Config c, RunOptions o) : config(std::move(c)), options(std::move(o)) {}
 
   static std::string market_key(Asset asset, const Symbol& symbol) {
-    return fmt::format("{}/{}", to_string(asset), symbol.canonical());
+    std::string key(to_string(asset));  // "<domain>/<symbol>", on every bar: no formatting
+    key += '/';
+    key += symbol.canonical();
+    return key;
   }
 
   // --- start -------------------------------------------------------------------------------
@@ -795,7 +808,8 @@ struct AppRuntime::Impl {
   // --- market events ------------------------------------------------------------------------
 
   void on_bar(const data::BarClosed& e) {
-    const auto base = base_timeframe.find({e.domain, e.symbol.canonical()});
+    const auto base =
+        base_timeframe.find(std::pair<Asset, std::string_view>{e.domain, e.symbol.canonical()});
     if (base != base_timeframe.end() && e.timeframe == base->second) {
       broker->on_bar(e.domain, e.symbol, e.bar);
       if (simulated) simulated_backlog.push_back(e);
@@ -857,23 +871,37 @@ struct AppRuntime::Impl {
       longest = std::max(longest, warmup_bars(*cached->second));
       candidates.emplace_back(&record, *cached->second);
     }
-    const data::BarSeries window = options.lookahead_fault_bars > 0
+    const std::string key = market_key(m.asset, e.symbol);
+    PrimaryWindow& window = primary_windows[key];
+    const DurationMs step = duration_ms(e.timeframe);
+    if (options.lookahead_fault_bars == 0 && !window.inputs.empty() &&
+        window.inputs.size() >= longest && e.bar.open_time == window.last_open + step) {
+      window.inputs.push_back(input_of(e.bar));
+      window.last_open = e.bar.open_time;
+      while (window.inputs.size() > longest) window.inputs.pop_front();
+    } else {
+      window.inputs.clear();
+      const data::BarSeries bars = options.lookahead_fault_bars > 0
                                        ? leaky_window(m, e, longest)
                                        : m.manager->get_ohlc(e.symbol, e.timeframe, longest);
-    if (window.empty()) return;
-    if (options.lookahead_fault_bars == 0 &&
-        window.bar(window.size() - 1).open_time != e.bar.open_time)
-      return;
+      if (bars.empty()) return;
+      if (options.lookahead_fault_bars == 0) {
+        if (bars.bar(bars.size() - 1).open_time != e.bar.open_time) return;
+        window.last_open = e.bar.open_time;
+      }
+      for (std::size_t i = 0; i < bars.size(); ++i) window.inputs.push_back(input_of(bars.bar(i)));
+    }
+    const std::deque<indicators::BarInput>& inputs = window.inputs;
     Pending fresh;
     fresh.primary_close = e.event_time;
     for (const auto& [record, parameters] : candidates) {
       const std::size_t need = warmup_bars(parameters);
-      if (window.size() < need) continue;
+      if (inputs.size() < need) continue;
       std::unique_ptr<strategies::Strategy> strategy =
           strategies::make_strategy(record->family, parameters);
       std::optional<strategies::Signal> signal;
-      for (std::size_t i = window.size() - need; i < window.size(); ++i)
-        signal = strategy->on_primary_bar(input_of(window.bar(i)));
+      for (std::size_t i = inputs.size() - need; i < inputs.size(); ++i)
+        signal = strategy->on_primary_bar(inputs[i]);
       // A short the asset cannot hold (spot) is no opportunity: the risk manager would refuse it.
       if (!signal || !capital::RiskManager::can_open(m.asset, signal->side)) continue;
       if (options.on_signal) {
@@ -884,7 +912,6 @@ struct AppRuntime::Impl {
       confirmer.propose(*signal);
       fresh.signals.emplace_back(record->id, std::move(confirmer));
     }
-    const std::string key = market_key(m.asset, e.symbol);
     if (fresh.signals.empty()) {
       pending.erase(key);
     } else {

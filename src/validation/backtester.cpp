@@ -8,9 +8,9 @@
 #include <exception>
 #include <mutex>
 #include <set>
-#include <thread>
 
 #include "core/exceptions.hpp"
+#include "core/parallel.hpp"
 #include "core/store/sqlite_store.hpp"
 #include "data/bar_store.hpp"
 #include "learning/ml/strategy_generator.hpp"
@@ -228,53 +228,35 @@ LookaheadReport check_lookahead(const BacktestSpec& spec, const BacktestResult& 
   ScratchDir scratch("gauntlet-lookahead");
 
   std::vector<std::vector<LookaheadFinding>> findings(times.size());
-  std::atomic<std::size_t> next{0};
   std::atomic<std::size_t> done{0};
   std::mutex progress_mutex;
-  std::exception_ptr failure;
-  std::mutex failure_mutex;
-  const auto worker = [&] {
-    for (std::size_t i = next++; i < times.size(); i = next++) {
-      try {
-        const TimestampMs t = times[i];
-        std::vector<strategies::StrategyDescriptor> candidates;
-        std::set<std::string> ids;
-        for (const runtime::SignalRecord* s : by_time[t]) {
-          if (ids.insert(s->strategy_id).second)
-            candidates.push_back(descriptor_by_id.at(s->strategy_id));
-        }
-        const std::vector<runtime::SignalRecord> rerun = truncated_signals(
-            spec, source, series, candidates, t, lookback, scratch.path() / std::to_string(i));
-        for (const runtime::SignalRecord* original : by_time[t]) {
-          const auto same = std::find_if(rerun.begin(), rerun.end(), [&](const auto& s) {
-            return s.strategy_id == original->strategy_id && s.asset == original->asset &&
-                   s.symbol == original->symbol;
-          });
-          if (same == rerun.end()) {
-            findings[i].push_back({*original, std::nullopt, "vanished"});
-          } else if (std::string change = compare(*original, *same); !change.empty()) {
-            findings[i].push_back({*original, *same, change});
-          }
-        }
-      } catch (...) {
-        std::lock_guard lock(failure_mutex);
-        if (!failure) failure = std::current_exception();
-        next = times.size();
-      }
-      const std::size_t finished = ++done;
-      if (options.progress) {
-        std::lock_guard lock(progress_mutex);
-        options.progress(finished, times.size());
+  parallel_for(times.size(), options.threads, [&](std::size_t i) {
+    const TimestampMs t = times[i];
+    std::vector<strategies::StrategyDescriptor> candidates;
+    std::set<std::string> ids;
+    for (const runtime::SignalRecord* s : by_time[t]) {
+      if (ids.insert(s->strategy_id).second)
+        candidates.push_back(descriptor_by_id.at(s->strategy_id));
+    }
+    const std::vector<runtime::SignalRecord> rerun = truncated_signals(
+        spec, source, series, candidates, t, lookback, scratch.path() / std::to_string(i));
+    for (const runtime::SignalRecord* original : by_time[t]) {
+      const auto same = std::find_if(rerun.begin(), rerun.end(), [&](const auto& s) {
+        return s.strategy_id == original->strategy_id && s.asset == original->asset &&
+               s.symbol == original->symbol;
+      });
+      if (same == rerun.end()) {
+        findings[i].push_back({*original, std::nullopt, "vanished"});
+      } else if (std::string change = compare(*original, *same); !change.empty()) {
+        findings[i].push_back({*original, *same, change});
       }
     }
-  };
-  std::size_t threads = options.threads ? options.threads : std::thread::hardware_concurrency();
-  threads = std::clamp<std::size_t>(threads, 1, times.size());
-  std::vector<std::jthread> pool;
-  for (std::size_t i = 1; i < threads; ++i) pool.emplace_back(worker);
-  worker();
-  pool.clear();
-  if (failure) std::rethrow_exception(failure);
+    const std::size_t finished = ++done;
+    if (options.progress) {
+      std::lock_guard lock(progress_mutex);
+      options.progress(finished, times.size());
+    }
+  });
   for (auto& f : findings) {
     for (LookaheadFinding& finding : f) report.findings.push_back(std::move(finding));
   }

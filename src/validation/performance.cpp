@@ -55,9 +55,14 @@ PriceHistory PriceHistory::load(const data::BarStore& store,
   for (const auto& [id, key] : finest) {
     const data::BarSeries bars = store.load_bars(key, from - kDayMs, to);
     const DurationMs step = duration_ms(key.timeframe);
-    for (std::size_t i = 0; i < bars.size(); ++i) {
-      const Bar bar = bars.bar(i);
-      prices.add(key.domain, key.symbol, bar.open_time + step, bar.close.to_double());
+    Series& s = prices.series_[series_name(key.domain, key.symbol)];
+    s.times.reserve(bars.size());
+    s.closes.reserve(bars.size());
+    const std::span<const int64_t> open_times = bars.open_time();
+    const std::span<const int64_t> closes = bars.column(data::BarSeries::kClose);
+    for (std::size_t i = 0; i < bars.size(); ++i) {  // a stored series: ascending open times
+      s.times.push_back(open_times[i] + step);
+      s.closes.push_back(Decimal::from_raw(closes[i]).to_double());
     }
   }
   return prices;

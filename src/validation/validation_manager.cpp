@@ -9,9 +9,9 @@
 #include <map>
 #include <mutex>
 #include <set>
-#include <thread>
 
 #include "core/exceptions.hpp"
+#include "core/parallel.hpp"
 #include "core/store/sqlite_store.hpp"
 #include "data/bar_store.hpp"
 #include "data/resampler.hpp"
@@ -329,32 +329,15 @@ ValidationOutcome validate(const ValidateSpec& spec) {
     runs.push_back(std::move(latency));
   }
   {
-    std::atomic<std::size_t> next{0};
     std::atomic<std::size_t> done{0};
     std::mutex mutex;
-    std::exception_ptr failure;
     progress("backtests", 0.0);
-    const auto worker = [&] {
-      for (std::size_t i = next++; i < runs.size(); i = next++) {
-        try {
-          runs[i].result = run(runs[i].spec);
-        } catch (...) {
-          std::lock_guard lock(mutex);
-          if (!failure) failure = std::current_exception();
-          next = runs.size();
-        }
-        const double fraction = static_cast<double>(++done) / static_cast<double>(runs.size());
-        std::lock_guard lock(mutex);
-        progress("backtests", fraction);
-      }
-    };
-    std::size_t threads = spec.threads ? spec.threads : std::thread::hardware_concurrency();
-    threads = std::clamp<std::size_t>(threads, 1, runs.size());
-    std::vector<std::jthread> pool;
-    for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
-    worker();
-    pool.clear();
-    if (failure) std::rethrow_exception(failure);
+    parallel_for(runs.size(), spec.threads, [&](std::size_t i) {
+      runs[i].result = run(runs[i].spec);
+      const double fraction = static_cast<double>(++done) / static_cast<double>(runs.size());
+      std::lock_guard lock(mutex);
+      progress("backtests", fraction);
+    });
   }
   const BacktestResult& main = runs.front().result;
   const std::string window =

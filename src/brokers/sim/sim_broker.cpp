@@ -184,7 +184,8 @@ void SimBroker::set_protection(ProtectionKey, const ProtectionRequest& request) 
                                     request.symbol, std::move(failure), clock_.now_ms()});
     return;
   }
-  const auto book = books_.find({request.asset, request.symbol.canonical()});
+  const auto book =
+      books_.find(std::pair<Asset, std::string_view>{request.asset, request.symbol.canonical()});
   if (book == books_.end() || !book->second.position) {
     BrokerFailure failure;
     failure.code = 10001;
@@ -262,7 +263,7 @@ Balance SimBroker::balance(Asset asset) const {
 }
 
 std::optional<Position> SimBroker::position(Asset asset, const Symbol& symbol) const {
-  const auto found = books_.find({asset, symbol.canonical()});
+  const auto found = books_.find(std::pair<Asset, std::string_view>{asset, symbol.canonical()});
   if (found == books_.end() || !found->second.position) return std::nullopt;
   Position position = *found->second.position;
   position.unrealised_pnl = unrealised(found->second);
@@ -274,7 +275,7 @@ std::size_t SimBroker::open_order_count() const {
 }
 
 std::optional<TimestampMs> SimBroker::last_bar_time(Asset asset, const Symbol& symbol) const {
-  const auto found = books_.find({asset, symbol.canonical()});
+  const auto found = books_.find(std::pair<Asset, std::string_view>{asset, symbol.canonical()});
   if (found == books_.end() || found->second.last_bar_time < 0) return std::nullopt;
   return found->second.last_bar_time;
 }
@@ -305,7 +306,9 @@ void SimBroker::request_snapshot(Asset asset) {
 }
 
 void SimBroker::on_bar(Asset asset, const Symbol& symbol, const Bar& bar) {
-  Book& book = books_[{asset, symbol.canonical()}];
+  auto found = books_.find(std::pair<Asset, std::string_view>{asset, symbol.canonical()});
+  if (found == books_.end()) found = books_.try_emplace({asset, symbol.canonical()}).first;
+  Book& book = found->second;
   if (bar.open_time <= book.last_bar_time) return;  // a bar seen before: nothing new
   if (book.last_bar_time >= 0 && on_margin(asset)) apply_funding(asset, symbol, bar, book);
   // Positions held into this bar: their protection and liquidation first.
@@ -321,6 +324,7 @@ void SimBroker::on_bar(Asset asset, const Symbol& symbol, const Bar& bar) {
 }
 
 void SimBroker::process_orders(Asset asset, const Symbol& symbol, const Bar& bar, Book& book) {
+  if (orders_.empty()) return;
   const bool volume_known = bar.volume > Decimal::zero();
   const Decimal cap = volume_known
                           ? Decimal::from_double(bar.volume.to_double() * config_.max_participation)
@@ -784,7 +788,7 @@ void SimBroker::restore_state(const std::string& text) {
       wallets[i].cash = decimal_from(state.at("wallets").at(i).at("cash"));
       wallets[i].realised_pnl = decimal_from(state.at("wallets").at(i).at("realised"));
     }
-    std::map<BookKey, Book> books;
+    std::map<BookKey, Book, AssetSymbolLess> books;
     for (const json& j : state.at("books")) {
       Book book;
       if (!j.at("position").is_null()) book.position = position_from(j.at("position"));

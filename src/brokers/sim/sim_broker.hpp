@@ -153,7 +153,7 @@ class SimBroker final : public Broker {
   const Clock& clock_;
   SimBrokerConfig config_;
   std::array<Wallet, 4> wallets_;
-  std::map<BookKey, Book> books_;
+  std::map<BookKey, Book, AssetSymbolLess> books_;
   std::deque<WorkingOrder> orders_;        // open orders in submit order
   std::set<std::string> seen_client_ids_;  // idempotency
   std::map<std::string, std::vector<std::pair<TimestampMs, double>>> funding_;

@@ -11,10 +11,21 @@ namespace gauntlet::data {
 void ReplayFeed::add_to_window(Track& track, const Bar& bar) {
   track.volume_24h += bar.volume.raw();
   track.turnover_24h += bar.turnover.raw();
-  while (track.bars.open_time()[track.window_start] + kDayMs <= bar.open_time) {
-    const Bar old = track.bars.bar(track.window_start++);
-    track.volume_24h -= old.volume.raw();
-    track.turnover_24h -= old.turnover.raw();
+  track.window.push_back({bar.open_time, bar.volume.raw(), bar.turnover.raw()});
+  while (track.window.front().open_time + kDayMs <= bar.open_time) {
+    track.volume_24h -= track.window.front().volume;
+    track.turnover_24h -= track.window.front().turnover;
+    track.window.pop_front();
+  }
+}
+
+void ReplayFeed::refill(Track& track) const {
+  const TimestampMs warm_from = std::min(options_.warm_from.value_or(options_.from), options_.from);
+  while (track.next >= track.bars.size() && track.next_day < track.days.size()) {
+    const TimestampMs day = track.days[track.next_day++];
+    track.bars =
+        store_.load_bars(track.key, std::max(day, warm_from), std::min(day + kDayMs, options_.to));
+    track.next = 0;
   }
 }
 
@@ -24,7 +35,7 @@ ReplayFeed::ReplayFeed(const BarStore& store, EventBus& bus, Clock& clock,
   if (!(options_.speed > 0.0) || !std::isfinite(options_.speed)) {
     throw DataError(fmt::format("replay speed must be positive, was {}", options_.speed));
   }
-  for (SeriesKey& key : series) tracks_.push_back(Track{std::move(key), {}, 0, 0, {}, {}});
+  for (SeriesKey& key : series) tracks_.push_back(Track{std::move(key), {}, 0, {}, 0, {}, 0, 0});
 }
 
 ReplayFeed::~ReplayFeed() {
@@ -34,11 +45,15 @@ ReplayFeed::~ReplayFeed() {
 void ReplayFeed::start() {
   const TimestampMs warm_from = std::min(options_.warm_from.value_or(options_.from), options_.from);
   for (Track& track : tracks_) {
-    track.bars = store_.load_bars(track.key, warm_from, options_.to);
+    for (const TimestampMs day : store_.partition_days(track.key)) {
+      if (day + kDayMs > warm_from && day < options_.to) track.days.push_back(day);
+    }
+    refill(track);
     // The warm-up bars only fill the trailing-day window.
     while (track.next < track.bars.size() && track.bars.open_time()[track.next] < options_.from) {
       add_to_window(track, track.bars.bar(track.next));
       ++track.next;
+      refill(track);
     }
   }
   clock_start_ = clock_.now_ms();
@@ -89,6 +104,7 @@ void ReplayFeed::publish_due(TimestampMs close_time) {
       add_to_window(track, bar);
       ++track.next;
       ++published_;
+      refill(track);
       bus_.publish(BarClosed{FeedKind::kReplay, track.key.domain, track.key.symbol,
                              track.key.timeframe, bar, close_time});
       if (options_.publish_quotes) {

@@ -8,6 +8,9 @@
 // their close times, series in the given order on ties, so a strategy sees a bar only after it
 // closed, and a 15m bar together with the 5m bar that closes with it.
 //
+// Memory: each series streams one stored day partition at a time (plus its trailing day of
+// volumes), so a replay of years of 1m bars holds about a day of them per series.
+//
 // Speed: market time maps to clock time as clock_start + (t - from) / speed. With a SimClock
 // started at `from` and speed 1 they coincide and the replay runs as fast as the clock is
 // advanced; with a WallClock, speed 60 replays an hour a minute.
@@ -16,6 +19,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <deque>
 #include <optional>
 #include <vector>
 
@@ -45,7 +50,7 @@ class ReplayFeed {
   ReplayFeed(const ReplayFeed&) = delete;
   ReplayFeed& operator=(const ReplayFeed&) = delete;
 
-  // Loads the series and schedules the first close on the clock.
+  // Opens the series (their first partitions) and schedules the first close on the clock.
   void start();
   // Cancels what is scheduled; published events stay published.
   void stop();
@@ -55,15 +60,25 @@ class ReplayFeed {
   std::optional<TimestampMs> next_close() const;
 
  private:
+  // One trailing-day entry of a track: a bar's open time, volume and turnover (raw units).
+  struct WindowBar {
+    TimestampMs open_time = 0;
+    int64_t volume = 0;
+    int64_t turnover = 0;
+  };
   struct Track {
     SeriesKey key;
-    BarSeries bars;
-    std::size_t next = 0;
-    std::size_t window_start = 0;  // first bar of the trailing 24h, for the quote's volumes
-    __int128 volume_24h = 0;       // raw Decimal units: a day of BTC turnover outgrows Decimal
+    std::vector<TimestampMs> days;  // the stored day partitions still to load, ascending
+    std::size_t next_day = 0;       // index in days of the next partition to load
+    BarSeries bars;                 // the loaded partition
+    std::size_t next = 0;           // index in bars of the next bar to publish
+    std::deque<WindowBar> window;   // the trailing 24h, for the quote's volumes
+    __int128 volume_24h = 0;        // raw Decimal units: a day of BTC turnover outgrows Decimal
     __int128 turnover_24h = 0;
   };
 
+  // Loads partitions until the track has a bar to publish or none is left.
+  void refill(Track& track) const;
   static void add_to_window(Track& track, const Bar& bar);
   void schedule_next();
   void publish_due(TimestampMs close_time);
