@@ -29,7 +29,7 @@ build-dev: configure-dev
 	@cmake --build --preset dev -j $(JOBS)
 
 build-release: configure-release
-	@cmake --build --preset release -j $(JOBS) --target gauntlet
+	@cmake --build --preset release -j $(JOBS) --target gauntlet web
 
 run: build-release
 	@$(RELEASE_BIN)/gauntlet --version

@@ -23,6 +23,7 @@ packages=(
   clang-format clang-tidy
   # the validation reports' rendering test (and the dashboard's browser tests): headless Chromium
   chromium fonts-dejavu-core
+  curl                  # the dashboard's browser test polls the API
 )
 
 missing=()
@@ -31,6 +32,12 @@ for package in "${packages[@]}"; do
     missing+=("$package")
   fi
 done
+
+# The dashboard (web/) is built with Node.js and npm: Debian's packages, unless a Node.js is
+# already installed (e.g. a nodesource build, which carries its own npm).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"

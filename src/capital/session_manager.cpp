@@ -18,7 +18,7 @@ namespace {
 
 constexpr std::string_view kComponent = "session_manager";
 
-constexpr std::array<store::Migration, 1> kMigrations = {{
+constexpr std::array<store::Migration, 2> kMigrations = {{
     {1, "create paper_sessions, paper_equity_history, paper_trades", R"sql(
 CREATE TABLE paper_sessions (
   seq INTEGER PRIMARY KEY,           -- 1, 2, ... in start order
@@ -57,6 +57,19 @@ CREATE TABLE paper_trades (
   realised_pnl TEXT,
   close_reason TEXT,                 -- closed, session_ended
   PRIMARY KEY (session_id, trade_id)
+))sql"},
+    {2, "create paper_equity_by_asset, paper_asset_rewards", R"sql(
+CREATE TABLE paper_equity_by_asset (
+  equity_seq INTEGER NOT NULL REFERENCES paper_equity_history (seq),
+  asset TEXT NOT NULL,               -- spot, perp, forex, options
+  equity TEXT NOT NULL,              -- USD, exact Decimal text
+  PRIMARY KEY (equity_seq, asset)
+);
+CREATE TABLE paper_asset_rewards (
+  session_id TEXT NOT NULL REFERENCES paper_sessions (session_id),
+  asset TEXT NOT NULL,
+  points REAL NOT NULL,
+  PRIMARY KEY (session_id, asset)
 ))sql"},
 }};
 
@@ -124,16 +137,25 @@ PaperTrade read_trade(const store::Row& row) {
   return trade;
 }
 
-std::vector<EquityPoint> read_equity_history(store::Store& store, const std::string& session_id) {
+std::vector<EquityPoint> read_equity_history(store::Store& store, const std::string& session_id,
+                                             TimestampMs after = INT64_MIN) {
   std::vector<EquityPoint> points;
+  int64_t last_seq = -1;
   store.query(
-      "SELECT time, equity, kind FROM paper_equity_history WHERE session_id = ?1 "
-      "ORDER BY time, seq",
-      {session_id}, [&](const store::Row& row) {
-        points.push_back(
-            {row.get_int(0),
-             parse_stored(row.get_text(1), fmt::format("paper_equity_history[{}]", session_id)),
-             row.get_text(2)});
+      "SELECT h.seq, h.time, h.equity, h.kind, a.asset, a.equity FROM paper_equity_history h "
+      "LEFT JOIN paper_equity_by_asset a ON a.equity_seq = h.seq "
+      "WHERE h.session_id = ?1 AND h.time > ?2 ORDER BY h.time, h.seq, a.asset",
+      {session_id, after}, [&](const store::Row& row) {
+        const std::string where = fmt::format("paper_equity_history[{}]", row.get_int(0));
+        if (row.get_int(0) != last_seq) {
+          last_seq = row.get_int(0);
+          points.push_back(
+              {row.get_int(1), parse_stored(row.get_text(2), where), row.get_text(3), {}});
+        }
+        if (row.is_null(4)) return;
+        const std::optional<Asset> asset = asset_from_string(row.get_text(4));
+        if (!asset) throw StateError(fmt::format("{}: unknown asset '{}'", where, row.get_text(4)));
+        points.back().assets[*asset] = parse_stored(row.get_text(5), where + "." + row.get_text(4));
       });
   return points;
 }
@@ -233,20 +255,43 @@ const SessionState& SessionManager::current() const {
   return *session_;
 }
 
-void SessionManager::record_equity(Decimal equity, TimestampMs now) {
+void SessionManager::record_equity(Decimal equity, TimestampMs now,
+                                   const std::map<Asset, Decimal>& by_asset) {
   SessionState next = current();
   next.equity = equity;
-  const EquityPoint point{now, equity, "mark"};
+  const EquityPoint point{now, equity, "mark", by_asset};
   store_.transaction([&] { write_session(next, &point); });
   session_ = std::move(next);
 }
 
-void SessionManager::add_reward(double points) {
+void SessionManager::add_reward(double points, std::optional<Asset> asset) {
   GAUNTLET_CHECK(std::isfinite(points), "reward points must be finite, was {}", points);
   SessionState next = current();
   next.reward_points += points;
-  store_.transaction([&] { write_session(next, nullptr); });
+  store_.transaction([&] {
+    write_session(next, nullptr);
+    if (asset) {
+      store_.execute(
+          "INSERT INTO paper_asset_rewards (session_id, asset, points) VALUES (?1, ?2, ?3) "
+          "ON CONFLICT (session_id, asset) DO UPDATE SET points = points + excluded.points",
+          {next.session_id, std::string(to_string(*asset)), points});
+    }
+  });
   session_ = std::move(next);
+}
+
+std::map<Asset, double> SessionManager::asset_rewards() const {
+  std::map<Asset, double> rewards;
+  store_.query(
+      "SELECT asset, points FROM paper_asset_rewards WHERE session_id = ?1", {current().session_id},
+      [&](const store::Row& row) {
+        const std::optional<Asset> asset = asset_from_string(row.get_text(0));
+        if (!asset) {
+          throw StateError(fmt::format("paper_asset_rewards: unknown asset '{}'", row.get_text(0)));
+        }
+        rewards[*asset] = row.get_double(1);
+      });
+  return rewards;
 }
 
 void SessionManager::record_open_trade(const PaperTrade& trade) {
@@ -318,6 +363,10 @@ std::vector<EquityPoint> SessionManager::equity_history() const {
   return read_equity_history(store_, current().session_id);
 }
 
+std::vector<EquityPoint> SessionManager::equity_history_after(TimestampMs after) const {
+  return read_equity_history(store_, current().session_id, after);
+}
+
 std::vector<EquityPoint> SessionManager::equity_history(const std::string& session_id) const {
   return read_equity_history(store_, session_id);
 }
@@ -334,7 +383,7 @@ const SessionState& SessionManager::top_up(TopUpKey /*key*/, Decimal amount, Tim
   SessionState next = current();
   next.equity += amount;
   next.epoch += 1;
-  const EquityPoint point{now, next.equity, "top_up"};
+  const EquityPoint point{now, next.equity, "top_up", {}};
   store_.transaction([&] { write_session(next, &point); });
   session_ = std::move(next);
   module_logger(kComponent)
@@ -353,6 +402,12 @@ void SessionManager::write_session(const SessionState& state, const EquityPoint*
         "INSERT INTO paper_equity_history (session_id, time, equity, kind) "
         "VALUES (?1, ?2, ?3, ?4)",
         {state.session_id, point->time, point->equity.to_string(), point->kind});
+    for (const auto& [asset, equity] : point->assets) {
+      store_.execute(
+          "INSERT INTO paper_equity_by_asset (equity_seq, asset, equity) "
+          "VALUES ((SELECT MAX(seq) FROM paper_equity_history), ?1, ?2)",
+          {std::string(to_string(asset)), equity.to_string()});
+    }
   }
 }
 

@@ -82,6 +82,9 @@ struct EquityPoint {
   TimestampMs time = 0;
   Decimal equity;
   std::string kind;  // "start", "mark" or "top_up"
+  // Each asset's equity at a mark that recorded them (record_equity with by_asset); empty
+  // otherwise.
+  std::map<Asset, Decimal> assets;
 
   friend bool operator==(const EquityPoint&, const EquityPoint&) = default;
 };
@@ -109,11 +112,15 @@ class SessionManager {
   const SessionState& current() const;
 
   // Sets the session's equity (the paper account marked by the reconciler) and appends a "mark"
-  // point at `now` to its equity history.
-  void record_equity(Decimal equity, TimestampMs now);
+  // point at `now` to its equity history, with each asset's equity when `by_asset` names them.
+  void record_equity(Decimal equity, TimestampMs now,
+                     const std::map<Asset, Decimal>& by_asset = {});
 
-  // Adds `points` (finite; negative for a penalty) to the session's reward points.
-  void add_reward(double points);
+  // Adds `points` (finite; negative for a penalty) to the session's reward points, and to the
+  // asset's when one is named.
+  void add_reward(double points, std::optional<Asset> asset = std::nullopt);
+  // The current session's reward points by asset (assets without points are absent).
+  std::map<Asset, double> asset_rewards() const;
 
   // Records an open paper trade of the session. Recording an id that is already open replaces
   // the record (a moved stop, a partial fill); recording the id of a trade this session closed
@@ -132,6 +139,8 @@ class SessionManager {
 
   // The current session's equity curve (see the file comment); aborts when there is none.
   std::vector<EquityPoint> equity_history() const;
+  // Its points after `after` (exclusive), for readers that follow the curve as it grows.
+  std::vector<EquityPoint> equity_history_after(TimestampMs after) const;
   // The equity curve of any session, current or ended; empty for an unknown id.
   std::vector<EquityPoint> equity_history(const std::string& session_id) const;
 

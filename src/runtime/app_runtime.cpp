@@ -294,6 +294,11 @@ struct AppRuntime::Impl {
   uint64_t steps = 0;
   bool started = false;
   bool stopped = false;
+  // The control plane's tasks (post) and its commit callback (on_committed).
+  std::mutex control_mutex;
+  std::deque<std::function<void()>> control_tasks;
+  bool control_closed = false;
+  std::function<void(bool)> on_committed;
   std::atomic<bool> stop_requested{false};
   std::optional<asio::signal_set> signals;
   std::vector<data::BarClosed> simulated_backlog;  // simulated 1m bars not yet stored
@@ -750,9 +755,17 @@ struct AppRuntime::Impl {
     }
     if (sessions->has_session()) {
       const Decimal equity = total_equity();
-      if (equity != sessions->current().equity) sessions->record_equity(equity, now);
+      if (equity != sessions->current().equity)
+        sessions->record_equity(equity, now, asset_equities());
       bankroll->ensure_min_equity(now);
     }
+  }
+
+  // Each asset's paper equity: its budget allocation.
+  std::map<Asset, Decimal> asset_equities() const {
+    std::map<Asset, Decimal> equities;
+    for (Asset asset : kAllAssets) equities[asset] = budget->get_alloc(asset);
+    return equities;
   }
 
   Decimal total_equity() const {
@@ -1026,8 +1039,8 @@ struct AppRuntime::Impl {
       reward.exit = trade.exit_reason == "take_profit" ? learning::ExitReason::kTakeProfit
                     : trade.exit_reason == "stop_loss" ? learning::ExitReason::kStopLoss
                                                        : learning::ExitReason::kOther;
-      sessions->add_reward(learning::trade_points(reward));
-      sessions->record_equity(total_equity(), now);
+      sessions->add_reward(learning::trade_points(reward), trade.asset);
+      sessions->record_equity(total_equity(), now, asset_equities());
     }
     review(id, closed, now);
   }
@@ -1139,6 +1152,31 @@ struct AppRuntime::Impl {
     return s;
   }
 
+  void run_control_tasks() {
+    std::deque<std::function<void()>> tasks;
+    {
+      const std::lock_guard lock(control_mutex);
+      tasks.swap(control_tasks);
+    }
+    for (std::function<void()>& task : tasks) {
+      try {
+        store->transaction([&] {
+          task();
+          settle();
+        });
+      } catch (const std::exception& error) {
+        log().error("control-plane task failed: {}", error.what());
+      }
+    }
+  }
+
+  void committed(bool final) {
+    run_control_tasks();
+    if (on_committed) on_committed(final);
+  }
+
+  std::string kill_key(Asset asset) const { return fmt::format("kill.{}", to_string(asset)); }
+
   void print_status() {
     if (options.quiet) return;
     std::cout << status().line() << std::endl;
@@ -1148,7 +1186,11 @@ struct AppRuntime::Impl {
 AppRuntime::AppRuntime(config::Config config, RunOptions options)
     : impl_(std::make_unique<Impl>(std::move(config), std::move(options))) {}
 
-AppRuntime::~AppRuntime() = default;
+AppRuntime::~AppRuntime() {
+  const std::lock_guard lock(impl_->control_mutex);
+  impl_->control_closed = true;
+  impl_->control_tasks.clear();
+}
 
 void AppRuntime::start_all() {
   Impl& s = *impl_;
@@ -1177,6 +1219,10 @@ void AppRuntime::start_all() {
   if (!s.sessions->resume_session()) s.sessions->start_session(start);
   s.trade_log->open(s.router->journal().closed_trades());
   s.router->recover();
+  for (Asset asset : kAllAssets) {  // a kill switch holds across restarts until resumed
+    if (s.runtime_state->get_bool(s.kill_key(asset), false))
+      s.router->halt_entries(asset, "kill switch");
+  }
   if (resumed) s.risk->restore_state(s.saved_risk);
   if (mode == FeedMode::kLive) {
     for (auto& [asset, m] : s.markets) s.refresh_universe(m, s.clock->now_ms());
@@ -1241,21 +1287,30 @@ int AppRuntime::run() {
   };
   // Simulated pacing: market time = anchor + speed x wall time since the anchor.
   const TimestampMs market_anchor = s.clock->now_ms();
+  bool end_of_data = false;
   while (!s.stop_requested) {
     if (s.options.run_for && elapsed() >= *s.options.run_for) break;
     TimestampMs due = INT64_MAX;
     if (s.simulated) {
       due = market_anchor +
             static_cast<TimestampMs>(static_cast<double>(elapsed()) * s.options.speed);
+    } else if (s.replay && s.options.replay_speed) {
+      due = market_anchor +
+            static_cast<TimestampMs>(static_cast<double>(elapsed()) * *s.options.replay_speed);
     }
     if (s.live_feed) {
       s.run_live_for(std::chrono::milliseconds(200));
     } else if (!s.run_batch(due)) {
-      if (s.replay) break;  // the end of the data
+      if (s.replay && s.replay->finished()) {  // the end of the data
+        end_of_data = true;
+        break;
+      }
       s.loop.restart();
       s.loop.run_for(std::chrono::milliseconds(20));  // signals, timers; the market is not due
+      s.committed(false);
       continue;
     }
+    s.committed(false);
     if (std::chrono::steady_clock::now() >= next_status) {
       s.print_status();
       next_status =
@@ -1263,6 +1318,12 @@ int AppRuntime::run() {
     }
   }
   stop_all();
+  if (end_of_data && s.options.serve_after_end) {
+    if (!s.options.quiet)
+      std::cout << "gauntlet run: the replay has ended; serving the session until Ctrl-C"
+                << std::endl;
+    serve_until_stopped();
+  }
   return 0;
 }
 
@@ -1281,6 +1342,7 @@ void AppRuntime::stop_all() {
   if (s.simulated) s.simulated->stop();
   if (s.live_feed) s.live_feed->stop();
   if (s.signals) s.signals->cancel();
+  s.committed(true);
   const RuntimeStatus final_status = s.status();
   log().warn(
       "paper session stopped at {}: {} closed trades, {} positions left open with their "
@@ -1332,8 +1394,164 @@ RuntimeStatus AppRuntime::status() const {
   return impl_->status();
 }
 
-std::vector<orders::ClosedTrade> AppRuntime::closed_trades() const {
-  return impl_->router->journal().closed_trades();
+std::vector<orders::ClosedTrade> AppRuntime::closed_trades(int64_t after_sequence) const {
+  return impl_->router->journal().closed_trades(after_sequence);
+}
+
+bool AppRuntime::post(std::function<void()> task) {
+  Impl& s = *impl_;
+  const std::lock_guard lock(s.control_mutex);
+  if (s.control_closed) return false;
+  s.control_tasks.push_back(std::move(task));
+  return true;
+}
+
+void AppRuntime::on_committed(std::function<void(bool final)> callback) {
+  impl_->on_committed = std::move(callback);
+}
+
+void AppRuntime::serve_until_stopped() {
+  Impl& s = *impl_;
+  s.stop_requested = false;
+  s.signals.emplace(s.loop, SIGINT, SIGTERM);
+  s.signals->async_wait([&s](const std::error_code& error, int) {
+    if (!error) s.stop_requested = true;
+  });
+  while (!s.stop_requested) {
+    s.loop.restart();
+    s.loop.run_for(std::chrono::milliseconds(20));
+    s.run_control_tasks();
+  }
+  s.signals->cancel();
+}
+
+bool AppRuntime::running() const {
+  return impl_->started && !impl_->stopped;
+}
+
+std::vector<AssetPanel> AppRuntime::asset_panels() const {
+  const Impl& s = *impl_;
+  std::map<Asset, AssetPanel> panels;
+  for (Asset asset : kAllAssets) {
+    AssetPanel& a = panels[asset];
+    a.asset = asset;
+    a.allocation = s.budget->get_alloc(asset);
+    a.balance = a.allocation;
+    a.reserved = s.budget->reserved(asset);
+    a.available = s.budget->available(asset);
+    a.live = s.runtime_state->get_bool(fmt::format("live.{}", to_string(asset)), false);
+    a.killed = s.runtime_state->get_bool(s.kill_key(asset), false);
+    a.halted = s.router->entries_halted(asset).value_or("");
+  }
+  if (s.sessions->has_session()) {
+    for (const auto& [asset, points] : s.sessions->asset_rewards())
+      panels[asset].reward_points = points;
+  }
+  for (const Position& p : s.router->positions()) ++panels[p.asset].open_positions;
+  for (const orders::ClosedTrade& t : s.router->journal().closed_trades()) {
+    AssetPanel& a = panels[t.asset];
+    ++a.closed_trades;
+    a.realized_pnl = a.realized_pnl + t.realized_pnl;
+  }
+  std::vector<AssetPanel> out;
+  for (auto& [asset, panel] : panels) out.push_back(panel);
+  return out;
+}
+
+std::vector<PositionView> AppRuntime::positions() const {
+  const Impl& s = *impl_;
+  std::vector<PositionView> out;
+  for (const Position& p : s.router->positions()) {
+    PositionView view{p, Decimal::zero(), Decimal::zero()};
+    const auto m = s.markets.find(p.asset);
+    if (m != s.markets.end()) {
+      if (const auto quote = m->second.manager->get_last_quote(p.symbol)) {
+        view.mark_price = quote->last_price;
+        const Decimal move = p.side == OrderSide::kBuy ? view.mark_price - p.average_price
+                                                       : p.average_price - view.mark_price;
+        view.unrealized_pnl = move * p.quantity;
+      }
+    }
+    out.push_back(std::move(view));
+  }
+  return out;
+}
+
+std::vector<orders::JournalEntry> AppRuntime::open_orders() const {
+  return impl_->router->journal().open_orders();
+}
+
+std::vector<QuoteView> AppRuntime::quotes() const {
+  const Impl& s = *impl_;
+  std::vector<QuoteView> out;
+  for (const auto& [asset, m] : s.markets) {
+    for (const Symbol& symbol : m.symbols) {
+      if (!m.watched.contains(symbol.canonical())) continue;
+      if (const auto quote = m.manager->get_last_quote(symbol))
+        out.push_back({asset, symbol, quote->last_price, quote->event_time});
+    }
+  }
+  return out;
+}
+
+std::vector<EquityMark> AppRuntime::equity_marks(TimestampMs after) const {
+  const Impl& s = *impl_;
+  std::vector<EquityMark> out;
+  if (!s.sessions->has_session()) return out;
+  // Each asset's equity carries forward: the marks before `after` set the starting values.
+  std::array<Decimal, 4> carried{};
+  for (const capital::EquityPoint& point : s.sessions->equity_history()) {
+    for (const auto& [asset, equity] : point.assets)
+      carried[static_cast<std::size_t>(asset)] = equity;
+    if (point.time <= after) continue;
+    EquityMark mark;
+    mark.time = point.time;
+    mark.total = point.equity;
+    mark.assets = carried;
+    if (!out.empty() && out.back().time == mark.time) {
+      out.back() = mark;  // the last point at a time wins
+    } else {
+      out.push_back(mark);
+    }
+  }
+  return out;
+}
+
+std::vector<strategies::Transition> AppRuntime::strategy_history(const std::string& id) const {
+  return impl_->registry->history(id);
+}
+
+Decision AppRuntime::kill(std::optional<Asset> asset) {
+  Impl& s = *impl_;
+  if (!running()) return Decision::deny("not_running: the session has ended");
+  for (Asset a : kAllAssets) {
+    if (!asset || *asset == a) s.runtime_state->set_bool(s.kill_key(a), true);
+  }
+  asio::co_spawn(s.loop, s.executor->disaster_flatten_all_async(asset), asio::detached);
+  log().warn("kill switch engaged for {}", asset ? std::string(to_string(*asset)) : "every asset");
+  return Decision::allow();
+}
+
+Decision AppRuntime::resume(Asset asset) {
+  Impl& s = *impl_;
+  if (!running()) return Decision::deny("not_running: the session has ended");
+  s.runtime_state->set_bool(s.kill_key(asset), false);
+  s.router->resume_entries(asset);
+  return Decision::allow();
+}
+
+Decision AppRuntime::set_flag(const std::string& id, const std::string& flag, bool on) {
+  Impl& s = *impl_;
+  if (!running()) return Decision::deny("not_running: the session has ended");
+  const TimestampMs now = s.clock->now_ms();
+  return on ? s.registry->add_flag(id, flag, "set from the control plane", now)
+            : s.registry->remove_flag(id, flag, "cleared from the control plane", now);
+}
+
+Decision AppRuntime::change_allocation(Asset asset, bool add) {
+  Impl& s = *impl_;
+  if (!running()) return Decision::deny("not_running: the session has ended");
+  return add ? s.budget->add_step(asset) : s.budget->remove_step(asset);
 }
 
 std::vector<strategies::StrategyRecord> AppRuntime::strategies() const {

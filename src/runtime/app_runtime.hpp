@@ -56,6 +56,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -67,6 +68,7 @@
 #include "core/orders.hpp"
 #include "core/time.hpp"
 #include "orders/order_journal.hpp"
+#include "runtime/control.hpp"
 #include "strategies/strategy.hpp"
 #include "strategies/strategy_registry.hpp"
 
@@ -111,6 +113,11 @@ struct RunOptions {
   std::string bybit_rest_url = "https://api.bybit.com";
   std::string bybit_ws_url;  // empty: Bybit's spot public WebSocket
   bool quiet = false;        // no status lines on stdout
+  // Replay: market seconds per wall second; unset, as fast as possible.
+  std::optional<double> replay_speed;
+  // When a replay reaches the end of its data, keep the finished session open for the control
+  // plane until SIGINT/SIGTERM or request_stop() (gauntlet run --port).
+  bool serve_after_end = false;
 
   // Backtests (validation/backtester). The candidates to run instead of the generator's: each is
   // registered and explored, the generator adds none. Empty: the generator's, as in a session.
@@ -189,14 +196,51 @@ class AppRuntime {
 
   RuntimeStatus status() const;
 
-  // The session's closed trades, in close order (the journal's).
-  std::vector<orders::ClosedTrade> closed_trades() const;
+  // The session's closed trades after `after_sequence`, in close order (the journal's).
+  std::vector<orders::ClosedTrade> closed_trades(int64_t after_sequence = 0) const;
   // Every registered strategy with its state and counters.
   std::vector<strategies::StrategyRecord> strategies() const;
   // The root of the bar store the session reads (replay: the data root or its import).
   std::filesystem::path bar_root() const;
   // The replay's window [from, to); nullopt for the other feeds.
   std::optional<std::pair<TimestampMs, TimestampMs>> replay_window() const;
+
+  // --- The control plane (ui/api_server) --------------------------------------------------
+  // Queues `task` for the engine thread, which runs it between two committed batches of steps,
+  // while it waits for the market, and after the session ended while serve_until_stopped()
+  // runs. Each task runs in a store transaction, then the bus is drained (so an action's orders
+  // are journaled and sent). Safe from any thread; false, the task dropped, once the runtime is
+  // being destroyed.
+  bool post(std::function<void()> task);
+  // Called on the engine thread after each committed batch of steps (false) and once when the
+  // session stops (true). Set it on the engine thread; an empty function removes it.
+  void on_committed(std::function<void(bool final)> callback);
+  // After run(): keeps running posted tasks until SIGINT, SIGTERM or request_stop(), so that a
+  // finished session stays open for inspection (gauntlet run --port).
+  void serve_until_stopped();
+  // Started and not stopped.
+  bool running() const;
+
+  // Engine-thread reads: what the control plane shows.
+  std::vector<AssetPanel> asset_panels() const;
+  std::vector<PositionView> positions() const;
+  std::vector<orders::JournalEntry> open_orders() const;
+  std::vector<QuoteView> quotes() const;
+  // The paper session's equity marks after `after` (exclusive), each asset's equity carried
+  // forward from the last mark that recorded it.
+  std::vector<EquityMark> equity_marks(TimestampMs after) const;
+  std::vector<strategies::Transition> strategy_history(const std::string& id) const;
+
+  // Engine-thread actions, each through its owner; refused with not_running once stopped.
+  // The kill switch (trade_executor): halts entries, cancels the orders and closes the
+  // positions of `asset`, or of every asset; the halt survives a restart (runtime_state).
+  Decision kill(std::optional<Asset> asset);
+  // Lifts a kill switch's halt on new entries.
+  Decision resume(Asset asset);
+  // Sets or clears a flag of a strategy (strategy_registry).
+  Decision set_flag(const std::string& id, const std::string& flag, bool on);
+  // Moves one budget step between the pool and the asset (budget_manager).
+  Decision change_allocation(Asset asset, bool add);
 
  private:
   struct Impl;

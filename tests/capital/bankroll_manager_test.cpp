@@ -67,7 +67,7 @@ TEST_F(BankrollManagerTest, NoTopUpAtTenDollarsAndOneCent) {
   EXPECT_EQ(sessions_.current().equity, "10.01"_d);
   EXPECT_EQ(sessions_.current().epoch, 0);
   EXPECT_TRUE(bankroll_.epochs().empty());
-  EXPECT_EQ(sessions_.equity_history().back(), (EquityPoint{kT1, "10.01"_d, "mark"}));
+  EXPECT_EQ(sessions_.equity_history().back(), (EquityPoint{kT1, "10.01"_d, "mark", {}}));
 }
 
 TEST_F(BankrollManagerTest, TopsUpExactlyAtTenDollars) {
@@ -84,7 +84,7 @@ TEST_F(BankrollManagerTest, TopsUpExactlyAtTenDollars) {
   EXPECT_EQ(bankroll_.epochs(), std::vector<Epoch>{expected});
   EXPECT_EQ(sessions_.equity_history(),
             (std::vector<EquityPoint>{
-                {kT0, "1000"_d, "start"}, {kT1, "10"_d, "mark"}, {kT1, "1010"_d, "top_up"}}));
+                {kT0, "1000"_d, "start", {}}, {kT1, "10"_d, "mark", {}}, {kT1, "1010"_d, "top_up", {}}}));
 }
 
 TEST_F(BankrollManagerTest, TopsUpBelowTenDollarsAndAtZero) {
@@ -263,7 +263,7 @@ TEST_F(BankrollManagerTest, AFailedEpochLogRollsTheTopUpBack) {
   EXPECT_EQ(sessions_.current().equity, "10"_d);
   EXPECT_EQ(sessions_.current().epoch, 0);
   EXPECT_EQ(int_at(*store_, "SELECT epoch FROM paper_sessions WHERE active = 1"), 0);
-  EXPECT_EQ(sessions_.equity_history().back(), (EquityPoint{kT1, "10"_d, "mark"}));
+  EXPECT_EQ(sessions_.equity_history().back(), (EquityPoint{kT1, "10"_d, "mark", {}}));
 }
 
 // --- record_epoch -----------------------------------------------------------------------------

@@ -101,7 +101,7 @@ class SessionManagerTest : public ::testing::Test {
 // --- Start ------------------------------------------------------------------------------------
 
 TEST_F(SessionManagerTest, AFreshStoreHasNoSessionToResume) {
-  EXPECT_EQ(store_->schema_version("session_manager"), 1);
+  EXPECT_EQ(store_->schema_version("session_manager"), 2);
   EXPECT_FALSE(sessions_.has_session());
   EXPECT_EQ(sessions_.resume_session(), std::nullopt);
   EXPECT_FALSE(sessions_.has_session());
@@ -115,7 +115,7 @@ TEST_F(SessionManagerTest, StartsAtOneThousandWithRewardZero) {
   ASSERT_TRUE(sessions_.has_session());
   EXPECT_EQ(sessions_.current(), expected);
   EXPECT_TRUE(sessions_.open_trades().empty());
-  EXPECT_EQ(sessions_.equity_history(), (std::vector<EquityPoint>{{kT0, "1000"_d, "start"}}));
+  EXPECT_EQ(sessions_.equity_history(), (std::vector<EquityPoint>{{kT0, "1000"_d, "start", {}}}));
   EXPECT_EQ(sessions_.sessions(), std::vector<SessionState>{expected});
 }
 
@@ -155,9 +155,9 @@ TEST_F(SessionManagerTest, RecordEquitySetsTheEquityAndKeepsItsHistory) {
   EXPECT_EQ(sessions_.current().epoch, 0);
 
   EXPECT_EQ(sessions_.equity_history(),
-            (std::vector<EquityPoint>{{kT0, "1000"_d, "start"},
-                                      {kT0 + 15 * kMinuteMs, "987.65"_d, "mark"},
-                                      {kT0 + 30 * kMinuteMs, "1012.3"_d, "mark"}}));
+            (std::vector<EquityPoint>{{kT0, "1000"_d, "start", {}},
+                                      {kT0 + 15 * kMinuteMs, "987.65"_d, "mark", {}},
+                                      {kT0 + 30 * kMinuteMs, "1012.3"_d, "mark", {}}}));
   EXPECT_EQ(text_at(*store_, "SELECT equity FROM paper_sessions WHERE session_id = 'paper-1'"),
             "1012.3");
 }
@@ -174,11 +174,50 @@ TEST_F(SessionManagerTest, EquityHistoryIsOrderedByTimeThenByRecordingOrder) {
 
   const std::vector<EquityPoint> history = sessions_.equity_history();
   ASSERT_EQ(history.size(), 5u);
-  EXPECT_EQ(history[0], (EquityPoint{kT0, "1000"_d, "start"}));
-  EXPECT_EQ(history[1], (EquityPoint{kT0 + 1 * kMinuteMs, "1010"_d, "mark"}));
-  EXPECT_EQ(history[2], (EquityPoint{kT0 + 2 * kMinuteMs, "1020"_d, "mark"}));
-  EXPECT_EQ(history[3], (EquityPoint{kT0 + 2 * kMinuteMs, "1021"_d, "mark"}));
-  EXPECT_EQ(history[4], (EquityPoint{kT0 + 3 * kMinuteMs, "1030"_d, "mark"}));
+  EXPECT_EQ(history[0], (EquityPoint{kT0, "1000"_d, "start", {}}));
+  EXPECT_EQ(history[1], (EquityPoint{kT0 + 1 * kMinuteMs, "1010"_d, "mark", {}}));
+  EXPECT_EQ(history[2], (EquityPoint{kT0 + 2 * kMinuteMs, "1020"_d, "mark", {}}));
+  EXPECT_EQ(history[3], (EquityPoint{kT0 + 2 * kMinuteMs, "1021"_d, "mark", {}}));
+  EXPECT_EQ(history[4], (EquityPoint{kT0 + 3 * kMinuteMs, "1030"_d, "mark", {}}));
+}
+
+TEST_F(SessionManagerTest, MarksCarryEachAssetsEquityAndReadersFollowTheCurve) {
+  sessions_.start_session(kT0);
+  sessions_.record_equity("1000"_d, kT0 + 1 * kMinuteMs,
+                          {{Asset::kSpot, "250"_d}, {Asset::kPerp, "250"_d}});
+  sessions_.record_equity("1010.5"_d, kT0 + 2 * kMinuteMs,
+                          {{Asset::kSpot, "260.5"_d}, {Asset::kPerp, "250"_d}});
+  sessions_.record_equity("1011"_d, kT0 + 3 * kMinuteMs);  // a mark without the breakdown
+
+  const std::vector<EquityPoint> history = sessions_.equity_history();
+  ASSERT_EQ(history.size(), 4u);
+  EXPECT_TRUE(history[0].assets.empty());  // the start point
+  EXPECT_EQ(history[2].assets.at(Asset::kSpot), "260.5"_d);
+  EXPECT_EQ(history[2].assets.at(Asset::kPerp), "250"_d);
+  EXPECT_TRUE(history[3].assets.empty());
+  // A reader that has the curve up to the second mark reads only what follows.
+  const std::vector<EquityPoint> after = sessions_.equity_history_after(kT0 + 2 * kMinuteMs);
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].equity, "1011"_d);
+  EXPECT_EQ(text_at(*store_, "SELECT equity FROM paper_equity_by_asset WHERE asset = 'spot' "
+                             "ORDER BY equity_seq DESC LIMIT 1"),
+            "260.5");
+}
+
+TEST_F(SessionManagerTest, RewardPointsAccumulatePerAssetAndInTotal) {
+  sessions_.start_session(kT0);
+  sessions_.add_reward(1.5, Asset::kSpot);
+  sessions_.add_reward(-0.5, Asset::kSpot);
+  sessions_.add_reward(2.0, Asset::kPerp);
+  sessions_.add_reward(4.0);  // the session's only
+  EXPECT_DOUBLE_EQ(sessions_.current().reward_points, 7.0);
+  const std::map<Asset, double> rewards = sessions_.asset_rewards();
+  ASSERT_EQ(rewards.size(), 2u);
+  EXPECT_DOUBLE_EQ(rewards.at(Asset::kSpot), 1.0);
+  EXPECT_DOUBLE_EQ(rewards.at(Asset::kPerp), 2.0);
+  // A new session starts from no points.
+  sessions_.start_session(kT0 + kDayMs);
+  EXPECT_TRUE(sessions_.asset_rewards().empty());
 }
 
 TEST_F(SessionManagerTest, StoresEquityAsExactText) {
@@ -315,7 +354,7 @@ TEST(SessionManagerResumeTest, ResumesTheSessionAndItsOpenTradesAfterReopeningTh
 
   EXPECT_EQ(
       sessions.equity_history(),
-      (std::vector<EquityPoint>{{kT0, "1000"_d, "start"}, {kT0 + kHourMs, "987.65"_d, "mark"}}));
+      (std::vector<EquityPoint>{{kT0, "1000"_d, "start", {}}, {kT0 + kHourMs, "987.65"_d, "mark", {}}}));
 
   // The resumed session goes on where it stopped.
   sessions.record_equity("1001"_d, kT0 + 2 * kHourMs);
@@ -346,13 +385,13 @@ TEST_F(SessionManagerTest, ANewSessionKeepsTheOldOneAsHistory) {
   EXPECT_EQ(second, expected_second);
   EXPECT_EQ(sessions_.current(), expected_second);
   EXPECT_TRUE(sessions_.open_trades().empty());
-  EXPECT_EQ(sessions_.equity_history(), (std::vector<EquityPoint>{{t1, "1000"_d, "start"}}));
+  EXPECT_EQ(sessions_.equity_history(), (std::vector<EquityPoint>{{t1, "1000"_d, "start", {}}}));
 
   const SessionState expected_first{"paper-1", kT0, "1000"_d, "640.4"_d, 0, 7.0, false};
   EXPECT_EQ(sessions_.sessions(), (std::vector<SessionState>{expected_first, expected_second}));
   EXPECT_EQ(
       sessions_.equity_history("paper-1"),
-      (std::vector<EquityPoint>{{kT0, "1000"_d, "start"}, {kT0 + kHourMs, "640.4"_d, "mark"}}));
+      (std::vector<EquityPoint>{{kT0, "1000"_d, "start", {}}, {kT0 + kHourMs, "640.4"_d, "mark", {}}}));
   EXPECT_TRUE(sessions_.equity_history("paper-9").empty());
 
   EXPECT_EQ(int_at(*store_, "SELECT ended_at FROM paper_sessions WHERE session_id = 'paper-1'"),

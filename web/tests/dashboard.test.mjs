@@ -64,6 +64,21 @@ async function wait_until(predicate, timeout_ms, what) {
   }
 }
 
+// Clicks `locator` until `done()` holds: a running engine keeps updating the page, and a row
+// added above the target between Playwright's stability check and its click moves the target
+// away from the click (up to 3 clicks, each followed by a short wait for its effect).
+async function click_until(locator, done, what) {
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    await locator.click();
+    const deadline = Date.now() + 1000;
+    while (Date.now() < deadline) {
+      if (await done()) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  throw new CheckFailed(what);
+}
+
 const checks = [];
 function check(name, body) {
   checks.push({ name, body });
@@ -142,9 +157,8 @@ check('tables sort numerically by a clicked header', async () => {
     const before = await column_values(col);
     const header = root.locator(`thead th[data-col="${col}"]`);
     for (const direction of ['asc', 'desc']) {
-      await header.click();
-      expect(await header.getAttribute('data-sort') === direction,
-             `${table.testid} ${col}: header shows "${await header.getAttribute('data-sort')}" not ${direction}`);
+      await click_until(header, async () => await header.getAttribute('data-sort') === direction,
+                        `${table.testid} ${col}: header shows "${await header.getAttribute('data-sort')}" not ${direction}`);
       const after = await column_values(col);
       const wrong = is_sorted(after, direction);
       expect(!wrong, `${table.testid} ${col} ${direction}: ${wrong}`);
@@ -164,11 +178,11 @@ check('tables collapse and expand', async () => {
     const name = `${kind}-${kill_asset}`;
     const body = state.page.getByTestId(`table-${name}`).locator('tbody');
     const toggle = state.page.getByTestId(`toggle-${name}`);
-    await toggle.click();
+    await click_until(toggle, async () => await toggle.getAttribute('aria-expanded') === 'false',
+                      `toggle-${name}: aria-expanded not false after clicking it`);
     expect(await body.isHidden(), `table-${name}: the body is still visible after collapsing`);
-    expect(await toggle.getAttribute('aria-expanded') === 'false', `toggle-${name}: aria-expanded not false`);
-    await toggle.click();
-    expect(await toggle.getAttribute('aria-expanded') === 'true', `toggle-${name}: aria-expanded not true`);
+    await click_until(toggle, async () => await toggle.getAttribute('aria-expanded') === 'true',
+                      `toggle-${name}: aria-expanded not true after clicking it again`);
     if (await body.locator('tr').count() > 0) {
       expect(await body.isVisible(), `table-${name}: the body stays hidden after expanding`);
     }

@@ -16,6 +16,7 @@
 #include "core/exceptions.hpp"
 #include "core/time.hpp"
 #include "runtime/app_runtime.hpp"
+#include "ui/api_server.hpp"
 
 namespace gauntlet::apps {
 namespace {
@@ -38,7 +39,22 @@ struct RunCommandOptions {
   std::string bybit_url = "https://api.bybit.com";
   std::string bybit_ws_url;
   bool quiet = false;
+  double replay_speed = 0;  // 0: as fast as possible
+  int port = -1;            // -1: no control plane
+  std::string bind;
+  bool public_read = false;
+  std::string web_root;
+  std::string reports = "logs/validation";
 };
+
+// The dashboard's built files: <dir of the binary>/../web (what `make` builds), if there.
+std::filesystem::path default_web_root() {
+  std::error_code error;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (error) return {};
+  const std::filesystem::path web = exe.parent_path().parent_path() / "web";
+  return std::filesystem::exists(web / "index.html") ? web : std::filesystem::path{};
+}
 
 int run(const RunCommandOptions& o) {
   std::optional<config::Config> loaded = load_config_or_report(o.config_file);
@@ -69,8 +85,32 @@ int run(const RunCommandOptions& o) {
   options.quiet = o.quiet;
   options.bybit_rest_url = o.bybit_url;
   options.bybit_ws_url = o.bybit_ws_url;
+  if (o.replay_speed < 0) throw ArgumentError("--replay-speed must be positive");
+  if (o.replay_speed > 0) options.replay_speed = o.replay_speed;
+  if (o.port > 65535) throw ArgumentError("--port must be within 0..65535");
+  options.serve_after_end = o.port >= 0;
+  ui::ApiServerOptions api_options;
+  api_options.state_dir = options.state_dir;
+  api_options.bind_address = o.bind.empty() ? config.ui.bind_address : o.bind;
+  api_options.port = static_cast<unsigned short>(std::max(o.port, 0));
+  api_options.public_read = o.public_read || config.ui.public_read;
+  api_options.web_root =
+      o.web_root.empty() ? default_web_root() : std::filesystem::path(o.web_root);
+  api_options.reports_dir = o.reports;
+  api_options.push_interval = std::chrono::milliseconds(config.ui.quote_push_interval);
   runtime::AppRuntime runtime(std::move(config), std::move(options));
-  return runtime.run();
+  std::unique_ptr<ui::ApiServer> api;
+  if (o.port >= 0) {
+    runtime.start_all();
+    api = std::make_unique<ui::ApiServer>(runtime, api_options);
+    api->start();
+    std::cout << "gauntlet run: control plane at " << api->url()
+              << (api_options.web_root.empty() ? " (no dashboard files: API only)" : "")
+              << "\ngauntlet run: open " << api->login_url() << " to log in" << std::endl;
+  }
+  const int code = runtime.run();
+  if (api) api->stop();
+  return code;
 }
 
 }  // namespace
@@ -107,6 +147,19 @@ void add_run_command(CLI::App& app, int& exit_code) {
   command->add_option("--bybit-ws-url", options->bybit_ws_url,
                       "Live: Bybit's spot public WebSocket URL (default: Bybit's)");
   command->add_flag("--quiet", options->quiet, "No status lines");
+  command->add_option("--replay-speed", options->replay_speed,
+                      "Replay: market seconds per wall second (default: as fast as possible)");
+  command->add_option("--port", options->port,
+                      "Serve the control-plane API and the dashboard on this port (0: any free "
+                      "port); a finished replay is then served until Ctrl-C");
+  command->add_option("--bind", options->bind,
+                      "Address the API binds to (default: ui.bind_address)");
+  command->add_flag("--public-read", options->public_read,
+                    "Reads need no token (ui.public_read); actions still do");
+  command->add_option("--web-root", options->web_root,
+                      "The dashboard's built files (default: the build's web/)");
+  command->add_option("--reports", options->reports, "Validation reports directory")
+      ->capture_default_str();
   command->callback([options, &exit_code] { exit_code = run(*options); });
 }
 

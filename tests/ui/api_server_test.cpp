@@ -1,0 +1,335 @@
+// The control-plane API over a real session: AppRuntime replaying real bars on its own thread,
+// the ApiServer on loopback, requests through real sockets. Checks the routes against the
+// OpenAPI document, the reads of a finished session, the actions of a running one (each through
+// its owner), the WebSocket push, and the authentication of every route.
+#include "ui/api_server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <future>
+#include <set>
+#include <thread>
+
+#include "core/config_manager.hpp"
+#include "core/time.hpp"
+#include "data/bar_store.hpp"
+#include "support/command.hpp"
+#include "support/shared_data.hpp"
+#include "support/temp_dir.hpp"
+#include "ui/test_client.hpp"
+
+namespace gauntlet::ui {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using testing::ui::Headers;
+using testing::ui::Reply;
+using testing::ui::request;
+using testing::ui::WsClient;
+
+// Every route of `router` is in the OpenAPI document and every documented operation is served.
+void expect_documented(const Router& router) {
+  const json& doc = openapi_document();
+  ASSERT_EQ(doc.at("openapi").get<std::string>().substr(0, 2), "3.");
+  std::set<std::pair<std::string, std::string>> routes;
+  for (const RouteInfo& r : router.routes()) {
+    std::string method = r.method;
+    std::transform(method.begin(), method.end(), method.begin(), ::tolower);
+    routes.insert({r.pattern, method});
+    EXPECT_TRUE(doc["paths"].contains(r.pattern)) << r.pattern << " is not in openapi.json";
+    if (doc["paths"].contains(r.pattern)) {
+      EXPECT_TRUE(doc["paths"][r.pattern].contains(method))
+          << r.method << " " << r.pattern << " is not in openapi.json";
+    }
+  }
+  for (const auto& [path, item] : doc["paths"].items()) {
+    for (const auto& [method, operation] : item.items()) {
+      if (path == "/ws") continue;  // the WebSocket upgrade is the server's, not a route
+      EXPECT_TRUE(routes.contains({path, method}))
+          << method << " " << path << " is documented but not served";
+      EXPECT_TRUE(operation.contains("responses")) << method << " " << path;
+    }
+  }
+  EXPECT_GE(routes.size(), 23u);
+}
+
+// A session replaying a few days of real bars with one quick candidate, run on its own thread
+// with the API attached, as `gauntlet run --port 0` does.
+class Session {
+ public:
+  Session(const fs::path& store, const fs::path& state, std::optional<double> replay_speed,
+          const fs::path& reports) {
+    config::Config config =
+        load_config((testing::project_source_dir() / "config" / "default.yaml").string());
+    runtime::RunOptions options;
+    options.feed = runtime::FeedMode::kReplay;
+    options.state_dir = state;
+    options.data_root = store;
+    options.search_space = testing::project_source_dir() / "config" / "ml_search.json";
+    options.quiet = true;
+    options.min_turnover = 0;
+    options.universe_size = 3;
+    options.candidates = {{"sma_cross", Asset::kSpot, R"({"fast":5,"slow":10})"},
+                          {"ema_cross", Asset::kSpot, R"({"fast":5,"slow":13})"}};
+    options.lifecycle = false;
+    options.replay_speed = replay_speed;
+    options.serve_after_end = true;
+    runtime_ = std::make_unique<runtime::AppRuntime>(std::move(config), std::move(options));
+    ApiServerOptions api;
+    api.state_dir = state;
+    api.reports_dir = reports;
+    api.refresh_interval = std::chrono::milliseconds(20);
+    api.push_interval = std::chrono::milliseconds(50);
+    std::promise<unsigned short> listening;
+    std::future<unsigned short> port = listening.get_future();
+    engine_ = std::thread([this, api, &listening] {
+      try {
+        runtime_->start_all();
+        api_ = std::make_unique<ApiServer>(*runtime_, api);
+        api_->start();
+        listening.set_value(api_->port());
+      } catch (...) {
+        listening.set_exception(std::current_exception());
+        return;
+      }
+      runtime_->run();
+      finished_ = true;
+    });
+    port_ = port.get();
+    token_ = api_->auth().token();
+  }
+  ~Session() {
+    runtime_->request_stop();
+    engine_.join();
+    api_->stop();
+  }
+
+  unsigned short port() const { return port_; }
+  const Router& router() const { return api_->router(); }
+  Headers bearer() const { return {{"Authorization", "Bearer " + token_}}; }
+  Reply get(const std::string& target) const { return request(port_, "GET", target, bearer()); }
+  Reply call(const std::string& method, const std::string& target) const {
+    return request(port_, method, target, bearer());
+  }
+  // Polls GET /status until `done` holds or 60 s pass.
+  json wait_status(const std::function<bool(const json&)>& done) const {
+    json status;
+    for (int i = 0; i < 600; ++i) {
+      status = get("/status").json();
+      if (done(status)) return status;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return status;
+  }
+
+ private:
+  std::unique_ptr<runtime::AppRuntime> runtime_;
+  std::unique_ptr<ApiServer> api_;
+  std::thread engine_;
+  std::atomic<bool> finished_{false};
+  unsigned short port_ = 0;
+  std::string token_;
+};
+
+class ApiServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    const std::optional<fs::path> data = testing::find_shared_data();
+    if (!data) return;
+    dir_ = new testing::TempDir();
+    const testing::ImportedStore imported =
+        testing::import_binance_spot(GAUNTLET_BINARY, *data, dir_->path(), {"BTC", "ETH", "XRP"});
+    ASSERT_EQ(imported.outcome.exit_code, 0) << imported.outcome.output;
+    store_ = imported.store;
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  void SetUp() override {
+    GAUNTLET_SHARED_DATA_OR_SKIP(data);
+    ASSERT_FALSE(store_.empty()) << "the bars of " << data << " were not imported";
+  }
+  // The first `days` of the store as its own store (a short replay).
+  static fs::path window(const std::string& name, int days) {
+    const fs::path root = dir_->path() / name;
+    const data::BarStore from(store_);
+    data::BarStore to(root);
+    for (const data::SeriesKey& key : from.list()) {
+      const TimestampMs first = floor_to(*from.first_bar_time(key), kDayMs) + kDayMs;
+      const data::BarSeries bars = from.load_bars(key, first, first + days * kDayMs);
+      to.upsert_bars(key, bars.to_bars());
+    }
+    return root;
+  }
+
+  static testing::TempDir* dir_;
+  static fs::path store_;
+};
+testing::TempDir* ApiServerTest::dir_ = nullptr;
+fs::path ApiServerTest::store_;
+
+TEST_F(ApiServerTest, AFinishedReplayIsServedReadOnlyAndMatchesTheOpenApiDocument) {
+  const fs::path reports = dir_->path() / "reports";
+  Session session(window("finished", 4), dir_->path() / "state-finished", std::nullopt, reports);
+  expect_documented(session.router());
+  // The served document is the compiled-in one.
+  EXPECT_EQ(request(session.port(), "GET", "/openapi.json").json(), openapi_document());
+  const json status = session.wait_status([](const json& s) { return !s["running"].get<bool>(); });
+  EXPECT_EQ(status["feed"], "replay");
+  EXPECT_TRUE(status["simulated"].get<bool>());
+  EXPECT_FALSE(status["running"].get<bool>());
+  EXPECT_GT(status["market_time"].get<int64_t>(), 0);
+
+  // Assets: all four, money as decimal strings.
+  const json assets = session.get("/assets").json();
+  ASSERT_EQ(assets.size(), 4u);
+  EXPECT_EQ(assets[0]["asset"], "spot");
+  EXPECT_TRUE(assets[0]["balance"].is_string());
+  EXPECT_FALSE(assets[0]["killed"].get<bool>());
+
+  // Trades: paged newest first, filtered, and bad parameters are 400 naming them.
+  const json all = session.get("/trades?page_size=1000").json();
+  const std::size_t total = all["total"].get<std::size_t>();
+  ASSERT_GT(total, 2u) << "the quick candidates trade within four days";
+  EXPECT_EQ(all["trades"].size(), total);
+  EXPECT_GT(all["trades"][0]["sequence"].get<int64_t>(),
+            all["trades"][1]["sequence"].get<int64_t>());
+  const json page2 = session.get("/trades?page=2&page_size=1").json();
+  EXPECT_EQ(page2["trades"][0]["sequence"], all["trades"][1]["sequence"]);
+  const std::string strategy = all["trades"][0]["strategy_id"];
+  const json by_strategy = session.get("/trades?page_size=1000&strategy=" + strategy).json();
+  for (const json& t : by_strategy["trades"]) EXPECT_EQ(t["strategy_id"], strategy);
+  EXPECT_EQ(session.get("/trades?asset=perp").json()["total"], 0);
+  const int64_t exit0 = all["trades"][0]["exit_time"];
+  EXPECT_EQ(session.get(fmt::format("/trades?from={}", exit0)).json()["trades"][0]["exit_time"],
+            exit0);
+  EXPECT_EQ(session.get("/trades?page_size=0").status, 400);
+  EXPECT_EQ(session.get("/trades?page=x").error(), "bad_request");
+  EXPECT_EQ(session.get("/trades?asset=moon").status, 400);
+
+  // Equity: a paper series per asset and a total, the same length.
+  const json equity = session.get("/equity?mode=paper").json();
+  EXPECT_EQ(equity["mode"], "paper");
+  ASSERT_GT(equity["series"]["total"].size(), 1u);
+  EXPECT_EQ(equity["series"]["spot"].size(), equity["series"]["total"].size());
+  EXPECT_TRUE(session.get("/equity?mode=live").json()["series"]["total"].empty());
+  EXPECT_EQ(session.get("/equity?mode=moon").status, 400);
+
+  // Strategies: the two candidates, one with its history; unknown ids are 404.
+  const json strategies = session.get("/strategies").json();
+  ASSERT_EQ(strategies.size(), 2u);
+  const std::string id = strategies[0]["id"];
+  const json detail = session.get("/strategy/" + id).json();
+  EXPECT_EQ(detail["id"], id);
+  ASSERT_FALSE(detail["history"].empty());
+  EXPECT_EQ(detail["history"][0]["kind"], "created");
+  EXPECT_EQ(session.get("/strategy/nope").status, 404);
+
+  // Validation: 404 until a report exists, then the report and its HTML.
+  EXPECT_EQ(session.get("/validation/" + id).status, 404);
+  fs::create_directories(reports / id);
+  std::ofstream(reports / id / "report.json") << R"({"decision": {"pass": false}})";
+  std::ofstream(reports / id / "report.html") << "<html>report</html>";
+  const Reply report = session.get("/validation/" + id);
+  ASSERT_EQ(report.status, 200) << report.body;
+  EXPECT_EQ(report.json()["report"]["decision"]["pass"], false);
+  const Reply html = session.get("/validation/" + id + "/report.html");
+  EXPECT_EQ(html.status, 200);
+  EXPECT_NE(html.header("content-type").find("text/html"), std::string::npos);
+
+  // Actions on a finished session are refused with the reason.
+  const Reply kill = session.call("POST", "/kill/spot");
+  EXPECT_EQ(kill.status, 409);
+  EXPECT_NE(kill.json()["message"].get<std::string>().find("not_running"), std::string::npos);
+
+  // Authentication: every read and action without the token is 401; the document is public.
+  EXPECT_EQ(request(session.port(), "GET", "/status").status, 401);
+  EXPECT_EQ(request(session.port(), "GET", "/trades").status, 401);
+  EXPECT_EQ(request(session.port(), "POST", "/kill").status, 401);
+  EXPECT_EQ(request(session.port(), "GET", "/openapi.json").status, 200);
+  EXPECT_EQ(session.get("/assets/nope").status, 404);
+}
+
+TEST_F(ApiServerTest, ARunningSessionTakesActionsThroughTheirOwners) {
+  // An hour of market a wall second: the session runs while the actions are made.
+  Session session(window("running", 3), dir_->path() / "state-running", 3600.0,
+                  dir_->path() / "no-reports");
+  session.wait_status([](const json& s) { return s["steps"].get<int64_t>() > 0; });
+  ASSERT_TRUE(session.get("/status").json()["running"].get<bool>());
+
+  // A WebSocket client (bearer) gets the status pushes.
+  WsClient ws(session.port(), session.bearer());
+  ASSERT_TRUE(ws.open()) << ws.handshake_status();
+  const std::optional<std::string> pushed = ws.read(std::chrono::seconds(5));
+  ASSERT_TRUE(pushed.has_value());
+  EXPECT_TRUE(json::parse(*pushed).contains("type"));
+
+  // The budget_manager moves one step; the panel shows it.
+  const auto allocation = [&] {
+    return std::stod(session.get("/assets").json()[0]["allocation"].get<std::string>());
+  };
+  const double before = allocation();
+  const Reply refused = session.call("POST", "/alloc/spot/add/100");  // the pool starts empty
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_NE(refused.json()["message"].get<std::string>().find("pool_exhausted"), std::string::npos);
+  const Reply remove = session.call("POST", "/alloc/spot/remove/100");
+  ASSERT_EQ(remove.status, 200) << remove.body;
+  EXPECT_TRUE(remove.json()["ok"].get<bool>());
+  session.wait_status([&](const json&) { return allocation() == before - 100; });
+  EXPECT_DOUBLE_EQ(allocation(), before - 100);
+  ASSERT_EQ(session.call("POST", "/alloc/spot/add/100").status, 200);
+  EXPECT_EQ(session.call("POST", "/alloc/moon/add/100").status, 404);
+
+  // The registry sets and clears a flag, with history.
+  const std::string id = session.get("/strategies").json()[0]["id"];
+  ASSERT_EQ(session.call("POST", "/strategy/" + id + "/flag/watch").status, 200);
+  const json flagged = session.get("/strategy/" + id).json();
+  EXPECT_NE(std::find(flagged["flags"].begin(), flagged["flags"].end(), "watch"),
+            flagged["flags"].end());
+  EXPECT_EQ(flagged["history"].back()["kind"], "flag_added");
+  ASSERT_EQ(session.call("DELETE", "/strategy/" + id + "/flag/watch").status, 200);
+  EXPECT_EQ(session.call("POST", "/strategy/" + id + "/flag/bad%20flag").status, 400);
+  EXPECT_EQ(session.call("POST", "/strategy/nope/flag/watch").status, 409);
+
+  // The live toggle is refused with the core's first reason (a paper session).
+  const Reply live = session.call("POST", "/live/spot/enable");
+  EXPECT_EQ(live.status, 409);
+  EXPECT_NE(live.json()["message"].get<std::string>().find("environment"), std::string::npos);
+  EXPECT_EQ(session.call("POST", "/live/spot/disable").status, 200);
+
+  // The kill switch halts the asset (and survives as a halt) until resumed.
+  ASSERT_EQ(session.call("POST", "/kill/spot").status, 200);
+  session.wait_status(
+      [&](const json&) { return session.get("/assets").json()[0]["killed"].get<bool>(); });
+  EXPECT_TRUE(session.get("/assets").json()[0]["killed"].get<bool>());
+  ASSERT_EQ(session.call("POST", "/resume/spot").status, 200);
+  session.wait_status(
+      [&](const json&) { return !session.get("/assets").json()[0]["killed"].get<bool>(); });
+  EXPECT_FALSE(session.get("/assets").json()[0]["killed"].get<bool>());
+
+  // Cookies: login, reads with the cookie, actions need the CSRF header.
+  const Reply login = request(session.port(), "GET",
+                              "/login?token=" + std::string(session.bearer()[0].second.substr(7)));
+  ASSERT_EQ(login.status, 303);
+  std::string cookie, csrf;
+  for (const std::string& set : login.all("set-cookie")) {
+    const std::string pair = set.substr(0, set.find(';'));
+    cookie += (cookie.empty() ? "" : "; ") + pair;
+    if (pair.rfind("gauntlet_csrf=", 0) == 0) csrf = pair.substr(14);
+  }
+  EXPECT_EQ(request(session.port(), "GET", "/status", {{"Cookie", cookie}}).status, 200);
+  EXPECT_EQ(request(session.port(), "POST", "/alloc/spot/remove/100", {{"Cookie", cookie}}).status,
+            403);
+  EXPECT_EQ(request(session.port(), "POST", "/alloc/spot/remove/100",
+                    {{"Cookie", cookie}, {"X-CSRF-Token", csrf}})
+                .status,
+            200);
+}
+
+}  // namespace
+}  // namespace gauntlet::ui
