@@ -278,7 +278,19 @@ struct AppRuntime::Impl {
   std::map<std::string, Pending> pending;             // by "<domain>/<symbol>"
   std::map<std::string, Decimal> last_primary_close;  // by symbol, for the returns
   // Parsed parameters by strategy id (a strategy's parameters never change).
-  std::map<std::string, std::optional<strategies::Parameters>> parameters_by_id;
+  // With each one's warm-up (warmup_bars), read at every primary bar.
+  struct PreparedParameters {
+    strategies::Parameters values;
+    std::size_t warmup = 0;
+  };
+  std::map<std::string, std::optional<PreparedParameters>> parameters_by_id;
+  // The exploring strategies of each asset, read again only when a strategy is created or
+  // changes state (the registry's state_version): on_primary runs at every primary bar.
+  struct ExploringList {
+    uint64_t version = UINT64_MAX;
+    std::vector<strategies::StrategyRecord> records;
+  };
+  std::map<Asset, ExploringList> exploring_lists;
   // The primary bars the strategies were last evaluated on, by "<domain>/<symbol>", as
   // indicator inputs. The next bar extends it instead of the window being read and converted
   // again; anything else (a gap, a correction, a longer warm-up, the start) reads it again
@@ -865,24 +877,31 @@ struct AppRuntime::Impl {
   }
 
   void on_primary(AssetMarket& m, const data::BarClosed& e) {
-    const std::vector<strategies::StrategyRecord> exploring =
-        registry->get_for(m.asset, StrategyState::kExploring);
+    ExploringList& list = exploring_lists[m.asset];
+    if (list.version != registry->state_version()) {
+      list.records = registry->get_for(m.asset, StrategyState::kExploring);
+      list.version = registry->state_version();
+    }
+    const std::vector<strategies::StrategyRecord>& exploring = list.records;
     if (exploring.empty()) return;
     std::size_t longest = 0;
-    std::vector<std::pair<const strategies::StrategyRecord*, strategies::Parameters>> candidates;
+    std::vector<std::pair<const strategies::StrategyRecord*, const PreparedParameters*>> candidates;
     for (const strategies::StrategyRecord& record : exploring) {
       auto cached = parameters_by_id.find(record.id);
       if (cached == parameters_by_id.end()) {
-        cached =
-            parameters_by_id.emplace(record.id, learning::parse_params_json(record.params_json))
-                .first;
+        std::optional<PreparedParameters> prepared;
+        if (auto parsed = learning::parse_params_json(record.params_json)) {
+          const std::size_t warmup = warmup_bars(*parsed);
+          prepared = PreparedParameters{std::move(*parsed), warmup};
+        }
+        cached = parameters_by_id.emplace(record.id, std::move(prepared)).first;
       }
       if (!cached->second) {
         log().warn("strategy {} has unreadable parameters {}", record.id, record.params_json);
         continue;
       }
-      longest = std::max(longest, warmup_bars(*cached->second));
-      candidates.emplace_back(&record, *cached->second);
+      longest = std::max(longest, cached->second->warmup);
+      candidates.emplace_back(&record, &*cached->second);
     }
     const std::string key = market_key(m.asset, e.symbol);
     PrimaryWindow& window = primary_windows[key];
@@ -908,10 +927,10 @@ struct AppRuntime::Impl {
     Pending fresh;
     fresh.primary_close = e.event_time;
     for (const auto& [record, parameters] : candidates) {
-      const std::size_t need = warmup_bars(parameters);
+      const std::size_t need = parameters->warmup;
       if (inputs.size() < need) continue;
       std::unique_ptr<strategies::Strategy> strategy =
-          strategies::make_strategy(record->family, parameters);
+          strategies::make_strategy(record->family, parameters->values);
       std::optional<strategies::Signal> signal;
       for (std::size_t i = inputs.size() - need; i < inputs.size(); ++i)
         signal = strategy->on_primary_bar(inputs[i]);

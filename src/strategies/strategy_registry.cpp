@@ -236,6 +236,7 @@ StrategyRecord StrategyRegistry::create(const StrategyDescriptor& descriptor, Ti
         record.id, {TransitionKind::kCreated, record.state, record.state, "", record.reason, now});
   });
   records_.emplace(record.id, record);
+  ++state_version_;
   module_logger(kComponent)
       ->info("strategy created id={} asset={} params={}", record.id, to_string(record.asset),
              record.params_json);
@@ -276,6 +277,7 @@ Decision StrategyRegistry::change_state(const std::string& id, StrategyState sta
   record.state = state;
   record.updated_at = now;
   record.reason = reason;
+  ++state_version_;
   module_logger(kComponent)
       ->info("strategy state id={} from={} to={} reason=\"{}\"", id, to_string(from),
              to_string(state), reason);

@@ -182,6 +182,11 @@ class StrategyRegistry {
 
   std::optional<StrategyRecord> get(const std::string& id) const;
 
+  // Changes whenever a strategy is created or changes state (not on flags or counters): a
+  // caller that keeps a list of the strategies in a state compares it to know when to read
+  // the list again.
+  uint64_t state_version() const { return state_version_; }
+
   // Returns the strategies of `asset`, restricted to `state` when given and to those carrying
   // every flag of `with_flags`, sorted by created_at, then id.
   std::vector<StrategyRecord> get_for(Asset asset, std::optional<StrategyState> state = {},
@@ -203,6 +208,7 @@ class StrategyRegistry {
 
   store::Store& store_;
   std::map<std::string, StrategyRecord> records_;  // by id
+  uint64_t state_version_ = 0;
 };
 
 }  // namespace gauntlet::strategies

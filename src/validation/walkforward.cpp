@@ -117,14 +117,48 @@ void cpcv_of_family(const StrategySeries& candidate, std::span<const StrategySer
     return;
   }
   result.cpcv_splits = cpcv.splits.size();
-  // The in-sample choice of every split.
+  // The in-sample choice of every split: the member with the best per-period Sharpe over the
+  // split's training periods. The returns are laid out period-major (all members of a period
+  // side by side), so one pass over the training indices serves every member; each member's
+  // sums run in index order, exactly as sharpe_per_period computes them.
+  const std::size_t members = family.size();
+  std::vector<double> by_period(n * members);
+  constexpr std::size_t kBlock = 4096;  // periods per task
+  parallel_for((n + kBlock - 1) / kBlock, options.threads, [&](std::size_t block) {
+    const std::size_t end = std::min(n, (block + 1) * kBlock);
+    for (std::size_t m = 0; m < members; ++m) {
+      for (std::size_t i = block * kBlock; i < end; ++i) {
+        const double r = family[m].returns[i];
+        if (!std::isfinite(r)) {
+          throw ArgumentError(
+              fmt::format("walk-forward: {} returns[{}] is not finite ({})", family[m].id, i, r));
+        }
+        by_period[i * members + m] = r;
+      }
+    }
+  });
   std::vector<std::size_t> chosen(cpcv.splits.size(), 0);
   parallel_for(cpcv.splits.size(), options.threads, [&](std::size_t s) {
+    const std::vector<std::size_t>& train = cpcv.splits[s].train;
+    if (train.size() < 2) return;
+    std::vector<double> mean(members, 0.0);
+    std::vector<double> squares(members, 0.0);
+    for (const std::size_t i : train) {
+      const double* row = &by_period[i * members];
+      for (std::size_t m = 0; m < members; ++m) mean[m] += row[m];
+    }
+    for (std::size_t m = 0; m < members; ++m) mean[m] /= static_cast<double>(train.size());
+    for (const std::size_t i : train) {
+      const double* row = &by_period[i * members];
+      for (std::size_t m = 0; m < members; ++m)
+        squares[m] += (row[m] - mean[m]) * (row[m] - mean[m]);
+    }
     std::optional<double> best;
-    for (std::size_t m = 0; m < family.size(); ++m) {
-      const std::optional<double> sharpe =
-          sharpe_per_period(family[m].returns, cpcv.splits[s].train);
-      if (sharpe && (!best || *sharpe > *best)) {
+    for (std::size_t m = 0; m < members; ++m) {
+      const double sd = std::sqrt(squares[m] / static_cast<double>(train.size() - 1));
+      if (sd < kZeroVariance) continue;
+      const double sharpe = mean[m] / sd;
+      if (!best || sharpe > *best) {
         best = sharpe;
         chosen[s] = m;
       }
