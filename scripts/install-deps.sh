@@ -24,6 +24,7 @@ packages=(
   # the validation reports' rendering test (and the dashboard's browser tests): headless Chromium
   chromium fonts-dejavu-core
   curl                  # the dashboard's browser test polls the API
+  wrk                   # make bench: the control plane's latency under load
 )
 
 missing=()
