@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "core/exceptions.hpp"
@@ -66,6 +67,13 @@ TestBlock apply_block(std::span<const std::int64_t> t0, std::span<const std::int
 // Fills the index lists of a split from its roles.
 template <typename Split>
 void collect(const std::vector<Role>& roles, Split& split) {
+  // Counted first, so each list is allocated once at its size (no regrowth and copies).
+  std::array<std::size_t, 4> counts{};
+  for (const Role role : roles) ++counts[static_cast<std::size_t>(role)];
+  split.train.reserve(counts[static_cast<std::size_t>(Role::kTrain)]);
+  split.test.reserve(counts[static_cast<std::size_t>(Role::kTest)]);
+  split.purged.reserve(counts[static_cast<std::size_t>(Role::kPurged)]);
+  split.embargoed.reserve(counts[static_cast<std::size_t>(Role::kEmbargoed)]);
   for (std::size_t j = 0; j < roles.size(); ++j) {
     switch (roles[j]) {
       case Role::kTrain:
