@@ -1413,6 +1413,10 @@ RuntimeStatus AppRuntime::status() const {
   return impl_->status();
 }
 
+double paper_venue_slippage_bps() {
+  return brokers::SimBrokerConfig{}.slippage_bps;
+}
+
 std::vector<orders::ClosedTrade> AppRuntime::closed_trades(int64_t after_sequence) const {
   return impl_->router->journal().closed_trades(after_sequence);
 }

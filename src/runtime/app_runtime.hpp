@@ -96,6 +96,10 @@ struct SignalRecord {
 // plus 30, within [60, 650].
 std::size_t warmup_bars(const strategies::Parameters& parameters);
 
+// The paper venue's fixed slippage per taker fill in bps when RunOptions::slippage_bps is not
+// set (the venue model's default; stress tests scale it).
+double paper_venue_slippage_bps();
+
 struct RunOptions {
   FeedMode feed = FeedMode::kAuto;
   std::filesystem::path state_dir = "state";

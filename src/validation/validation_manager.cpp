@@ -21,6 +21,7 @@
 #include "strategies/strategy.hpp"
 #include "validation/backtester.hpp"
 #include "validation/metrics.hpp"
+#include "validation/stress_shocks.hpp"
 #include "validation/trial_log.hpp"
 
 namespace gauntlet::validation {
@@ -59,38 +60,6 @@ std::vector<strategies::StrategyDescriptor> family_of(
     }
   }
   return family;
-}
-
-// The candidate's parameters each moved by ±20 % (to the family's step, inside its range).
-std::vector<std::pair<std::string, strategies::StrategyDescriptor>> parameter_shocks(
-    const strategies::StrategyDescriptor& candidate) {
-  std::vector<std::pair<std::string, strategies::StrategyDescriptor>> out;
-  const auto parameters = learning::parse_params_json(candidate.params_json);
-  if (!parameters) return out;
-  for (const strategies::FamilyInfo& info : strategies::families()) {
-    if (info.name != candidate.family) continue;
-    for (const strategies::ParameterSpec& p : info.parameters) {
-      const auto found = parameters->find(p.name);
-      const double value = found == parameters->end() ? p.default_value : found->second;
-      for (const double factor : {0.8, 1.2}) {
-        double shocked = value * factor;
-        if (p.step > 0) shocked = p.minimum + std::round((shocked - p.minimum) / p.step) * p.step;
-        shocked = std::clamp(shocked, p.minimum, p.maximum);
-        if (shocked == value) continue;
-        strategies::Parameters moved = *parameters;
-        moved[p.name] = shocked;
-        try {
-          strategies::make_strategy(candidate.family, moved);  // a legal combination only
-        } catch (const ArgumentError&) {
-          continue;
-        }
-        out.emplace_back(fmt::format("{} {:+.0f}%", p.name, (factor - 1) * 100),
-                         strategies::StrategyDescriptor{candidate.family, candidate.asset,
-                                                        learning::canonical_params_json(moved)});
-      }
-    }
-  }
-  return out;
 }
 
 // The market regime at each trade's entry: market_regime over the symbol's closed primary bars.
@@ -318,16 +287,10 @@ ValidationOutcome validate(const ValidateSpec& spec) {
     out.family.push_back(strategies::strategy_id(d));
     runs.push_back({out.family.back(), base(d), false, {}});
   }
-  if (spec.shocks) {
-    for (auto& [name, d] : parameter_shocks(out.descriptor))
-      runs.push_back({name, base(d), true, {}});
-    Run slippage{"slippage x3", base(out.descriptor), true, {}};
-    slippage.spec.slippage_bps = 6.0;
-    runs.push_back(std::move(slippage));
-    Run latency{"latency x4", base(out.descriptor), true, {}};
-    latency.spec.config.simulation_order_delay = spec.config.simulation_order_delay * 4;
-    runs.push_back(std::move(latency));
-  }
+  // The shocks are stress_tests' (§8.4); they run here beside the family, on every core.
+  const std::vector<ShockSpec> shocks =
+      spec.shocks ? shock_specs(base(out.descriptor)) : std::vector<ShockSpec>{};
+  for (const ShockSpec& shock : shocks) runs.push_back({shock.name, shock.spec, true, {}});
   {
     std::atomic<std::size_t> done{0};
     std::mutex mutex;
@@ -360,12 +323,8 @@ ValidationOutcome validate(const ValidateSpec& spec) {
     throw StateError(fmt::format("the backtest of {} produced no result", out.strategy_id));
   out.metrics = candidate_result->second.metrics;
   out.broker_pnl = candidate_result->second.broker_pnl;
-  for (const Run& r : runs) {
-    if (!r.shock) continue;
-    const auto found = r.result.by_strategy.begin();
-    out.shocks.push_back(
-        {r.name, found == r.result.by_strategy.end() ? r.result.metrics : found->second.metrics});
-  }
+  for (std::size_t i = 0; i < shocks.size(); ++i)
+    out.shocks.push_back(shock_result(shocks[i], runs[family.size() + i].result));
 
   // Walk-forward, stress, PBO, DSR.
   progress("walk-forward", 0.0);

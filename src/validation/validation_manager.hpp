@@ -36,6 +36,7 @@
 #include "validation/performance.hpp"
 #include "validation/promotion_gate.hpp"
 #include "validation/report_builder.hpp"
+#include "validation/stress_shocks.hpp"
 #include "validation/stress_tests.hpp"
 #include "validation/walkforward.hpp"
 
@@ -63,11 +64,6 @@ struct ValidateSpec {
   double min_turnover = 5e6;
   // Called as stages progress: the stage's name and the share of it done.
   std::function<void(std::string_view stage, double fraction)> progress;
-};
-
-struct ShockResult {
-  std::string name;  // "fast -20%", "slippage x3", "latency x4"
-  PerformanceMetrics metrics;
 };
 
 struct ValidationOutcome {
