@@ -200,8 +200,23 @@ bool ApiAuth::origin_allowed(const HttpRequest& request) const {
                      [&](const std::string& extra) { return to_lower(extra) == origin; });
 }
 
+bool ApiAuth::host_allowed(const HttpRequest& request) const {
+  if (!options_.loopback_hosts_only) return true;
+  std::string host = to_lower(trim(request.header("host")));
+  // Without the port: "[::1]:8080" -> "[::1]", "localhost:8080" -> "localhost".
+  const std::size_t colon = host.rfind(':');
+  if (colon != std::string::npos && host.find(']', colon) == std::string::npos) host.resize(colon);
+  if (host == "127.0.0.1" || host == "localhost" || host == "[::1]") return true;
+  return std::any_of(options_.extra_hosts.begin(), options_.extra_hosts.end(),
+                     [&](const std::string& extra) { return to_lower(extra) == host; });
+}
+
 std::optional<HttpResponse> ApiAuth::authorize(const HttpRequest& request, Access access) const {
   if (access == Access::kPublic) return std::nullopt;
+  if (!host_allowed(request)) {
+    return error_response(403, "host",
+                          "the Host is not this server's loopback name (a DNS-rebinding page?)");
+  }
   if (request.auth == AuthMethod::kNone) {
     if (access == Access::kRead && options_.public_read) return std::nullopt;
     HttpResponse refusal =

@@ -44,6 +44,12 @@ struct ApiAuthOptions {
   std::size_t max_sessions = 64;
   // Origins accepted besides the server's own (e.g. "https://gauntlet.example" behind a proxy).
   std::vector<std::string> extra_origins;
+  // When set (a server bound to a loopback address), authenticated and public_read routes
+  // answer only requests whose Host names a loopback address (127.0.0.1, localhost, [::1]) or
+  // one of extra_hosts: a page of another site whose name is re-bound to 127.0.0.1 (DNS
+  // rebinding) gets 403 host instead of the session's data.
+  bool loopback_hosts_only = false;
+  std::vector<std::string> extra_hosts;
 };
 
 class ApiAuth {
@@ -90,6 +96,7 @@ class ApiAuth {
   // The CSRF value of the session named by the request's cookie, std::nullopt when none.
   std::optional<std::string> session_csrf(const HttpRequest& request) const;
   bool origin_allowed(const HttpRequest& request) const;
+  bool host_allowed(const HttpRequest& request) const;
 
   ApiAuthOptions options_;
   std::filesystem::path token_path_;

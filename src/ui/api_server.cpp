@@ -211,6 +211,9 @@ ApiServer::ApiServer(runtime::AppRuntime& runtime, ApiServerOptions options)
   ApiAuthOptions auth;
   auth.state_dir = options_.state_dir;
   auth.public_read = options_.public_read;
+  const std::string& bind = options_.bind_address;
+  auth.loopback_hosts_only =
+      bind == "127.0.0.1" || bind == "localhost" || bind == "::1" || bind.starts_with("127.");
   auth_ = std::make_unique<ApiAuth>(auth);
   add_routes();
   HttpServerOptions http;

@@ -260,6 +260,32 @@ TEST(ApiAuth, PublicReadOpensReadsOnly) {
             (nlohmann::json{{"authenticated", false}, {"method", "none"}, {"public_read", true}}));
 }
 
+TEST(ApiAuth, ALoopbackServerAnswersOnlyLoopbackHosts) {
+  TempDir dir;
+  ApiAuthOptions options = auth_options(dir.path(), true);
+  options.loopback_hosts_only = true;
+  options.extra_hosts = {"gauntlet.lan"};
+  const ApiAuth auth(options);
+  HttpRequest request;
+  request.method = "GET";
+  for (const char* host :
+       {"127.0.0.1:8080", "localhost:8080", "[::1]:8080", "LOCALHOST", "gauntlet.lan:8080"}) {
+    request.headers["host"] = host;
+    EXPECT_FALSE(auth.authorize(request, Access::kRead).has_value()) << host;
+  }
+  // A DNS-rebinding page: its own name resolved to 127.0.0.1.
+  request.headers["host"] = "attacker.example:8080";
+  const std::optional<HttpResponse> refused = auth.authorize(request, Access::kRead);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->status, 403);
+  EXPECT_NE(refused->body.find("\"host\""), std::string::npos);
+  EXPECT_EQ(auth.authorize_websocket(request)->status, 403);
+  EXPECT_FALSE(auth.authorize(request, Access::kPublic).has_value()) << "public routes stay open";
+  // Bound elsewhere (loopback_hosts_only off): any Host.
+  const ApiAuth open(auth_options(dir.path(), true));
+  EXPECT_FALSE(open.authorize(request, Access::kRead).has_value());
+}
+
 TEST(ApiAuth, AddsLoginAndSessionRoutes) {
   TempDir dir;
   ApiAuth auth(auth_options(dir.path()));
