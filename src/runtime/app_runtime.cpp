@@ -57,8 +57,6 @@ auto& log() {
   return *logger;
 }
 
-constexpr std::string_view kCheckpointKey = "runtime.checkpoint";
-constexpr std::string_view kModeKey = "runtime.mode";
 constexpr std::string_view kBacktestKey = "runtime.backtest";
 constexpr DurationMs kSimulatedHistory = 2 * kDayMs;
 constexpr DurationMs kHousekeepingInterval = 15 * kMinuteMs;
@@ -1194,8 +1192,6 @@ struct AppRuntime::Impl {
     if (on_committed) on_committed(final);
   }
 
-  std::string kill_key(Asset asset) const { return fmt::format("kill.{}", to_string(asset)); }
-
   void print_status() {
     if (options.quiet) return;
     std::cout << status().line() << std::endl;
@@ -1239,7 +1235,7 @@ void AppRuntime::start_all() {
   s.trade_log->open(s.router->journal().closed_trades());
   s.router->recover();
   for (Asset asset : kAllAssets) {  // a kill switch holds across restarts until resumed
-    if (s.runtime_state->get_bool(s.kill_key(asset), false))
+    if (s.runtime_state->get_bool(kill_key(asset), false))
       s.router->halt_entries(asset, "kill switch");
   }
   if (resumed) s.risk->restore_state(s.saved_risk);
@@ -1279,6 +1275,7 @@ void AppRuntime::start_all() {
   if (s.replay) s.replay->start();
   if (s.simulated) s.simulated->start();
   if (s.live_feed) s.live_feed->start();
+  s.runtime_state->set(kFeedNoteKey, s.feed_note);  // what gauntlet serve shows
   log().warn("paper session {} on the {} feed: {}{}", s.sessions->current().session_id, s.feed_name,
              s.fallback_reason.empty() ? "" : s.fallback_reason + ": ", s.feed_note);
   if (!s.options.quiet) {
@@ -1405,7 +1402,7 @@ Decision AppRuntime::enable_live(Asset asset) {
 
 Decision AppRuntime::disable_live(Asset asset) {
   Impl& s = *impl_;
-  if (s.runtime_state) s.runtime_state->set_bool(fmt::format("live.{}", to_string(asset)), false);
+  if (s.runtime_state) s.runtime_state->set_bool(live_key(asset), false);
   return Decision::allow();
 }
 
@@ -1454,31 +1451,11 @@ bool AppRuntime::running() const {
 
 std::vector<AssetPanel> AppRuntime::asset_panels() const {
   const Impl& s = *impl_;
-  std::map<Asset, AssetPanel> panels;
-  for (Asset asset : kAllAssets) {
-    AssetPanel& a = panels[asset];
-    a.asset = asset;
-    a.allocation = s.budget->get_alloc(asset);
-    a.balance = a.allocation;
-    a.reserved = s.budget->reserved(asset);
-    a.available = s.budget->available(asset);
-    a.live = s.runtime_state->get_bool(fmt::format("live.{}", to_string(asset)), false);
-    a.killed = s.runtime_state->get_bool(s.kill_key(asset), false);
-    a.halted = s.router->entries_halted(asset).value_or("");
-  }
-  if (s.sessions->has_session()) {
-    for (const auto& [asset, points] : s.sessions->asset_rewards())
-      panels[asset].reward_points = points;
-  }
-  for (const Position& p : s.router->positions()) ++panels[p.asset].open_positions;
-  for (const orders::ClosedTrade& t : s.router->journal().closed_trades()) {
-    AssetPanel& a = panels[t.asset];
-    ++a.closed_trades;
-    a.realized_pnl = a.realized_pnl + t.realized_pnl;
-  }
-  std::vector<AssetPanel> out;
-  for (auto& [asset, panel] : panels) out.push_back(panel);
-  return out;
+  std::map<Asset, int> open;
+  for (const Position& p : s.router->positions()) ++open[p.asset];
+  return build_asset_panels(
+      *s.budget, *s.runtime_state, s.sessions.get(), s.router->journal().closed_trades(), open,
+      [&](Asset asset) { return s.router->entries_halted(asset).value_or(""); });
 }
 
 std::vector<PositionView> AppRuntime::positions() const {
@@ -1517,13 +1494,11 @@ std::vector<QuoteView> AppRuntime::quotes() const {
   return out;
 }
 
-std::vector<EquityMark> AppRuntime::equity_marks(TimestampMs after) const {
-  const Impl& s = *impl_;
+std::vector<EquityMark> equity_marks_from(const std::vector<capital::EquityPoint>& history,
+                                          TimestampMs after) {
   std::vector<EquityMark> out;
-  if (!s.sessions->has_session()) return out;
-  // Each asset's equity carries forward: the marks before `after` set the starting values.
-  std::array<Decimal, 4> carried{};
-  for (const capital::EquityPoint& point : s.sessions->equity_history()) {
+  std::array<Decimal, 4> carried{};  // the marks before `after` set the starting values
+  for (const capital::EquityPoint& point : history) {
     for (const auto& [asset, equity] : point.assets)
       carried[static_cast<std::size_t>(asset)] = equity;
     if (point.time <= after) continue;
@@ -1532,12 +1507,18 @@ std::vector<EquityMark> AppRuntime::equity_marks(TimestampMs after) const {
     mark.total = point.equity;
     mark.assets = carried;
     if (!out.empty() && out.back().time == mark.time) {
-      out.back() = mark;  // the last point at a time wins
+      out.back() = mark;
     } else {
       out.push_back(mark);
     }
   }
   return out;
+}
+
+std::vector<EquityMark> AppRuntime::equity_marks(TimestampMs after) const {
+  const Impl& s = *impl_;
+  if (!s.sessions->has_session()) return {};
+  return equity_marks_from(s.sessions->equity_history(), after);
 }
 
 std::vector<strategies::Transition> AppRuntime::strategy_history(const std::string& id) const {
@@ -1548,7 +1529,7 @@ Decision AppRuntime::kill(std::optional<Asset> asset) {
   Impl& s = *impl_;
   if (!running()) return Decision::deny("not_running: the session has ended");
   for (Asset a : kAllAssets) {
-    if (!asset || *asset == a) s.runtime_state->set_bool(s.kill_key(a), true);
+    if (!asset || *asset == a) s.runtime_state->set_bool(kill_key(a), true);
   }
   asio::co_spawn(s.loop, s.executor->disaster_flatten_all_async(asset), asio::detached);
   log().warn("kill switch engaged for {}", asset ? std::string(to_string(*asset)) : "every asset");
@@ -1558,7 +1539,7 @@ Decision AppRuntime::kill(std::optional<Asset> asset) {
 Decision AppRuntime::resume(Asset asset) {
   Impl& s = *impl_;
   if (!running()) return Decision::deny("not_running: the session has ended");
-  s.runtime_state->set_bool(s.kill_key(asset), false);
+  s.runtime_state->set_bool(kill_key(asset), false);
   s.router->resume_entries(asset);
   return Decision::allow();
 }

@@ -148,32 +148,7 @@ struct RunOptions {
   int lookahead_fault_bars = 0;
 };
 
-struct AssetStatus {
-  Asset asset = Asset::kSpot;
-  Decimal equity;  // the asset's budget allocation: its paper equity
-  int open_positions = 0;
-  int64_t closed_trades = 0;
-  Decimal realized_pnl;
-};
-
-struct RuntimeStatus {
-  std::string feed;         // "replay", "simulated", "live"
-  std::string feed_note;    // the banner: "SIMULATED MARKET (seed 1, 60x)", "REPLAY of ..."
-  std::string feed_reason;  // why auto did not take the live feed; empty otherwise
-  TimestampMs market_time = 0;
-  uint64_t steps = 0;
-  std::vector<AssetStatus> assets;
-  int64_t closed_trades = 0;
-  int open_positions = 0;
-  std::map<std::string, int> candidates;  // by state name
-  std::size_t symbols = 0;                // in the universe
-  bool stopping = false;
-
-  // "[replay 2021-04-21 13:05] spot 251.20 (2 open, 31 trades) | candidates exploring 4 ..."
-  std::string line() const;
-};
-
-class AppRuntime {
+class AppRuntime final : public ControlSource {
  public:
   AppRuntime(config::Config config, RunOptions options);
   ~AppRuntime();
@@ -195,15 +170,15 @@ class AppRuntime {
 
   void request_stop();
 
-  Decision enable_live(Asset asset);
-  Decision disable_live(Asset asset);
+  Decision enable_live(Asset asset) override;
+  Decision disable_live(Asset asset) override;
 
-  RuntimeStatus status() const;
+  RuntimeStatus status() const override;
 
   // The session's closed trades after `after_sequence`, in close order (the journal's).
-  std::vector<orders::ClosedTrade> closed_trades(int64_t after_sequence = 0) const;
+  std::vector<orders::ClosedTrade> closed_trades(int64_t after_sequence = 0) const override;
   // Every registered strategy with its state and counters.
-  std::vector<strategies::StrategyRecord> strategies() const;
+  std::vector<strategies::StrategyRecord> strategies() const override;
   // The root of the bar store the session reads (replay: the data root or its import).
   std::filesystem::path bar_root() const;
   // The replay's window [from, to); nullopt for the other feeds.
@@ -215,36 +190,36 @@ class AppRuntime {
   // runs. Each task runs in a store transaction, then the bus is drained (so an action's orders
   // are journaled and sent). Safe from any thread; false, the task dropped, once the runtime is
   // being destroyed.
-  bool post(std::function<void()> task);
+  bool post(std::function<void()> task) override;
   // Called on the engine thread after each committed batch of steps (false) and once when the
   // session stops (true). Set it on the engine thread; an empty function removes it.
-  void on_committed(std::function<void(bool final)> callback);
+  void on_committed(std::function<void(bool final)> callback) override;
   // After run(): keeps running posted tasks until SIGINT, SIGTERM or request_stop(), so that a
   // finished session stays open for inspection (gauntlet run --port).
   void serve_until_stopped();
   // Started and not stopped.
-  bool running() const;
+  bool running() const override;
 
   // Engine-thread reads: what the control plane shows.
-  std::vector<AssetPanel> asset_panels() const;
-  std::vector<PositionView> positions() const;
-  std::vector<orders::JournalEntry> open_orders() const;
-  std::vector<QuoteView> quotes() const;
+  std::vector<AssetPanel> asset_panels() const override;
+  std::vector<PositionView> positions() const override;
+  std::vector<orders::JournalEntry> open_orders() const override;
+  std::vector<QuoteView> quotes() const override;
   // The paper session's equity marks after `after` (exclusive), each asset's equity carried
   // forward from the last mark that recorded it.
-  std::vector<EquityMark> equity_marks(TimestampMs after) const;
-  std::vector<strategies::Transition> strategy_history(const std::string& id) const;
+  std::vector<EquityMark> equity_marks(TimestampMs after) const override;
+  std::vector<strategies::Transition> strategy_history(const std::string& id) const override;
 
   // Engine-thread actions, each through its owner; refused with not_running once stopped.
   // The kill switch (trade_executor): halts entries, cancels the orders and closes the
   // positions of `asset`, or of every asset; the halt survives a restart (runtime_state).
-  Decision kill(std::optional<Asset> asset);
+  Decision kill(std::optional<Asset> asset) override;
   // Lifts a kill switch's halt on new entries.
-  Decision resume(Asset asset);
+  Decision resume(Asset asset) override;
   // Sets or clears a flag of a strategy (strategy_registry).
-  Decision set_flag(const std::string& id, const std::string& flag, bool on);
+  Decision set_flag(const std::string& id, const std::string& flag, bool on) override;
   // Moves one budget step between the pool and the asset (budget_manager).
-  Decision change_allocation(Asset asset, bool add);
+  Decision change_allocation(Asset asset, bool add) override;
 
  private:
   struct Impl;

@@ -5,21 +5,48 @@
 // budget_manager (allocations), the session_manager (equity marks, reward points), the order
 // router and its journal (positions, orders, trades), the data_manager (quotes), the strategy
 // registry (strategies, flags, history). The UI only shows them; it decides nothing.
+//
+// ControlSource is what ui/api_server serves: a running AppRuntime (gauntlet run --port), or a
+// StoredSession (gauntlet serve --state DIR), which reads a session's state without running it.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "capital/session_manager.hpp"
 #include "core/decimal.hpp"
 #include "core/interfaces.hpp"
 #include "core/orders.hpp"
 #include "core/symbol.hpp"
 #include "core/time.hpp"
+#include "orders/order_journal.hpp"
+#include "strategies/strategy_registry.hpp"
+
+namespace gauntlet {
+class RuntimeState;
+namespace capital {
+class BudgetManager;
+}  // namespace capital
+}  // namespace gauntlet
 
 namespace gauntlet::runtime {
+
+// The runtime_state keys a session writes and a stored session reads.
+inline constexpr std::string_view kCheckpointKey = "runtime.checkpoint";  // JSON, cursor and steps
+inline constexpr std::string_view kModeKey = "runtime.mode";              // the feed
+inline constexpr std::string_view kFeedNoteKey = "runtime.feed_note";     // the banner
+inline std::string live_key(Asset asset) {
+  return "live." + std::string(to_string(asset));
+}
+inline std::string kill_key(Asset asset) {
+  return "kill." + std::string(to_string(asset));
+}
 
 // One asset's panel: its money, its toggles and its record.
 struct AssetPanel {
@@ -56,6 +83,75 @@ struct EquityMark {
   TimestampMs time = 0;
   std::array<Decimal, 4> assets{};  // by Asset
   Decimal total;
+};
+
+struct AssetStatus {
+  Asset asset = Asset::kSpot;
+  Decimal equity;  // the asset's budget allocation: its paper equity
+  int open_positions = 0;
+  int64_t closed_trades = 0;
+  Decimal realized_pnl;
+};
+
+struct RuntimeStatus {
+  std::string feed;         // "replay", "simulated", "live"
+  std::string feed_note;    // the banner: "SIMULATED MARKET (seed 1, 60x)", "REPLAY of ..."
+  std::string feed_reason;  // why auto did not take the live feed; empty otherwise
+  TimestampMs market_time = 0;
+  uint64_t steps = 0;
+  std::vector<AssetStatus> assets;
+  int64_t closed_trades = 0;
+  int open_positions = 0;
+  std::map<std::string, int> candidates;  // by state name
+  std::size_t symbols = 0;                // in the universe
+  bool stopping = false;
+
+  // "[replay 2021-04-21 13:05] spot 251.20 (2 open, 31 trades) | candidates exploring 4 ..."
+  std::string line() const;
+};
+
+// The four asset panels from their owners: allocations (budget_manager), toggles and kill
+// switches (runtime_state), rewards (session_manager, when there is a session), the journal's
+// closed trades; `open_positions` counts positions by asset, `halted` says why an asset's new
+// entries are refused ("" when they are not).
+std::vector<AssetPanel> build_asset_panels(const capital::BudgetManager& budget,
+                                           const RuntimeState& state,
+                                           const capital::SessionManager* sessions,
+                                           const std::vector<orders::ClosedTrade>& closed,
+                                           const std::map<Asset, int>& open_positions,
+                                           const std::function<std::string(Asset)>& halted);
+
+// The marks of `history` after `after` (exclusive), each asset's equity carried forward from the
+// last point that recorded it; one mark per time (the last point at a time wins).
+std::vector<EquityMark> equity_marks_from(const std::vector<capital::EquityPoint>& history,
+                                          TimestampMs after);
+
+class ControlSource {
+ public:
+  virtual ~ControlSource() = default;
+
+  // Runs `task` on the source's own thread (see AppRuntime::post); false when it takes no more.
+  virtual bool post(std::function<void()> task) = 0;
+  // Called on that thread after each change worth a new snapshot (final: the last one).
+  virtual void on_committed(std::function<void(bool final)> callback) = 0;
+  virtual bool running() const = 0;
+
+  virtual RuntimeStatus status() const = 0;
+  virtual std::vector<AssetPanel> asset_panels() const = 0;
+  virtual std::vector<PositionView> positions() const = 0;
+  virtual std::vector<orders::JournalEntry> open_orders() const = 0;
+  virtual std::vector<QuoteView> quotes() const = 0;
+  virtual std::vector<strategies::StrategyRecord> strategies() const = 0;
+  virtual std::vector<orders::ClosedTrade> closed_trades(int64_t after_sequence) const = 0;
+  virtual std::vector<EquityMark> equity_marks(TimestampMs after) const = 0;
+  virtual std::vector<strategies::Transition> strategy_history(const std::string& id) const = 0;
+
+  virtual Decision enable_live(Asset asset) = 0;
+  virtual Decision disable_live(Asset asset) = 0;
+  virtual Decision kill(std::optional<Asset> asset) = 0;
+  virtual Decision resume(Asset asset) = 0;
+  virtual Decision set_flag(const std::string& id, const std::string& flag, bool on) = 0;
+  virtual Decision change_allocation(Asset asset, bool add) = 0;
 };
 
 }  // namespace gauntlet::runtime

@@ -206,7 +206,7 @@ struct ApiServer::Snapshot {
   bool running = false;
 };
 
-ApiServer::ApiServer(runtime::AppRuntime& runtime, ApiServerOptions options)
+ApiServer::ApiServer(runtime::ControlSource& runtime, ApiServerOptions options)
     : runtime_(runtime), options_(std::move(options)) {
   ApiAuthOptions auth;
   auth.state_dir = options_.state_dir;

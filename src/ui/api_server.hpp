@@ -1,6 +1,7 @@
 // File: ui/api_server.hpp
 //
-// ApiServer: the control-plane API of a session (seed 001 §9.1, docs/api.md) over the
+// ApiServer: the control-plane API of a session (seed 001 §9.1, docs/api.md): a running
+// AppRuntime, or a StoredSession (gauntlet serve), over the
 // HttpServer transport: JSON REST routes, the WebSocket push of status, quotes, trades and
 // equity, the dashboard's static files and /openapi.json. The UI reads; the core decides: every
 // action calls one AppRuntime API (which calls its owner: the registry for flags, the
@@ -26,7 +27,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "runtime/app_runtime.hpp"
+#include "runtime/control.hpp"
 #include "ui/api_auth.hpp"
 #include "ui/http_server.hpp"
 #include "ui/router.hpp"
@@ -52,7 +53,7 @@ const nlohmann::json& openapi_document();
 
 class ApiServer {
  public:
-  ApiServer(runtime::AppRuntime& runtime, ApiServerOptions options);
+  ApiServer(runtime::ControlSource& runtime, ApiServerOptions options);
   ~ApiServer();
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;
@@ -85,7 +86,7 @@ class ApiServer {
   nlohmann::json equity(const HttpRequest& request) const;
   HttpResponse validation(const std::string& id, bool html) const;
 
-  runtime::AppRuntime& runtime_;
+  runtime::ControlSource& runtime_;
   ApiServerOptions options_;
   Router router_;
   std::unique_ptr<ApiAuth> auth_;

@@ -16,6 +16,8 @@
 #include "core/config_manager.hpp"
 #include "core/time.hpp"
 #include "data/bar_store.hpp"
+#include "runtime/app_runtime.hpp"
+#include "runtime/stored_session.hpp"
 #include "support/command.hpp"
 #include "support/shared_data.hpp"
 #include "support/temp_dir.hpp"
@@ -329,6 +331,70 @@ TEST_F(ApiServerTest, ARunningSessionTakesActionsThroughTheirOwners) {
                     {{"Cookie", cookie}, {"X-CSRF-Token", csrf}})
                 .status,
             200);
+}
+
+TEST_F(ApiServerTest, ServeShowsAStoredSessionReadOnly) {
+  // A replay run to its end without the API, as `gauntlet run` would leave it.
+  const fs::path state = dir_->path() / "state-stored";
+  {
+    config::Config config =
+        load_config((testing::project_source_dir() / "config" / "default.yaml").string());
+    runtime::RunOptions options;
+    options.feed = runtime::FeedMode::kReplay;
+    options.state_dir = state;
+    options.data_root = window("stored", 4);
+    options.search_space = testing::project_source_dir() / "config" / "ml_search.json";
+    options.quiet = true;
+    options.min_turnover = 0;
+    options.universe_size = 3;
+    options.candidates = {{"sma_cross", Asset::kSpot, R"({"fast":5,"slow":10})"}};
+    options.lifecycle = false;
+    runtime::AppRuntime runtime(std::move(config), std::move(options));
+    runtime.run();
+  }
+  const auto stored_trades = [&] {
+    return runtime::StoredSession(
+               load_config((testing::project_source_dir() / "config" / "default.yaml").string()),
+               state)
+        .closed_trades(0)
+        .size();
+  };
+  const std::size_t trades = stored_trades();
+  ASSERT_GT(trades, 0u);
+
+  // gauntlet serve: the stored session behind the same API, on its own thread.
+  runtime::StoredSession session(
+      load_config((testing::project_source_dir() / "config" / "default.yaml").string()), state);
+  ApiServerOptions options;
+  options.state_dir = state;
+  ApiServer api(session, options);
+  api.start();
+  std::thread serving([&] { session.serve_until_stopped(std::chrono::milliseconds(100)); });
+  const Headers bearer = {{"Authorization", "Bearer " + api.auth().token()}};
+  const json status = request(api.port(), "GET", "/status", bearer).json();
+  EXPECT_FALSE(status["running"].get<bool>());
+  EXPECT_NE(status["feed_note"].get<std::string>().find("stored"), std::string::npos);
+  EXPECT_NE(status["feed_note"].get<std::string>().find("REPLAY"), std::string::npos);
+  EXPECT_EQ(status["closed_trades"].get<std::size_t>(), trades);
+  EXPECT_GT(status["market_time"].get<int64_t>(), 0);
+  EXPECT_EQ(request(api.port(), "GET", "/trades", bearer).json()["total"].get<std::size_t>(),
+            trades);
+  EXPECT_GT(request(api.port(), "GET", "/equity", bearer).json()["series"]["total"].size(), 1u);
+  const json strategies = request(api.port(), "GET", "/strategies", bearer).json();
+  ASSERT_EQ(strategies.size(), 1u);
+  const std::string id = strategies[0]["id"];
+  EXPECT_FALSE(request(api.port(), "GET", "/strategy/" + id, bearer).json()["history"].empty());
+  EXPECT_EQ(request(api.port(), "GET", "/assets", bearer).json().size(), 4u);
+  // Actions: the stored session never acts.
+  const Reply kill = request(api.port(), "POST", "/kill/spot", bearer);
+  EXPECT_EQ(kill.status, 409);
+  EXPECT_NE(kill.json()["message"].get<std::string>().find("not_running"), std::string::npos);
+  EXPECT_EQ(request(api.port(), "POST", "/strategy/" + id + "/flag/x", bearer).status, 409);
+  EXPECT_EQ(request(api.port(), "GET", "/status").status, 401);
+  session.request_stop();
+  serving.join();
+  api.stop();
+  EXPECT_EQ(stored_trades(), trades) << "serving changed nothing";
 }
 
 }  // namespace

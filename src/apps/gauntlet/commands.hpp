@@ -31,6 +31,9 @@ void add_ta_command(CLI::App& app, int& exit_code);
 // `gauntlet run [--feed auto|live|simulated|replay] ...`: the paper-trading session.
 void add_run_command(CLI::App& app, int& exit_code);
 
+// `gauntlet serve --state DIR --port N`: the control plane over a stored session, read-only.
+void add_serve_command(CLI::App& app, int& exit_code);
+
 // `gauntlet diff --state DIR --prices DIR`: what live would have done with the session's orders.
 void add_diff_command(CLI::App& app, int& exit_code);
 

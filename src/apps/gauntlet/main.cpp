@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   add_data_commands(app, exit_code);
   add_ta_command(app, exit_code);
   add_run_command(app, exit_code);
+  add_serve_command(app, exit_code);
   add_diff_command(app, exit_code);
   add_stats_command(app, exit_code);
   add_backtest_command(app, exit_code);

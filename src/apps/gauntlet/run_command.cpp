@@ -8,7 +8,10 @@
 // command again resumes the session where it stopped.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "apps/gauntlet/commands.hpp"
@@ -16,10 +19,31 @@
 #include "core/exceptions.hpp"
 #include "core/time.hpp"
 #include "runtime/app_runtime.hpp"
+#include "runtime/stored_session.hpp"
 #include "ui/api_server.hpp"
 
 namespace gauntlet::apps {
 namespace {
+
+// The control-plane options of `run --port` and `serve` (docs/api.md).
+struct ApiCommandOptions {
+  int port = -1;  // -1: no control plane
+  std::string bind;
+  bool public_read = false;
+  std::string web_root;
+  std::string reports = "logs/validation";
+};
+
+void add_api_options(CLI::App* command, ApiCommandOptions& o, const std::string& port_help) {
+  command->add_option("--port", o.port, port_help);
+  command->add_option("--bind", o.bind, "Address the API binds to (default: ui.bind_address)");
+  command->add_flag("--public-read", o.public_read,
+                    "Reads need no token (ui.public_read); actions still do");
+  command->add_option("--web-root", o.web_root,
+                      "The dashboard's built files (default: the build's web/)");
+  command->add_option("--reports", o.reports, "Validation reports directory")
+      ->capture_default_str();
+}
 
 struct RunCommandOptions {
   std::string config_file = "config/default.yaml";
@@ -40,11 +64,7 @@ struct RunCommandOptions {
   std::string bybit_ws_url;
   bool quiet = false;
   double replay_speed = 0;  // 0: as fast as possible
-  int port = -1;            // -1: no control plane
-  std::string bind;
-  bool public_read = false;
-  std::string web_root;
-  std::string reports = "logs/validation";
+  ApiCommandOptions api;
 };
 
 // The dashboard's built files: <dir of the binary>/../web (what `make` builds), if there.
@@ -54,6 +74,51 @@ std::filesystem::path default_web_root() {
   if (error) return {};
   const std::filesystem::path web = exe.parent_path().parent_path() / "web";
   return std::filesystem::exists(web / "index.html") ? web : std::filesystem::path{};
+}
+
+ui::ApiServerOptions api_server_options(const ApiCommandOptions& o, const config::Config& config,
+                                        const std::filesystem::path& state_dir) {
+  if (o.port > 65535) throw ArgumentError("--port must be within 0..65535");
+  ui::ApiServerOptions api;
+  api.state_dir = state_dir;
+  api.bind_address = o.bind.empty() ? config.ui.bind_address : o.bind;
+  api.port = static_cast<unsigned short>(std::max(o.port, 0));
+  api.public_read = o.public_read || config.ui.public_read;
+  api.web_root = o.web_root.empty() ? default_web_root() : std::filesystem::path(o.web_root);
+  api.reports_dir = o.reports;
+  api.push_interval = std::chrono::milliseconds(config.ui.quote_push_interval);
+  return api;
+}
+
+void print_login(std::string_view command, const ui::ApiServer& api,
+                 const ui::ApiServerOptions& options) {
+  std::cout << "gauntlet " << command << ": control plane at " << api.url()
+            << (options.web_root.empty() ? " (no dashboard files: API only)" : "") << "\ngauntlet "
+            << command << ": open " << api.login_url() << " to log in" << std::endl;
+}
+
+struct ServeCommandOptions {
+  std::string config_file = "config/default.yaml";
+  std::string state;
+  ApiCommandOptions api;
+};
+
+int serve(const ServeCommandOptions& o) {
+  std::optional<config::Config> loaded = load_config_or_report(o.config_file);
+  if (!loaded) return kExitInvalidConfig;
+  const std::filesystem::path state = o.state.empty() ? loaded->state_dir : o.state;
+  ApiCommandOptions api_cli = o.api;
+  if (api_cli.port < 0) api_cli.port = loaded->ui.port;
+  const ui::ApiServerOptions api_options = api_server_options(api_cli, *loaded, state);
+  runtime::StoredSession session(std::move(*loaded), state);
+  ui::ApiServer api(session, api_options);
+  api.start();
+  print_login("serve", api, api_options);
+  std::cout << "gauntlet serve: " << state.string()
+            << " (read-only, read again every second) until Ctrl-C" << std::endl;
+  session.serve_until_stopped();
+  api.stop();
+  return 0;
 }
 
 int run(const RunCommandOptions& o) {
@@ -87,26 +152,15 @@ int run(const RunCommandOptions& o) {
   options.bybit_ws_url = o.bybit_ws_url;
   if (o.replay_speed < 0) throw ArgumentError("--replay-speed must be positive");
   if (o.replay_speed > 0) options.replay_speed = o.replay_speed;
-  if (o.port > 65535) throw ArgumentError("--port must be within 0..65535");
-  options.serve_after_end = o.port >= 0;
-  ui::ApiServerOptions api_options;
-  api_options.state_dir = options.state_dir;
-  api_options.bind_address = o.bind.empty() ? config.ui.bind_address : o.bind;
-  api_options.port = static_cast<unsigned short>(std::max(o.port, 0));
-  api_options.public_read = o.public_read || config.ui.public_read;
-  api_options.web_root =
-      o.web_root.empty() ? default_web_root() : std::filesystem::path(o.web_root);
-  api_options.reports_dir = o.reports;
-  api_options.push_interval = std::chrono::milliseconds(config.ui.quote_push_interval);
+  options.serve_after_end = o.api.port >= 0;
+  const ui::ApiServerOptions api_options = api_server_options(o.api, config, options.state_dir);
   runtime::AppRuntime runtime(std::move(config), std::move(options));
   std::unique_ptr<ui::ApiServer> api;
-  if (o.port >= 0) {
+  if (o.api.port >= 0) {
     runtime.start_all();
     api = std::make_unique<ui::ApiServer>(runtime, api_options);
     api->start();
-    std::cout << "gauntlet run: control plane at " << api->url()
-              << (api_options.web_root.empty() ? " (no dashboard files: API only)" : "")
-              << "\ngauntlet run: open " << api->login_url() << " to log in" << std::endl;
+    print_login("run", *api, api_options);
   }
   const int code = runtime.run();
   if (api) api->stop();
@@ -149,18 +203,24 @@ void add_run_command(CLI::App& app, int& exit_code) {
   command->add_flag("--quiet", options->quiet, "No status lines");
   command->add_option("--replay-speed", options->replay_speed,
                       "Replay: market seconds per wall second (default: as fast as possible)");
-  command->add_option("--port", options->port,
-                      "Serve the control-plane API and the dashboard on this port (0: any free "
-                      "port); a finished replay is then served until Ctrl-C");
-  command->add_option("--bind", options->bind,
-                      "Address the API binds to (default: ui.bind_address)");
-  command->add_flag("--public-read", options->public_read,
-                    "Reads need no token (ui.public_read); actions still do");
-  command->add_option("--web-root", options->web_root,
-                      "The dashboard's built files (default: the build's web/)");
-  command->add_option("--reports", options->reports, "Validation reports directory")
-      ->capture_default_str();
+  add_api_options(command, options->api,
+                  "Serve the control-plane API and the dashboard on this port (0: any free "
+                  "port); a finished replay is then served until Ctrl-C");
   command->callback([options, &exit_code] { exit_code = run(*options); });
+}
+
+void add_serve_command(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<ServeCommandOptions>();
+  CLI::App* command = app.add_subcommand(
+      "serve",
+      "Serve the control-plane API and the dashboard over a session's state directory, "
+      "running or finished, read-only");
+  command->add_option("--config", options->config_file, "Configuration file")
+      ->capture_default_str();
+  command->add_option("--state", options->state,
+                      "State directory (default: the config's state_dir)");
+  add_api_options(command, options->api, "Port (default: ui.port; 0: any free port)");
+  command->callback([options, &exit_code] { exit_code = serve(*options); });
 }
 
 }  // namespace gauntlet::apps

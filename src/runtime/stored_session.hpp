@@ -1,0 +1,82 @@
+// File: runtime/stored_session.hpp
+//
+// StoredSession: a paper session's state directory read without running the session (gauntlet
+// serve --state DIR), for inspection: finished, or still running in another process. It opens
+// its own connection to STATE/gauntlet.db (SQLite's WAL lets it read beside the running
+// writer) and reads through the owners' own APIs: the journal (trades, orders), the registry
+// (strategies and their history), the session_manager (equity marks, rewards, open paper
+// trades), the budget_manager (allocations) and runtime_state (feed, toggles, kill switches).
+// serve_until_stopped() reads everything again within a second of each commit of the running
+// session (SQLite's data_version), so its progress shows up. Actions are refused with not_running:
+// only the session's own engine acts.
+//
+// Threading: construct it and call serve_until_stopped() on one thread; post() is safe from any.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+
+#include "core/config.hpp"
+#include "core/store/sqlite_store.hpp"
+#include "runtime/control.hpp"
+
+namespace gauntlet::runtime {
+
+class StoredSession final : public ControlSource {
+ public:
+  // Throws StateError when `state_dir` holds no session state.
+  StoredSession(config::Config config, std::filesystem::path state_dir);
+  ~StoredSession() override;
+  StoredSession(const StoredSession&) = delete;
+  StoredSession& operator=(const StoredSession&) = delete;
+
+  // Runs posted tasks and, every `reload` (and at the first call), reads the state again and
+  // calls the on_committed callback, until SIGINT, SIGTERM or request_stop().
+  void serve_until_stopped(std::chrono::milliseconds reload = std::chrono::seconds(1));
+  void request_stop();
+
+  bool post(std::function<void()> task) override;
+  void on_committed(std::function<void(bool final)> callback) override;
+  bool running() const override { return false; }
+
+  RuntimeStatus status() const override;
+  std::vector<AssetPanel> asset_panels() const override;
+  std::vector<PositionView> positions() const override;
+  std::vector<orders::JournalEntry> open_orders() const override;
+  std::vector<QuoteView> quotes() const override { return {}; }
+  std::vector<strategies::StrategyRecord> strategies() const override;
+  std::vector<orders::ClosedTrade> closed_trades(int64_t after_sequence) const override;
+  std::vector<EquityMark> equity_marks(TimestampMs after) const override;
+  std::vector<strategies::Transition> strategy_history(const std::string& id) const override;
+
+  Decision enable_live(Asset asset) override;
+  Decision disable_live(Asset asset) override;
+  Decision kill(std::optional<Asset> asset) override;
+  Decision resume(Asset asset) override;
+  Decision set_flag(const std::string& id, const std::string& flag, bool on) override;
+  Decision change_allocation(Asset asset, bool add) override;
+
+ private:
+  struct Owners;
+  // Opens the owners on the store again: what they load at construction is read anew.
+  void reload();
+  void run_tasks();
+  int64_t data_version() const;
+
+  config::Config config_;
+  std::filesystem::path state_dir_;
+  std::unique_ptr<store::SqliteStore> store_;  // before the owners, who use it
+  std::unique_ptr<Owners> owners_;
+  std::mutex mutex_;
+  std::deque<std::function<void()>> tasks_;
+  bool closed_ = false;
+  std::function<void(bool)> on_committed_;
+  std::atomic<bool> stop_{false};
+  int64_t last_version_ = -1;
+};
+
+}  // namespace gauntlet::runtime
