@@ -19,6 +19,7 @@
 #include "runtime/app_runtime.hpp"
 #include "runtime/stored_session.hpp"
 #include "support/command.hpp"
+#include "support/lcg.hpp"
 #include "support/shared_data.hpp"
 #include "support/temp_dir.hpp"
 #include "ui/test_client.hpp"
@@ -255,6 +256,101 @@ TEST_F(ApiServerTest, AFinishedReplayIsServedReadOnlyAndMatchesTheOpenApiDocumen
   EXPECT_EQ(request(session.port(), "POST", "/kill").status, 401);
   EXPECT_EQ(request(session.port(), "GET", "/openapi.json").status, 200);
   EXPECT_EQ(session.get("/assets/nope").status, 404);
+}
+
+// Thousands of malformed, hostile or nonsensical calls on the real routes of a session (with
+// the token, so they reach the handlers): every answer is a 2xx or a 4xx with the error shape,
+// never a 5xx, and the server still answers afterwards (ASan watches for leaks and overflows).
+TEST_F(ApiServerTest, HostileCallsOnTheRealRoutesGetA4xxNeverA5xx) {
+  Session session(window("fuzz", 2), dir_->path() / "state-fuzz", std::nullopt,
+                  dir_->path() / "reports-fuzz");
+  session.wait_status([](const json& s) { return !s["running"].get<bool>(); });
+  testing::Lcg random(20261122);
+  const auto pick = [&](const std::vector<std::string>& options) {
+    return options[random.next() % options.size()];
+  };
+  const std::vector<std::string> methods = {"GET", "POST", "DELETE", "PUT", "PATCH", "HEAD"};
+  const std::vector<std::string> routes = {"/status",
+                                           "/assets",
+                                           "/positions",
+                                           "/orders",
+                                           "/quotes",
+                                           "/strategies",
+                                           "/trades",
+                                           "/equity",
+                                           "/strategy/{x}",
+                                           "/validation/{x}",
+                                           "/validation/{x}/report.html",
+                                           "/live/{x}/enable",
+                                           "/live/{x}/disable",
+                                           "/kill/{x}",
+                                           "/kill",
+                                           "/resume/{x}",
+                                           "/strategy/{x}/flag/{x}",
+                                           "/alloc/{x}/add/100",
+                                           "/alloc/{x}/remove/100",
+                                           "/alloc/{x}/add/{x}",
+                                           "/{x}",
+                                           "/{x}/{x}/{x}",
+                                           "/openapi.json",
+                                           "/session",
+                                           "/login"};
+  const std::vector<std::string> segments = {"spot",
+                                             "perp",
+                                             "moon",
+                                             "",
+                                             "%00",
+                                             "%zz",
+                                             "%2e%2e",
+                                             "..",
+                                             "%2F",
+                                             "\xe2\x82\xac",
+                                             std::string(300, 'a'),
+                                             "-1",
+                                             "0",
+                                             "99999999999999999999",
+                                             "ema_cross-0123456789",
+                                             "a b",
+                                             "%25%25",
+                                             "null",
+                                             "{x}",
+                                             "%C0%AF"};
+  const std::vector<std::string> queries = {"",
+                                            "?page=0",
+                                            "?page=-1",
+                                            "?page=1e9",
+                                            "?page_size=1001",
+                                            "?page_size=abc",
+                                            "?from=99999999999999999999",
+                                            "?to=-5&from=10",
+                                            "?asset=perp&strategy=%00",
+                                            "?mode=live",
+                                            "?mode=%ff",
+                                            "?asset=spot&asset=moon",
+                                            "?page=2&page_size=1&page=3",
+                                            "?%zz=1",
+                                            "?token=bad",
+                                            "?page_size=" + std::string(50, '9')};
+  int answered = 0;
+  for (int i = 0; i < 2000; ++i) {
+    std::string path = pick(routes);
+    for (std::size_t at = path.find("{x}"); at != std::string::npos; at = path.find("{x}"))
+      path.replace(at, 3, pick(segments));
+    const std::string method = pick(methods);
+    std::string body;
+    if (random.next() % 3 == 0)
+      body = pick({"{", "[1,2", "{\"a\":", std::string(1000, 'x'), "null"});
+    const Reply reply =
+        request(session.port(), method, path + pick(queries), session.bearer(), body);
+    if (reply.status == 0) continue;  // a request line the server refuses to parse: closed
+    ++answered;
+    ASSERT_LT(reply.status, 500) << method << " " << path << " -> " << reply.body;
+    if (reply.status >= 400 && method != "HEAD") {
+      EXPECT_FALSE(reply.error().empty()) << method << " " << path << " -> " << reply.body;
+    }
+  }
+  EXPECT_GT(answered, 1500);
+  EXPECT_EQ(session.get("/status").status, 200);
 }
 
 TEST_F(ApiServerTest, ARunningSessionTakesActionsThroughTheirOwners) {
