@@ -134,6 +134,10 @@ json strategy_json(const strategies::StrategyRecord& r) {
 }
 
 json decision_json(const Decision& decision) {
+  // An id the owner does not know is a 404, like any unknown id; other refusals are 409.
+  if (!decision.ok && decision.code() == "unknown_strategy") {
+    throw HttpError(404, "not_found", decision.reason);
+  }
   if (!decision.ok) throw HttpError(409, "refused", decision.reason);
   return {{"ok", true}, {"reason", decision.reason}};
 }

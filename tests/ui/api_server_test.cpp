@@ -392,7 +392,8 @@ TEST_F(ApiServerTest, ARunningSessionTakesActionsThroughTheirOwners) {
   EXPECT_EQ(flagged["history"].back()["kind"], "flag_added");
   ASSERT_EQ(session.call("DELETE", "/strategy/" + id + "/flag/watch").status, 200);
   EXPECT_EQ(session.call("POST", "/strategy/" + id + "/flag/bad%20flag").status, 400);
-  EXPECT_EQ(session.call("POST", "/strategy/nope/flag/watch").status, 409);
+  EXPECT_EQ(session.call("POST", "/strategy/nope/flag/watch").status, 404);
+  EXPECT_EQ(session.call("DELETE", "/strategy/nope/flag/watch").status, 404);
 
   // The live toggle is refused with the core's first reason (a paper session).
   const Reply live = session.call("POST", "/live/spot/enable");
