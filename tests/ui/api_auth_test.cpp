@@ -12,16 +12,12 @@
 
 #include "support/temp_dir.hpp"
 #include "ui/router.hpp"
+#include "ui/test_client.hpp"
 
 namespace gauntlet::ui {
 namespace {
 
-ApiAuthOptions auth_options(std::filesystem::path state_dir, bool public_read = false) {
-  ApiAuthOptions options;
-  options.state_dir = std::move(state_dir);
-  options.public_read = public_read;
-  return options;
-}
+using testing::ui::auth_options;
 
 using testing::TempDir;
 

@@ -26,12 +26,7 @@
 namespace gauntlet::ui {
 namespace {
 
-ApiAuthOptions auth_options(std::filesystem::path state_dir, bool public_read = false) {
-  ApiAuthOptions options;
-  options.state_dir = std::move(state_dir);
-  options.public_read = public_read;
-  return options;
-}
+using testing::ui::auth_options;
 
 using namespace std::chrono_literals;
 using namespace std::string_view_literals;

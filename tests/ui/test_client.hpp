@@ -20,7 +20,18 @@
 #include <utility>
 #include <vector>
 
+#include "ui/api_auth.hpp"
+
 namespace gauntlet::testing::ui {
+
+// The authentication options of a test server on `state_dir`.
+inline gauntlet::ui::ApiAuthOptions auth_options(std::filesystem::path state_dir,
+                                                 bool public_read = false) {
+  gauntlet::ui::ApiAuthOptions options;
+  options.state_dir = std::move(state_dir);
+  options.public_read = public_read;
+  return options;
+}
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
