@@ -1153,18 +1153,7 @@ struct AppRuntime::Impl {
       ++by_asset[p.asset].open_positions;
       ++s.open_positions;
     }
-    for (const orders::ClosedTrade& t : router->journal().closed_trades()) {
-      AssetStatus& a = by_asset[t.asset];
-      a.asset = t.asset;
-      ++a.closed_trades;
-      a.realized_pnl = a.realized_pnl + t.realized_pnl;
-      ++s.closed_trades;
-    }
-    for (auto& [asset, a] : by_asset) s.assets.push_back(a);
-    for (Asset asset : kAllAssets) {
-      for (const strategies::StrategyRecord& r : registry->get_for(asset))
-        ++s.candidates[std::string(strategies::to_string(r.state))];
-    }
+    add_record(s, by_asset, router->journal().closed_trades(), *registry);
     s.stopping = stop_requested;
     return s;
   }

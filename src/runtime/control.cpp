@@ -39,4 +39,21 @@ std::vector<AssetPanel> build_asset_panels(const capital::BudgetManager& budget,
   return out;
 }
 
+void add_record(RuntimeStatus& status, std::map<Asset, AssetStatus>& by_asset,
+                const std::vector<orders::ClosedTrade>& closed,
+                const strategies::StrategyRegistry& registry) {
+  for (const orders::ClosedTrade& t : closed) {
+    AssetStatus& a = by_asset[t.asset];
+    a.asset = t.asset;
+    ++a.closed_trades;
+    a.realized_pnl = a.realized_pnl + t.realized_pnl;
+    ++status.closed_trades;
+  }
+  for (auto& [asset, a] : by_asset) status.assets.push_back(a);
+  for (Asset asset : kAllAssets) {
+    for (const strategies::StrategyRecord& r : registry.get_for(asset))
+      ++status.candidates[std::string(strategies::to_string(r.state))];
+  }
+}
+
 }  // namespace gauntlet::runtime

@@ -121,6 +121,13 @@ std::vector<AssetPanel> build_asset_panels(const capital::BudgetManager& budget,
                                            const std::map<Asset, int>& open_positions,
                                            const std::function<std::string(Asset)>& halted);
 
+// Completes `status` with the session's record: the journal's `closed` trades (per asset, in
+// `by_asset`, and in total), then `by_asset` as status.assets, and the registry's strategies
+// counted by state.
+void add_record(RuntimeStatus& status, std::map<Asset, AssetStatus>& by_asset,
+                const std::vector<orders::ClosedTrade>& closed,
+                const strategies::StrategyRegistry& registry);
+
 // The marks of `history` after `after` (exclusive), each asset's equity carried forward from the
 // last point that recorded it; one mark per time (the last point at a time wins).
 std::vector<EquityMark> equity_marks_from(const std::vector<capital::EquityPoint>& history,

@@ -155,17 +155,7 @@ RuntimeStatus StoredSession::status() const {
       ++s.open_positions;
     }
   }
-  for (const orders::ClosedTrade& t : o.journal->closed_trades()) {
-    AssetStatus& a = by_asset[t.asset];
-    ++a.closed_trades;
-    a.realized_pnl = a.realized_pnl + t.realized_pnl;
-    ++s.closed_trades;
-  }
-  for (auto& [asset, a] : by_asset) s.assets.push_back(a);
-  for (Asset asset : kAllAssets) {
-    for (const strategies::StrategyRecord& r : o.registry->get_for(asset))
-      ++s.candidates[std::string(strategies::to_string(r.state))];
-  }
+  add_record(s, by_asset, o.journal->closed_trades(), *o.registry);
   return s;
 }
 

@@ -3,6 +3,7 @@
 #include <array>
 #include <exception>
 #include <functional>
+#include <span>
 
 // Asio only through core/asio.hpp, which puts <utility> first; Beast after it.
 // clang-format off
@@ -53,6 +54,20 @@ bool connect(asio::io_context& io, tcp::socket& socket, unsigned short port,
     result = error;
   });
   return run_until(io, socket, done, Clock::now() + timeout) && !result;
+}
+
+// One read of up to `chunk.size()` bytes by `deadline` into `chunk`: false at the deadline,
+// otherwise the read's error (end of stream, reset, or none) and size.
+bool read_some(asio::io_context& io, tcp::socket& socket, std::span<char> chunk,
+               Clock::time_point deadline, ErrorCode& result, std::size_t& size) {
+  bool done = false;
+  socket.async_read_some(asio::buffer(chunk.data(), chunk.size()),
+                         [&](ErrorCode error, std::size_t n) {
+                           done = true;
+                           result = error;
+                           size = n;
+                         });
+  return run_until(io, socket, done, deadline);
 }
 
 std::string to_std(beast::string_view text) {
@@ -165,15 +180,9 @@ std::string RawClient::read_until_closed(std::chrono::milliseconds timeout, bool
   std::array<char, 8192> chunk{};
   bool ended = false;
   while (!ended) {
-    bool done = false;
     ErrorCode result;
     std::size_t size = 0;
-    state_->socket.async_read_some(asio::buffer(chunk), [&](ErrorCode error, std::size_t n) {
-      done = true;
-      result = error;
-      size = n;
-    });
-    if (!run_until(state_->io, state_->socket, done, deadline)) break;
+    if (!read_some(state_->io, state_->socket, chunk, deadline, result, size)) break;
     received.append(chunk.data(), size);
     ended = static_cast<bool>(result);
   }
@@ -184,15 +193,10 @@ std::string RawClient::read_until_closed(std::chrono::milliseconds timeout, bool
 bool RawClient::wait_closed(std::chrono::milliseconds timeout) {
   if (state_->buffer.size() > 0) return false;
   std::array<char, 1024> chunk{};
-  bool done = false;
   ErrorCode result;
   std::size_t size = 0;
-  state_->socket.async_read_some(asio::buffer(chunk), [&](ErrorCode error, std::size_t n) {
-    done = true;
-    result = error;
-    size = n;
-  });
-  if (!run_until(state_->io, state_->socket, done, Clock::now() + timeout)) return false;
+  if (!read_some(state_->io, state_->socket, chunk, Clock::now() + timeout, result, size))
+    return false;
   return size == 0 && result;
 }
 
