@@ -49,6 +49,15 @@
 #include "core/asio.hpp"
 #include "core/store/sqlite_store.hpp"
 #include "orders/order_router.hpp"
+#include "orders/pnl_reconciler.hpp"
+
+namespace gauntlet::capital {
+// The benchmark resets the bucket between measurements (budget_manager.hpp: tests and
+// benchmarks only).
+struct PnlKeyForTests {
+  static PnlKey make() { return {}; }
+};
+}  // namespace gauntlet::capital
 
 namespace gauntlet::orders {
 namespace {
@@ -371,6 +380,7 @@ struct Session {
   capital::ExposureManager exposure{config::default_exposure_caps(), allocations()};
   brokers::SimBroker broker{bus, clock, sim_config()};
   OrderRouter router;
+  PnlReconciler reconciler;  // books each fill's fee and P&L into the budget, as in a session
   std::vector<Symbol> symbols;
   std::vector<Subscription> subscriptions;
   int64_t fills = 0;
@@ -384,8 +394,10 @@ struct Session {
       : sqlite(std::move(opened)),
         store(*sqlite),
         budget(store, config::default_budgets()),
-        router(bus, clock, store, risk, budget, exposure, instrument) {
+        router(bus, clock, store, risk, budget, exposure, instrument),
+        reconciler(bus, router, budget, store) {
     router.route(Asset::kSpot, broker);
+    reconciler.route(Asset::kSpot, broker);
     for (const char* s : kSymbols) symbols.push_back(Symbol::parse(s));
     subscriptions.push_back(
         bus.subscribe<brokers::OrderFilled>([this](const brokers::OrderFilled&) { ++fills; }));
@@ -434,7 +446,10 @@ struct Session {
     const Decimal drift = budget.get_alloc(Asset::kSpot) - d("250");
     return drift > d("1") || drift < d("-1");
   }
-  void rebalance() { budget.apply_pnl(Asset::kSpot, d("250") - budget.get_alloc(Asset::kSpot)); }
+  void rebalance() {
+    budget.apply_pnl(capital::PnlKeyForTests::make(), Asset::kSpot,
+                     d("250") - budget.get_alloc(Asset::kSpot));
+  }
 };
 
 // A store in its own directory and the session on it. One per store kind lives for the whole

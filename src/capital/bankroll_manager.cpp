@@ -43,11 +43,14 @@ Decimal parse_stored(const std::string& text, std::string_view where) {
 }  // namespace
 
 BankrollManager::BankrollManager(store::Store& store, SessionManager& sessions,
-                                 const config::PaperBankroll& bankroll)
+                                 const config::PaperBankroll& bankroll, BudgetManager* budget,
+                                 const config::Budgets& budgets)
     : store_(store),
       sessions_(sessions),
       threshold_(bankroll.top_up_threshold),
-      top_up_amount_(bankroll.top_up_amount) {
+      top_up_amount_(bankroll.top_up_amount),
+      budget_(budget),
+      shares_(budgets.allocation) {
   std::vector<std::string> problems;
   if (threshold_.is_negative()) {
     problems.push_back(
@@ -70,6 +73,7 @@ std::optional<Epoch> BankrollManager::ensure_min_equity(TimestampMs now) {
       while (sessions_.current().equity <= threshold_) {
         const Decimal before = sessions_.current().equity;
         const SessionState& after = sessions_.top_up(TopUpKey{}, top_up_amount_, now);
+        fund_buckets(top_up_amount_);
         last = record_epoch(after.epoch, now, before, after.equity,
                             fmt::format("top_up: equity {} <= threshold {}, +{}", before,
                                         threshold_, top_up_amount_));
@@ -84,6 +88,29 @@ std::optional<Epoch> BankrollManager::ensure_min_equity(TimestampMs now) {
     throw;
   }
   return last;
+}
+
+void BankrollManager::fund_buckets(Decimal amount) {
+  if (budget_ == nullptr) return;
+  Decimal total;
+  std::optional<Asset> last;
+  for (Asset asset : kAllAssets) {
+    if (!shares_[static_cast<std::size_t>(asset)].is_positive()) continue;
+    total = total + shares_[static_cast<std::size_t>(asset)];
+    last = asset;
+  }
+  if (!last) {  // nothing is allocated: the whole top-up funds spot
+    budget_->deposit(DepositKey{}, Asset::kSpot, amount);
+    return;
+  }
+  Decimal left = amount;
+  for (Asset asset : kAllAssets) {
+    const Decimal share = shares_[static_cast<std::size_t>(asset)];
+    if (!share.is_positive()) continue;
+    const Decimal part = asset == *last ? left : amount * share / total;
+    if (part.is_positive()) budget_->deposit(DepositKey{}, asset, part);
+    left = left - part;
+  }
 }
 
 Epoch BankrollManager::record_epoch(int64_t number, TimestampMs started_at, Decimal equity_before,

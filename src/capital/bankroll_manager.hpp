@@ -26,11 +26,13 @@
 // Threading: single-threaded, on the engine loop with the SessionManager and the Store.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "capital/budget_manager.hpp"
 #include "capital/session_manager.hpp"
 #include "core/config.hpp"
 #include "core/decimal.hpp"
@@ -56,8 +58,12 @@ class BankrollManager {
   // Applies the component's migrations to `store` (the SessionManager's store; both must
   // outlive this object). Throws ConfigError when bankroll.top_up_amount is not positive or
   // bankroll.top_up_threshold is negative.
+  // With `budget`, each top-up also reaches the buckets that fund trades: it is split across
+  // the assets in proportion to `budgets.allocation` (the last funded asset takes the
+  // rounding), in the top-up's transaction.
   BankrollManager(store::Store& store, SessionManager& sessions,
-                  const config::PaperBankroll& bankroll);
+                  const config::PaperBankroll& bankroll, BudgetManager* budget = nullptr,
+                  const config::Budgets& budgets = config::default_budgets());
 
   // Tops the current session up while its equity is at or below the threshold: each top-up adds
   // top_up_amount, increments the epoch and logs it with record_epoch(), all in one transaction.
@@ -80,10 +86,15 @@ class BankrollManager {
   Decimal top_up_amount() const { return top_up_amount_; }
 
  private:
+  // Splits one top-up across the buckets (the constructor comment).
+  void fund_buckets(Decimal amount);
+
   store::Store& store_;
   SessionManager& sessions_;
   Decimal threshold_;
   Decimal top_up_amount_;
+  BudgetManager* budget_;
+  std::array<Decimal, 4> shares_{};  // budgets.allocation, the split's weights
 };
 
 }  // namespace gauntlet::capital

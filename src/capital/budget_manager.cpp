@@ -266,7 +266,20 @@ bool BudgetManager::release(Asset asset, const std::string& order_id) {
   return true;
 }
 
-void BudgetManager::apply_pnl(Asset asset, Decimal realised_pnl) {
+void BudgetManager::deposit(DepositKey, Asset asset, Decimal amount) {
+  GAUNTLET_CHECK(amount.is_positive(), "a deposit must be positive, was {}", amount);
+  Bucket& b = bucket(asset);
+  const Decimal previous = b.allocation;
+  b.allocation = b.allocation + amount;
+  try {
+    store_.transaction([&] { write_allocation(asset); });
+  } catch (...) {
+    b.allocation = previous;
+    throw;
+  }
+}
+
+void BudgetManager::apply_pnl(PnlKey, Asset asset, Decimal realised_pnl) {
   Bucket& b = bucket(asset);
   Decimal next = b.allocation + realised_pnl;
   if (next.is_negative()) {

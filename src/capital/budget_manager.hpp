@@ -61,7 +61,29 @@
 #include "core/orders.hpp"
 #include "core/store/store.hpp"
 
+namespace gauntlet::orders {
+class PnlReconciler;
+}  // namespace gauntlet::orders
+
 namespace gauntlet::capital {
+
+class BankrollManager;
+
+// Only BankrollManager can make one: a paper top-up is the only money that enters the buckets
+// from outside the venue's P&L.
+class DepositKey {
+  friend class BankrollManager;
+  DepositKey() = default;
+};
+
+// Only orders::PnlReconciler can make one: it alone books realised P&L, fees, rebates and
+// funding into the buckets, from the venue's fills (golden rule 6). PnlKeyForTests is defined
+// by tests and benchmarks only, never under src/.
+class PnlKey {
+  friend class orders::PnlReconciler;
+  friend struct PnlKeyForTests;
+  PnlKey() = default;
+};
 
 class BudgetManager {
  public:
@@ -108,7 +130,11 @@ class BudgetManager {
   // compound inside the bucket. The allocation never goes below zero: a loss larger than the
   // allocation clamps it at zero (the venue's loss beyond it is the reconciler's business),
   // which disables the bucket until funds are reallocated to it.
-  void apply_pnl(Asset asset, Decimal realised_pnl);
+  void apply_pnl(PnlKey, Asset asset, Decimal realised_pnl);
+
+  // Adds `amount` (> 0) to the bucket's allocation: its share of a paper top-up (the
+  // bankroll_manager's epochs), so the top-up funds trades.
+  void deposit(DepositKey, Asset asset, Decimal amount);
 
   // Moves one step from the pool into the bucket. Refuses with pool_exhausted when the pool
   // holds less than one step.

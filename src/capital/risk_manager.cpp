@@ -193,6 +193,28 @@ std::optional<Decimal> RiskManager::day_start_equity(Asset asset, TimestampMs no
   return book.day_start_equity;
 }
 
+Decision RiskManager::daily_loss_halt(Asset asset, TimestampMs now) const {
+  const std::optional<Decimal> day_start = day_start_equity(asset, now);
+  if (!day_start) return Decision::allow();
+  const Decimal loss = daily_loss(asset, now);
+  const Decimal cap = decimal_of(limits(asset).daily_loss_cap);
+  const Decimal cap_amount = day_start->mul(cap, Rounding::kFloor);
+  if (loss < cap_amount) return Decision::allow();
+  return Decision::deny(
+      fmt::format("daily_loss_cap: loss today {} >= daily_loss_cap {} x day-start equity {} = {}",
+                  loss, cap, *day_start, cap_amount));
+}
+
+Decision RiskManager::drawdown_halt(Asset asset) const {
+  const Decimal current = drawdown(asset);
+  const Decimal halt = decimal_of(limits(asset).drawdown_halt);
+  if (current < halt) return Decision::allow();
+  const AssetLedger& book = ledger(asset);
+  return Decision::deny(
+      fmt::format("drawdown_halt: drawdown {} from peak {} to equity {} >= drawdown_halt {}",
+                  current, book.peak_equity, book.equity, halt));
+}
+
 Decimal RiskManager::daily_loss(Asset asset, TimestampMs now) const {
   const std::optional<Decimal> start = day_start_equity(asset, now);
   if (!start) return Decimal::zero();
@@ -434,23 +456,8 @@ Decision RiskManager::pretrade_check(const OrderContext& order,
     return Decision::deny(fmt::format("no_equity: no positive equity recorded for {}, got {}",
                                       to_string(order.asset), book.equity));
   }
-  if (const std::optional<Decimal> day_start = day_start_equity(order.asset, now)) {
-    const Decimal loss = daily_loss(order.asset, now);
-    const Decimal cap = decimal_of(band.daily_loss_cap);
-    const Decimal cap_amount = day_start->mul(cap, Rounding::kFloor);
-    if (loss >= cap_amount) {
-      return Decision::deny(fmt::format(
-          "daily_loss_cap: loss today {} >= daily_loss_cap {} x day-start equity {} = {}", loss,
-          cap, *day_start, cap_amount));
-    }
-  }
-  const Decimal current_drawdown = drawdown(order.asset);
-  const Decimal halt = decimal_of(band.drawdown_halt);
-  if (current_drawdown >= halt) {
-    return Decision::deny(
-        fmt::format("drawdown_halt: drawdown {} from peak {} to equity {} >= drawdown_halt {}",
-                    current_drawdown, book.peak_equity, book.equity, halt));
-  }
+  if (Decision loss = daily_loss_halt(order.asset, now); !loss) return loss;
+  if (Decision halted = drawdown_halt(order.asset); !halted) return halted;
   if (book.open_positions >= band.max_open_positions) {
     return Decision::deny(fmt::format("max_open_positions: {} open on {} >= max_open_positions {}",
                                       book.open_positions, to_string(order.asset),

@@ -112,6 +112,14 @@ class RiskManager {
   // 0.5 %.
   Decimal effective_risk_fraction(Asset asset) const;
 
+  // The account rules that halt every new entry of an asset, as the order router's halt set
+  // shows them: daily_loss_cap (the day's loss reached the cap; lifts at the next UTC day) and
+  // drawdown_halt (the drawdown from the peak reached the halt; lifts when the equity recovers,
+  // e.g. after a top-up). Each is allow() when it does not halt; pretrade_check refuses with
+  // the same reasons.
+  Decision daily_loss_halt(Asset asset, TimestampMs now) const;
+  Decision drawdown_halt(Asset asset) const;
+
   // --- Persistence -----------------------------------------------------------------------------
 
   // Returns the ledger as compact JSON; the same ledger always gives the same bytes.

@@ -64,6 +64,24 @@ Budgets default_budgets() {
   return Budgets{{"250"_d, "250"_d, "250"_d, "250"_d}, "100"_d};
 }
 
+std::optional<std::string> asset_disabled_reason(const Config& config, Asset asset) {
+  switch (asset) {
+    case Asset::kSpot:
+      if (config.exchange_profile == ExchangeProfile::kPerp) return "exchange_profile is perp";
+      return std::nullopt;
+    case Asset::kPerp:
+      if (config.exchange_profile == ExchangeProfile::kSpot) return "exchange_profile is spot";
+      return std::nullopt;
+    case Asset::kForex:
+      if (!config.forex_enabled) return "forex_enabled is off";
+      return std::nullopt;
+    case Asset::kOptions:
+      if (!config.options_enabled) return "options_enabled is off";
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 std::map<std::string, std::set<int>> default_critical_error_codes() {
   return {
       // invalid key, signature error, permission denied, IP not whitelisted
@@ -155,6 +173,8 @@ nlohmann::json to_json(const Config& config) {
       {"secrets_file", config.secrets_file},
       {"live_loop_interval", format_duration(config.live_loop_interval)},
       {"simulation_order_delay", format_duration(config.simulation_order_delay)},
+      {"protection_grace", format_duration(config.protection_grace)},
+      {"order_ack_timeout", format_duration(config.order_ack_timeout)},
       {"timeframes",
        {{"primary", to_string(config.timeframes.primary)},
         {"confirm", to_string(config.timeframes.confirm)}}},
@@ -172,7 +192,8 @@ nlohmann::json to_json(const Config& config) {
         {"cooldown_after_trade", format_duration(config.exploration.cooldown_after_trade)},
         {"min_paper_trades", config.exploration.min_paper_trades},
         {"retire_after_trades", config.exploration.retire_after_trades},
-        {"retire_below_profit_factor", config.exploration.retire_below_profit_factor}}},
+        {"retire_below_profit_factor", config.exploration.retire_below_profit_factor},
+        {"max_validation_attempts", config.exploration.max_validation_attempts}}},
       {"validation",
        {{"min_profit_factor", config.validation.min_profit_factor},
         {"min_sharpe", config.validation.min_sharpe},

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -87,6 +88,9 @@ struct Exploration {
   // retire_below_profit_factor is retired, and the generator backfills its slot.
   int retire_after_trades = 30;
   double retire_below_profit_factor = 0.7;
+  // A candidate the promotion gate refused this many times is retired; before that it explores
+  // again and is validated again after min_paper_trades more closed trades.
+  int max_validation_attempts = 3;
   friend bool operator==(const Exploration&, const Exploration&) = default;
 };
 
@@ -166,6 +170,12 @@ struct Config {
   std::string secrets_file;  // optional KEY=VALUE file outside the repository
   DurationMs live_loop_interval = kSecondMs;
   DurationMs simulation_order_delay = 250;
+  // How long an open position may go without confirmed protection (at the venue or emulated)
+  // before ProtectionMissing is raised and the position is flattened.
+  DurationMs protection_grace = 30 * kSecondMs;
+  // How long an order may go without the venue's answer before reconciliation asks the venue
+  // about it (found: accepted; filled: recovered; never arrived: resent, then given up).
+  DurationMs order_ack_timeout = 10 * kSecondMs;
   Timeframes timeframes;
   std::array<RiskLimits, 4> risk = {default_risk(Asset::kSpot), default_risk(Asset::kPerp),
                                     default_risk(Asset::kForex), default_risk(Asset::kOptions)};
@@ -187,6 +197,12 @@ struct Config {
 // The sections ConfigManager::reload() may change on a running engine.
 inline constexpr std::array<std::string_view, 3> kReloadableSections = {"risk", "exploration",
                                                                         "exposure_caps"};
+
+// Why `asset` takes no new entries under `config`: "exchange_profile is spot" (perpetuals),
+// "exchange_profile is perp" (spot), "forex_enabled is off", "options_enabled is off"; nullopt
+// when it trades. Open positions of a disabled asset are still reconciled, protected and
+// closable.
+std::optional<std::string> asset_disabled_reason(const Config& config, Asset asset);
 
 std::string_view to_string(Environment environment);
 std::string_view to_string(ExchangeProfile profile);

@@ -428,6 +428,7 @@ void parse_exploration(MapReader& reader, config::Exploration& exploration) {
   read_int(reader, "retire_after_trades", exploration.retire_after_trades, 5, 100'000);
   read_number(reader, "retire_below_profit_factor", exploration.retire_below_profit_factor,
               {0, 10});
+  read_int(reader, "max_validation_attempts", exploration.max_validation_attempts, 1, 100);
   reader.finish();
 }
 
@@ -616,6 +617,8 @@ Config parse_root(const Node& root, Problems& problems) {
   read_string(reader, "secrets_file", config.secrets_file, true);
   read_duration(reader, "live_loop_interval", config.live_loop_interval, 10, kHourMs);
   read_duration(reader, "simulation_order_delay", config.simulation_order_delay, 0, kMinuteMs);
+  read_duration(reader, "protection_grace", config.protection_grace, 0, kHourMs);
+  read_duration(reader, "order_ack_timeout", config.order_ack_timeout, kSecondMs, kHourMs);
   read_section(reader, "timeframes", config.timeframes, parse_timeframes);
   read_section(reader, "risk", config.risk, parse_all_risk);
   read_section(reader, "exposure_caps", config.exposure_caps, parse_exposure);
@@ -828,10 +831,8 @@ nlohmann::json ConfigManager::get(std::string_view section) const {
 std::vector<Asset> ConfigManager::get_assets() const {
   const auto config = snapshot();
   std::vector<Asset> assets;
-  if (config->exchange_profile != config::ExchangeProfile::kPerp) assets.push_back(Asset::kSpot);
-  if (config->exchange_profile != config::ExchangeProfile::kSpot) assets.push_back(Asset::kPerp);
-  if (config->forex_enabled) assets.push_back(Asset::kForex);
-  if (config->options_enabled) assets.push_back(Asset::kOptions);
+  for (Asset asset : kAllAssets)
+    if (!config::asset_disabled_reason(*config, asset)) assets.push_back(asset);
   return assets;
 }
 

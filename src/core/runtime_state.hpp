@@ -2,7 +2,8 @@
 //
 // RuntimeState: the engine's mutable runtime state, kept apart from config (config holds the
 // constants an operator edits in YAML; this holds what changes while the engine runs): live
-// toggles per asset ("live.spot"), kill flags, cursors. Each entry is a text value under a text
+// toggles per asset ("live.spot"), the feed a session began on, cursors and checkpoints (the
+// kill switch is the order router's halt set). Each entry is a text value under a text
 // key, persisted in the store (table runtime_state, component "runtime_state") with the time
 // of its last change, so it survives a restart.
 //

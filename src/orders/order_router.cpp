@@ -31,7 +31,8 @@ OrderRouter::OrderRouter(EventBus& bus, const Clock& clock, store::Store& store,
       exposure_(exposure),
       instruments_(std::move(instruments)),
       sl_tp_(bus, [this](Asset asset, const Symbol& symbol, OrderSide, Decimal,
-                         const std::string& reason) { close_position(asset, symbol, reason); }) {
+                         const std::string& reason) { close_position(asset, symbol, reason); }),
+      halts_(store) {
   subscriptions_.push_back(bus_.subscribe<brokers::OrderAccepted>(
       [this](const brokers::OrderAccepted& event) { on_accepted(event); }));
   subscriptions_.push_back(bus_.subscribe<brokers::OrderRejected>(
@@ -73,8 +74,11 @@ PlaceResult OrderRouter::place_order(const OrderContext& requested) {
         order, id,
         Decision::deny(fmt::format("no_broker: nothing trades {}", to_string(order.asset))));
   }
-  if (const auto halted = entries_halted(order.asset); halted && !order.reduce_only) {
-    return deny(order, id, Decision::deny("entries_halted: " + *halted));
+  if (!order.reduce_only) {
+    refresh_account_halts(order.asset, now);
+    if (const auto halted = entries_halted(order.asset)) {
+      return deny(order, id, Decision::deny("entries_halted: " + *halted));
+    }
   }
   if (journal_.find(id)) {
     return deny(order, id,
@@ -82,7 +86,11 @@ PlaceResult OrderRouter::place_order(const OrderContext& requested) {
                                            order.signal_id, id)));
   }
   const data::InstrumentInfo instrument = instruments_(order.asset, order.symbol);
-  risk_.record_equity(order.asset, budget_.get_alloc(order.asset), now);
+  if (order.reduce_only) {
+    risk_.record_equity(
+        order.asset, equity_source_ ? equity_source_(order.asset) : budget_.get_alloc(order.asset),
+        now);
+  }
   if (order.quantity == Decimal::zero()) {
     const capital::SizeResult size =
         risk_.compute_size(order, instrument, budget_.get_alloc(order.asset));
@@ -169,9 +177,14 @@ PlaceResult OrderRouter::close_position(Asset asset, const Symbol& symbol,
   exit.strategy_id = position.strategy_id;
   exit.reference_price = position.average_price;
   exit.exit_reason = reason;
-  exit.signal_id =
-      fmt::format("exit:{}:{}:{}:{}", symbol.canonical(), reason,
-                  found->second.entry_ids.empty() ? "" : found->second.entry_ids[0], ++exits_);
+  // The first exit number this position has not used: a restart cannot reuse a journaled id.
+  const std::string base =
+      fmt::format("exit:{}:{}:{}", symbol.canonical(), reason,
+                  found->second.entry_ids.empty() ? "" : found->second.entry_ids[0]);
+  for (uint64_t n = 1;; ++n) {
+    exit.signal_id = fmt::format("{}:{}", base, n);
+    if (!journal_.find(make_client_order_id(exit.strategy_id, exit.signal_id))) break;
+  }
   return place_order(exit);
 }
 
@@ -207,19 +220,31 @@ Decision OrderRouter::amend_order(const std::string& client_order_id,
   return Decision::allow();
 }
 
-void OrderRouter::halt_entries(Asset asset, std::string reason) {
-  log().warn("entries halted asset={} reason={}", to_string(asset), reason);
-  halted_[asset] = std::move(reason);
+void OrderRouter::halt_entries(Asset asset, HaltReason reason, std::string detail) {
+  if (halts_.add(asset, reason, detail, clock_.now_ms())) {
+    log().warn("entries halted asset={} reason={} detail={}", to_string(asset), to_string(reason),
+               detail);
+  }
 }
 
-void OrderRouter::resume_entries(Asset asset) {
-  halted_.erase(asset);
+bool OrderRouter::lift_halt(Asset asset, HaltReason reason) {
+  const bool lifted = halts_.remove(asset, reason);
+  if (lifted) log().warn("halt lifted asset={} reason={}", to_string(asset), to_string(reason));
+  return lifted;
 }
 
-std::optional<std::string> OrderRouter::entries_halted(Asset asset) const {
-  const auto found = halted_.find(asset);
-  if (found == halted_.end()) return std::nullopt;
-  return found->second;
+void OrderRouter::refresh_account_halts(Asset asset, TimestampMs now) {
+  risk_.record_equity(asset, equity_source_ ? equity_source_(asset) : budget_.get_alloc(asset),
+                      now);
+  const auto apply = [&](HaltReason reason, const Decision& rule) {
+    if (!rule) {
+      halt_entries(asset, reason, rule.reason);
+    } else {
+      lift_halt(asset, reason);
+    }
+  };
+  apply(HaltReason::kDailyLoss, risk_.daily_loss_halt(asset, now));
+  apply(HaltReason::kDrawdown, risk_.drawdown_halt(asset));
 }
 
 std::vector<Position> OrderRouter::positions() const {
@@ -251,6 +276,15 @@ void OrderRouter::on_rejected(const brokers::OrderRejected& event) {
   journal_.update(event.client_order_id, OrderStatus::kRejected, event.time, {},
                   event.failure.message);
   budget_.release(event.asset, event.client_order_id);
+  const auto codes = critical_codes_.find(event.venue);
+  const bool listed = codes != critical_codes_.end() && codes->second.contains(event.failure.code);
+  if (listed || event.failure.critical) {
+    halt_entries(
+        event.asset, HaltReason::kCriticalError,
+        fmt::format("{} code {}: {}", event.venue, event.failure.code, event.failure.message));
+    bus_.publish(CriticalVenueError{event.asset, event.venue, event.failure.code,
+                                    event.failure.message, event.client_order_id, event.time});
+  }
 }
 
 void OrderRouter::on_cancelled(const brokers::OrderCancelled& event) {
@@ -297,6 +331,86 @@ void OrderRouter::recover() {
              journal_.open_orders().size());
 }
 
+void OrderRouter::adopt_position(std::string_view venue, const Position& position) {
+  const TimestampMs now = clock_.now_ms();
+  if (positions_.contains({position.asset, position.symbol.canonical()})) return;
+  OrderRequest request;
+  request.client_order_id = make_client_order_id(
+      "adopted",
+      fmt::format("{}:{}:{}", to_string(position.asset), position.symbol.canonical(), now));
+  request.asset = position.asset;
+  request.symbol = position.symbol;
+  request.side = position.side;
+  request.type = OrderType::kMarket;
+  request.quantity = position.quantity;
+  request.strategy_id = position.strategy_id;
+  request.created_at = now;
+  request.trigger = position.trigger;
+  if (position.stop_loss.is_positive() && position.take_profit.is_positive()) {
+    request.stop_loss = position.stop_loss;
+    request.take_profit = position.take_profit;
+  } else {
+    const Decimal distance =
+        position.average_price * Decimal::from_double(risk_.limits(position.asset).max_sl_fraction);
+    const bool long_side = position.side == OrderSide::kBuy;
+    request.stop_loss =
+        long_side ? position.average_price - distance : position.average_price + distance;
+    request.take_profit = long_side ? position.average_price + distance + distance
+                                    : position.average_price - distance - distance;
+  }
+  Fill fill;
+  fill.execution_id = std::string(kAdoptedFillPrefix) + request.client_order_id;
+  fill.client_order_id = request.client_order_id;
+  fill.asset = position.asset;
+  fill.symbol = position.symbol;
+  fill.side = position.side;
+  fill.quantity = position.quantity;
+  fill.price = position.average_price;
+  fill.time = now;
+  store_.transaction([&] {
+    if (!journal_.record_intent(request, venue)) return;
+    journal_.update(request.client_order_id, OrderStatus::kNew, now, {}, "adopted from the venue");
+    if (!journal_.record_fill(fill, OrderStatus::kFilled)) return;
+    apply_fill(request, fill);
+    if (fill_hook_) fill_hook_(request, fill);
+  });
+  log().warn("adopted a venue position asset={} symbol={} side={} quantity={} price={}",
+             to_string(position.asset), position.symbol.canonical(), to_string(position.side),
+             position.quantity.to_string(), position.average_price.to_string());
+  if (const auto adopted = this->position(position.asset, position.symbol))
+    bus_.publish(PositionAdopted{*adopted, std::string(venue), request.client_order_id, now});
+}
+
+void OrderRouter::confirm_accepted(const std::string& client_order_id,
+                                   const std::string& venue_order_id, TimestampMs now) {
+  const auto entry = journal_.find(client_order_id);
+  if (!entry || entry->status != OrderStatus::kPendingNew) return;
+  log().warn("the venue has an order whose answer was lost id={}", client_order_id);
+  journal_.update(client_order_id, OrderStatus::kNew, now, venue_order_id);
+}
+
+bool OrderRouter::resend_unanswered(const std::string& client_order_id, TimestampMs now) {
+  const auto entry = journal_.find(client_order_id);
+  if (!entry || entry->status != OrderStatus::kPendingNew) return false;
+  const auto broker = brokers_.find(entry->request.asset);
+  int& sent = resends_[client_order_id];
+  if (broker == brokers_.end() || sent >= kMaxResends) {
+    log().error("giving up an order the venue never answered id={} resends={}", client_order_id,
+                sent);
+    store_.transaction([&] {
+      journal_.update(client_order_id, OrderStatus::kRejected, now, {},
+                      fmt::format("no venue answer after {} resends", sent));
+      budget_.release(entry->request.asset, client_order_id);
+    });
+    resends_.erase(client_order_id);
+    return false;
+  }
+  ++sent;
+  log().warn("resending an order the venue never answered id={} attempt={}", client_order_id, sent);
+  broker->second->submit(brokers::RouterKey{}, entry->request);
+  return true;
+}
+
 void OrderRouter::recover_fill(std::string_view venue, const Fill& fill) {
   const auto entry = journal_.find(fill.client_order_id);
   const Decimal before = entry ? entry->filled_quantity : Decimal::zero();
@@ -337,7 +451,9 @@ void OrderRouter::on_filled(const brokers::OrderFilled& event) {
   // The fill and everything it changes in the ledgers commit together: a crash leaves either
   // all of it or none of it, and a replay of a recorded fill changes nothing.
   store_.transaction([&] {
-    if (journal_.record_fill(fill, event.status)) apply_fill(entry->request, fill);
+    if (!journal_.record_fill(fill, event.status)) return;
+    apply_fill(entry->request, fill);
+    if (fill_hook_) fill_hook_(entry->request, fill);
   });
 }
 
@@ -372,13 +488,11 @@ void OrderRouter::apply_fill(const OrderRequest& request, const Fill& fill, bool
     open.position.stop_loss = request.stop_loss;
     open.position.take_profit = request.take_profit;
     open.cash_flow = open.cash_flow + flow;
-    open.applied = open.applied - fill.fee;
     if (std::find(open.entry_ids.begin(), open.entry_ids.end(), request.client_order_id) ==
         open.entry_ids.end()) {
       open.entry_ids.push_back(request.client_order_id);
     }
     if (replay) return;
-    budget_.apply_pnl(fill.asset, -fill.fee);
     risk_.record_position_opened(fill.asset, request.strategy_id, notional, fill.time);
     exposure_.on_position_opened(fill.asset, fill.symbol, fill.side,
                                  open.position.quantity * open.position.average_price);
@@ -390,25 +504,21 @@ void OrderRouter::apply_fill(const OrderRequest& request, const Fill& fill, bool
   Position& p = open.position;
   const Decimal closed = fill.quantity < p.quantity ? fill.quantity : p.quantity;
   const Decimal move = fill.price - p.average_price;
-  const Decimal pnl = p.side == OrderSide::kBuy ? move * closed : -(move * closed);
+  const Decimal pnl = (p.side == OrderSide::kBuy ? move * closed : -(move * closed)) - fill.fee;
   open.cash_flow = open.cash_flow + flow;
   open.exited = open.exited + fill.quantity;
   open.exit_notional = open.exit_notional + notional;
   open.fees = open.fees + fill.fee;
   if (!request.exit_reason.empty()) open.exit_reason = request.exit_reason;
   p.quantity = p.quantity - closed;
-  // A partial exit books its P&L at the average price; the final one books exactly what the
-  // fills say is left, so the bucket ends with the fills' cash flow to the last decimal.
-  const Decimal booked =
-      p.quantity > Decimal::zero() ? pnl - fill.fee : open.cash_flow - open.applied;
-  open.applied = open.applied + booked;
   if (replay) {
     if (p.quantity <= Decimal::zero()) positions_.erase(found);
     return;
   }
-  budget_.apply_pnl(fill.asset, booked);
-  risk_.record_position_closed(fill.asset, p.strategy_id, closed * p.average_price, booked,
-                               fill.time);
+  // The risk ledger's cooldown needs only the sign: the partial's P&L at the average price, or
+  // the whole round trip's cash flow on the final fill.
+  risk_.record_position_closed(fill.asset, p.strategy_id, closed * p.average_price,
+                               p.quantity > Decimal::zero() ? pnl : open.cash_flow, fill.time);
   if (p.quantity > Decimal::zero()) {
     exposure_.on_position_opened(fill.asset, fill.symbol, p.side, p.quantity * p.average_price);
     return;

@@ -2,7 +2,10 @@
 //
 // OrderRouter: the only placer, canceller and amender of orders (seed 001 §4.1, §14). Every
 // order goes through one pipeline and fails fast with the first refusal:
-//   0. entries halted for the asset (broker_desync) -> `entries_halted`
+//   0. entries halted for the asset -> `entries_halted` with every reason of its halt set
+//      (entry_halts.hpp: kill switch, critical venue error, broker_desync, daily loss,
+//      drawdown, shutdown); the risk manager's daily loss and drawdown halts are refreshed
+//      here first, at the asset's mark-to-market equity (set_equity_source);
 //   1. a deterministic client order id from (strategy, signal); an id already journaled is
 //      `duplicate_intent` (the same signal never becomes a second order);
 //   2. risk_manager: compute_size when the quantity is zero, then pretrade_check;
@@ -10,8 +13,12 @@
 //   4. exposure_manager.can_open (entries only);
 //   5. the intent is written to the journal and committed, the budget reserved, and only then
 //      the order is sent to the broker routed for its asset (never blocking);
-//   6. on fills: the journal, the engine's position, risk/exposure/budget ledgers, and
-//      sl_tp_manager.attach() for entries; on close: P&L into the budget bucket.
+//   6. on fills: the journal, the engine's position, the risk and exposure ledgers and the
+//      budget reservations, sl_tp_manager.attach() for entries, and the fill hook (the
+//      pnl_reconciler's ledger, which alone books P&L into the budget), all in the fill's
+//      transaction; on close: the closed trade in the journal.
+// A rejection whose venue code is one of CRITICAL_ERROR_CODES (set_critical_codes) halts the
+// asset's entries and publishes CriticalVenueError, the operator's alert.
 // A refusal is a Decision and an OrderDenied event, never an exception. The router holds the
 // RouterKey (brokers/common/broker.hpp): nothing else can place an order.
 //
@@ -21,6 +28,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,6 +42,7 @@
 #include "core/orders.hpp"
 #include "core/store/store.hpp"
 #include "data/market_events.hpp"
+#include "orders/entry_halts.hpp"
 #include "orders/order_journal.hpp"
 #include "orders/sl_tp_manager.hpp"
 
@@ -66,6 +75,29 @@ struct PositionClosed {
   ClosedTrade trade;
 };
 
+// A venue refused an order with one of its CRITICAL_ERROR_CODES: the asset's entries are
+// halted (critical_error) until an operator resumes it.
+struct CriticalVenueError {
+  Asset asset = Asset::kSpot;
+  std::string venue;
+  int code = 0;
+  std::string message;
+  std::string client_order_id;
+  TimestampMs time = 0;
+};
+
+// The execution id prefix of an adoption's synthetic fill (no fee: the venue charged it before).
+inline constexpr std::string_view kAdoptedFillPrefix = "adopted:";
+
+// A position the venue holds and the journal lacked (an order placed by hand, a journal lost):
+// the router adopted it.
+struct PositionAdopted {
+  Position position;  // as the engine now holds it, with the protection it gave it
+  std::string venue;
+  std::string client_order_id;  // the adoption's journal entry
+  TimestampMs time = 0;
+};
+
 struct PlaceResult {
   Decision decision;
   std::string client_order_id;
@@ -75,6 +107,11 @@ class OrderRouter {
  public:
   // The instrument rules (steps, minimums) of a symbol; zero fields mean unknown.
   using InstrumentLookup = std::function<data::InstrumentInfo(Asset, const Symbol&)>;
+  // Called inside the transaction that journals a new fill (never for a replayed one), with the
+  // order it belongs to: the pnl_reconciler's ledger.
+  using FillHook = std::function<void(const OrderRequest&, const Fill&)>;
+  // An asset's equity for the risk ledger (daily loss, drawdown, sizing): mark-to-market.
+  using EquitySource = std::function<Decimal(Asset)>;
 
   OrderRouter(EventBus& bus, const Clock& clock, store::Store& store, capital::RiskManager& risk,
               capital::BudgetManager& budget, capital::ExposureManager& exposure,
@@ -90,10 +127,26 @@ class OrderRouter {
   // A reduce-only market exit of `quantity` (the whole position when zero).
   PlaceResult close_position(Asset asset, const Symbol& symbol, const std::string& reason);
 
-  // broker_desync (pnl_reconciler) stops new entries for an asset until cleared; exits go on.
-  void halt_entries(Asset asset, std::string reason);
-  void resume_entries(Asset asset);
-  std::optional<std::string> entries_halted(Asset asset) const;
+  // The fill hook (one; the pnl_reconciler sets it).
+  void on_fill_recorded(FillHook hook) { fill_hook_ = std::move(hook); }
+  // Where the risk ledger's equity comes from; the budget allocation when unset.
+  void set_equity_source(EquitySource source) { equity_source_ = std::move(source); }
+  // CRITICAL_ERROR_CODES by venue name.
+  void set_critical_codes(std::map<std::string, std::set<int>> codes) {
+    critical_codes_ = std::move(codes);
+  }
+
+  // Adds a reason to the asset's halt set (entry_halts.hpp); exits go on whatever it holds.
+  void halt_entries(Asset asset, HaltReason reason, std::string detail);
+  // Lifts one reason; returns whether it was set. The others stay.
+  bool lift_halt(Asset asset, HaltReason reason);
+  std::vector<Halt> halts(Asset asset) const { return halts_.of(asset); }
+  const EntryHalts& entry_halts() const { return halts_; }
+  // Every reason the asset's entries are halted for, or nullopt when they are not.
+  std::optional<std::string> entries_halted(Asset asset) const { return halts_.summary(asset); }
+  // Records the asset's equity on the risk ledger and sets or lifts its daily_loss and drawdown
+  // halts from the risk manager's rules, at `now`.
+  void refresh_account_halts(Asset asset, TimestampMs now);
 
   // After a restart: rebuilds the positions from the journal's fills, puts them back on the
   // risk and exposure ledgers, remembers their protection (re-attached where the venue needs
@@ -102,9 +155,27 @@ class OrderRouter {
   // pnl_reconciler pass recovers the fills the engine missed.
   void recover();
 
+  // An order still pending_new (sent, never answered) that the venue lists as open: the answer
+  // that was lost, applied as if it had arrived.
+  void confirm_accepted(const std::string& client_order_id, const std::string& venue_order_id,
+                        TimestampMs now);
+  // An order still pending_new that the venue neither lists nor filled: it never arrived. It is
+  // sent again under the same client id (a venue that has it refuses the duplicate), at most
+  // kMaxResends times; then it is given up (rejected, its budget released). Returns whether it
+  // was resent.
+  static constexpr int kMaxResends = 3;
+  bool resend_unanswered(const std::string& client_order_id, TimestampMs now);
+
   // A fill the router missed (found by pnl_reconciler in the venue's recent fills): accounted
   // for exactly like a live one; a fill already journaled changes nothing.
   void recover_fill(std::string_view venue, const Fill& fill);
+
+  // Adopts a position the venue holds and the engine does not know (pnl_reconciler finds it):
+  // it is journaled as a filled entry at the venue's average price with no fee (the venue
+  // charged it before the engine knew; the ledger's baseline holds it), shown like any
+  // position, closable, and protected at the venue's levels when it has them, otherwise at the
+  // asset's widest stop (max_sl_fraction) and a target twice as far. Publishes PositionAdopted.
+  void adopt_position(std::string_view venue, const Position& position);
 
   // The engine's positions, from the fills it has seen.
   std::vector<Position> positions() const;
@@ -118,7 +189,6 @@ class OrderRouter {
     // Every fill's cash flow since it opened: + sells, - buys, - fees. Once the position is
     // flat this is its realised P&L exactly, with no average-price rounding.
     Decimal cash_flow;
-    Decimal applied;  // the part of it already passed to the budget
     std::vector<std::string> entry_ids;
     // For the closed trade: entry and exit volumes and notionals, fees, the last exit's cause.
     Decimal entered;
@@ -151,12 +221,15 @@ class OrderRouter {
   InstrumentLookup instruments_;
   SlTpManager sl_tp_;
   std::map<Asset, brokers::Broker*> brokers_;
-  std::map<Asset, std::string> halted_;
+  EntryHalts halts_;
+  std::map<std::string, int> resends_;  // by client order id, since this process started
+  FillHook fill_hook_;
+  EquitySource equity_source_;
+  std::map<std::string, std::set<int>> critical_codes_;
   std::map<Key, OpenPosition> positions_;
   // Why the venue is about to close a position: its stop, target or liquidation fired.
   std::map<Key, std::string> venue_exit_reasons_;
   std::vector<Subscription> subscriptions_;
-  uint64_t exits_ = 0;
 };
 
 }  // namespace gauntlet::orders

@@ -25,12 +25,28 @@ Decimal absolute(Decimal value) {
 
 }  // namespace
 
-PnlReconciler::PnlReconciler(EventBus& bus, OrderRouter& router, ReconcileTolerance tolerance)
+PnlReconciler::PnlReconciler(EventBus& bus, OrderRouter& router, capital::BudgetManager& budget,
+                             store::Store& store, config::FeeModel fees,
+                             ReconcileTolerance tolerance)
     : bus_(bus),
       router_(router),
+      budget_(budget),
+      store_(store),
+      fees_(std::move(fees)),
       tolerance_(tolerance),
-      subscription_(bus.subscribe<brokers::BrokerSnapshot>(
-          [this](const brokers::BrokerSnapshot& snapshot) { on_snapshot(snapshot); })) {}
+      ledger_(store) {
+  // The books of the positions open now, from every journaled fill (already in the ledger).
+  for (const Fill& fill : router_.journal().all_fills()) {
+    if (const auto entry = router_.journal().find(fill.client_order_id))
+      book_fill(entry->request, fill, /*replay=*/true);
+  }
+  router_.on_fill_recorded(
+      [this](const OrderRequest& request, const Fill& fill) { book_fill(request, fill, false); });
+  subscriptions_.push_back(bus.subscribe<brokers::BrokerSnapshot>(
+      [this](const brokers::BrokerSnapshot& snapshot) { on_snapshot(snapshot); }));
+  subscriptions_.push_back(bus.subscribe<brokers::FundingApplied>(
+      [this](const brokers::FundingApplied& funding) { on_funding(funding); }));
+}
 
 void PnlReconciler::route(Asset asset, brokers::Broker& broker) {
   brokers_[asset] = &broker;
@@ -50,6 +66,112 @@ void PnlReconciler::reconcile(Asset asset) {
 
 const std::vector<std::string>& PnlReconciler::last_problems(Asset asset) const {
   return problems_[index(asset)];
+}
+
+std::optional<Balance> PnlReconciler::last_balance(Asset asset) const {
+  return balances_[index(asset)];
+}
+
+std::optional<Decimal> PnlReconciler::venue_realised_since_baseline(Asset asset) const {
+  const auto& balance = balances_[index(asset)];
+  const std::optional<LedgerBaseline> baseline = ledger_.baseline(asset);
+  if (!balance || !baseline) return std::nullopt;
+  return balance->realised_pnl - baseline->venue;
+}
+
+std::string_view PnlReconciler::venue_of(Asset asset) const {
+  const auto found = brokers_.find(asset);
+  return found == brokers_.end() ? std::string_view() : found->second->venue();
+}
+
+Decimal PnlReconciler::money_tolerance(Asset asset) const {
+  const Decimal share =
+      budget_.get_alloc(asset) * Decimal::from_double(tolerance_.allocation_fraction);
+  return share > tolerance_.minimum ? share : tolerance_.minimum;
+}
+
+// What FEE_MODEL says the fill should have cost: the maker or taker rate on its notional, the
+// order's minimum pro rata to the fill's share of the order, plus the per-contract charge. A
+// venue without a fee model expects what it charged (nothing to compare).
+Decimal PnlReconciler::expected_fee(const OrderRequest& request, const Fill& fill) const {
+  if (fill.execution_id.starts_with(kAdoptedFillPrefix)) return fill.fee;
+  const auto venue = fees_.venues.find(std::string(venue_of(fill.asset)));
+  if (venue == fees_.venues.end()) return fill.fee;
+  const auto rates = venue->second.find(fill.asset);
+  if (rates == venue->second.end()) return fill.fee;
+  const Decimal notional = fill.quantity * fill.price;
+  const Decimal rate_fee = notional * (fill.maker ? rates->second.maker : rates->second.taker);
+  Decimal minimum = rates->second.minimum_per_order;
+  if (request.quantity.is_positive() && fill.quantity < request.quantity)
+    minimum = minimum * fill.quantity / request.quantity;
+  const Decimal charged = rate_fee > minimum ? rate_fee : minimum;
+  return charged + rates->second.per_contract * fill.quantity;
+}
+
+void PnlReconciler::book(LedgerEntry entry) {
+  const Asset asset = entry.asset;
+  const Decimal amount = entry.amount;
+  if (ledger_.append(std::move(entry)) && amount != Decimal::zero())
+    budget_.apply_pnl(capital::PnlKey{}, asset, amount);
+}
+
+void PnlReconciler::book_fill(const OrderRequest& request, const Fill& fill, bool replay) {
+  const BookKey key{fill.asset, fill.symbol.canonical()};
+  auto found = books_.find(key);
+  const Decimal notional = fill.quantity * fill.price;
+  std::optional<LedgerEntry> realised;
+  if (found == books_.end() && request.reduce_only) {
+    // An exit with nothing to reduce (the router ignores it too): only its fee is money.
+    if (!replay) {
+      book({0, fill.asset, fill.symbol,
+            fill.fee.is_negative() ? LedgerKind::kRebate : LedgerKind::kFee, -fill.fee,
+            -expected_fee(request, fill), fill.time, fill.execution_id, request.strategy_id});
+    }
+    return;
+  }
+  if (found == books_.end() || found->second.side == fill.side) {
+    if (found == books_.end()) {
+      found =
+          books_.emplace(key, Book{fill.side, {}, fill.price, {}, {}, request.strategy_id}).first;
+    }
+    Book& b = found->second;
+    b.average_price = (b.average_price * b.quantity + notional) / (b.quantity + fill.quantity);
+    b.quantity = b.quantity + fill.quantity;
+    b.gross = b.gross + (fill.side == OrderSide::kSell ? notional : -notional);
+  } else {
+    Book& b = found->second;
+    const Decimal closed = fill.quantity < b.quantity ? fill.quantity : b.quantity;
+    const Decimal move = fill.price - b.average_price;
+    b.gross = b.gross + (fill.side == OrderSide::kSell ? notional : -notional);
+    b.quantity = b.quantity - closed;
+    // A partial exit books at the average price; the exit that makes the position flat books
+    // what the round trip's fills leave, so the ledger ends on their cash flow exactly.
+    const Decimal amount = b.quantity > Decimal::zero()
+                               ? (b.side == OrderSide::kBuy ? move * closed : -(move * closed))
+                               : b.gross - b.booked;
+    b.booked = b.booked + amount;
+    realised = LedgerEntry{0,      fill.asset, fill.symbol,       LedgerKind::kRealised, amount,
+                           amount, fill.time,  fill.execution_id, b.strategy_id};
+  }
+  const std::string strategy = found->second.strategy_id;
+  if (found->second.quantity <= Decimal::zero()) books_.erase(found);
+  if (replay) return;
+  const Decimal expected = -expected_fee(request, fill);
+  const LedgerKind fee_kind = fill.fee.is_negative() ? LedgerKind::kRebate : LedgerKind::kFee;
+  book({0, fill.asset, fill.symbol, fee_kind, -fill.fee, expected, fill.time, fill.execution_id,
+        strategy});
+  if (realised) book(std::move(*realised));
+}
+
+void PnlReconciler::on_funding(const brokers::FundingApplied& funding) {
+  const auto open = books_.find({funding.asset, funding.symbol.canonical()});
+  const std::string strategy = open == books_.end() ? std::string() : open->second.strategy_id;
+  store_.transaction([&] {
+    book({0, funding.asset, funding.symbol, LedgerKind::kFunding, funding.amount, funding.amount,
+          funding.time,
+          fmt::format("{}:{}:{}", funding.venue, funding.symbol.canonical(), funding.time),
+          strategy});
+  });
 }
 
 bool PnlReconciler::journal_holds(const Fill& fill) const {
@@ -102,25 +224,47 @@ void PnlReconciler::on_snapshot(const brokers::BrokerSnapshot& snapshot) {
     }
   }
   for (const auto& [symbol, position] : venue) {
-    if (!engine_symbols.contains(symbol)) {
-      problems.push_back(fmt::format("{}: venue holds {} {} the engine does not know", symbol,
+    if (engine_symbols.contains(symbol)) continue;
+    // A position the journal lacks is adopted: recorded, protected and shown, not only flagged.
+    router_.adopt_position(snapshot.venue, position);
+    if (!router_.position(asset, position.symbol)) {
+      problems.push_back(fmt::format("{}: venue holds {} {} the engine could not adopt", symbol,
                                      to_string(position.side), position.quantity.to_string()));
     }
   }
 
+  // Protection after every reconciliation (a restart, a reconnect): what the venue lost is set
+  // again, what it holds is confirmed.
+  std::vector<Position> held;
+  for (const Position& position : snapshot.positions) {
+    if (router_.position(asset, position.symbol)) held.push_back(position);
+  }
+  router_.sl_tp().sync(held, snapshot.time);
+
   // 3. Open orders: the journal's against the venue's.
-  std::set<std::string> venue_orders;
+  std::map<std::string, std::string> venue_orders;  // client id -> venue id
   for (const brokers::OpenOrder& order : snapshot.open_orders) {
-    venue_orders.insert(order.request.client_order_id);
+    venue_orders[order.request.client_order_id] = order.venue_order_id;
   }
   for (const JournalEntry& entry : router_.journal().open_orders()) {
-    if (entry.request.asset != asset || entry.status == OrderStatus::kPendingNew) continue;
+    if (entry.request.asset != asset) continue;
+    if (entry.status == OrderStatus::kPendingNew) {
+      // In flight: answered in time, or looked up on the venue once the answer is overdue.
+      if (snapshot.time - entry.request.created_at < tolerance_.ack_timeout) continue;
+      const auto listed = venue_orders.find(entry.request.client_order_id);
+      if (listed != venue_orders.end()) {
+        router_.confirm_accepted(entry.request.client_order_id, listed->second, snapshot.time);
+      } else if (router_.journal().fills(entry.request.client_order_id).empty()) {
+        router_.resend_unanswered(entry.request.client_order_id, snapshot.time);
+      }
+      continue;
+    }
     if (!venue_orders.contains(entry.request.client_order_id)) {
       problems.push_back(fmt::format("order {}: journal says {}, venue has no such open order",
                                      entry.request.client_order_id, to_string(entry.status)));
     }
   }
-  for (const std::string& id : venue_orders) {
+  for (const auto& [id, venue_id] : venue_orders) {
     const auto entry = router_.journal().find(id);
     if (!entry || is_terminal(entry->status)) {
       problems.push_back(
@@ -129,7 +273,31 @@ void PnlReconciler::on_snapshot(const brokers::BrokerSnapshot& snapshot) {
     }
   }
 
+  // 4. Money: the venue's realised P&L against the ledger's, and its fees against the model.
+  const LedgerTotals totals = ledger_.totals(asset);
+  std::optional<LedgerBaseline> baseline = ledger_.baseline(asset);
+  if (!baseline) {
+    baseline = LedgerBaseline{snapshot.balance.realised_pnl, totals.total(), snapshot.time};
+    ledger_.set_baseline(asset, *baseline);
+  }
+  const Decimal limit = money_tolerance(asset);
+  const Decimal expected = baseline->venue + (totals.total() - baseline->ledger);
+  const Decimal off = snapshot.balance.realised_pnl - expected;
+  if (absolute(off) > limit) {
+    problems.push_back(fmt::format(
+        "balance: the venue's realised P&L is {}, the ledger expects {} (off by {}, tolerance {})",
+        snapshot.balance.realised_pnl.to_string(), expected.to_string(), off.to_string(),
+        limit.to_string()));
+  }
+  if (absolute(totals.fee_drift()) > limit) {
+    problems.push_back(fmt::format(
+        "fees: the venue charged {}, the fee model expects {} (off by {}, tolerance {})",
+        (-(totals.fees + totals.rebates)).to_string(), (-totals.expected_fees).to_string(),
+        totals.fee_drift().to_string(), limit.to_string()));
+  }
+
   const std::size_t i = index(asset);
+  balances_[i] = snapshot.balance;
   problems_[i] = problems;
   if (!problems.empty()) {
     std::string summary;
@@ -138,14 +306,12 @@ void PnlReconciler::on_snapshot(const brokers::BrokerSnapshot& snapshot) {
       summary += problem;
     }
     log().error("broker_desync asset={} problems={}", to_string(asset), summary);
-    router_.halt_entries(asset, "broker_desync: " + summary);
+    router_.halt_entries(asset, HaltReason::kBrokerDesync, summary);
     bus_.publish(BrokerDesync{asset, std::move(problems), snapshot.time});
     return;
   }
-  if (router_.entries_halted(asset) &&
-      router_.entries_halted(asset)->starts_with("broker_desync")) {
-    router_.resume_entries(asset);
-  }
+  // A clean reconciliation lifts broker_desync and nothing else: a kill stays a kill.
+  router_.lift_halt(asset, HaltReason::kBrokerDesync);
   const Decimal delta =
       seen_[i] ? snapshot.balance.realised_pnl - last_realised_[i] : snapshot.balance.realised_pnl;
   last_realised_[i] = snapshot.balance.realised_pnl;

@@ -18,7 +18,13 @@ auto& log() {
 SlTpManager::SlTpManager(EventBus& bus, ExitRequest exit) : bus_(bus), exit_(std::move(exit)) {
   subscriptions_.push_back(bus_.subscribe<brokers::ProtectionSet>([this](const auto& event) {
     const auto found = protections_.find({event.asset, event.symbol.canonical()});
-    if (found != protections_.end()) found->second.confirmed = true;
+    if (found != protections_.end()) {
+      found->second.confirmed = true;
+    } else {
+      // Protection set with the entry can be acknowledged before the entry's fill reaches
+      // attach(): remembered for it.
+      confirmed_ids_.insert(event.protection_id);
+    }
   }));
   subscriptions_.push_back(bus_.subscribe<brokers::ProtectionRejected>([this](const auto& event) {
     const auto found = protections_.find({event.asset, event.symbol.canonical()});
@@ -63,7 +69,10 @@ void SlTpManager::attach(const OrderRequest& entry, Decimal position_quantity, T
   protection.trigger = entry.trigger;
   protection.mode = mode_for(entry.asset);
   if (fresh) protection.protection_id = entry.client_order_id;
-  if (protection.mode == ProtectionMode::kAtEntry) return;  // the venue sets it at the fill
+  if (protection.mode == ProtectionMode::kAtEntry) {  // the venue sets it at the fill
+    if (confirmed_ids_.erase(entry.client_order_id) > 0) protection.confirmed = true;
+    return;
+  }
   place(protection, now);
 }
 
@@ -87,6 +96,7 @@ void SlTpManager::place(Protection& protection, TimestampMs) {
 
 void SlTpManager::detach(Asset asset, const Symbol& symbol) {
   protections_.erase({asset, symbol.canonical()});
+  unprotected_since_.erase({asset, symbol.canonical()});
 }
 
 void SlTpManager::sync(const std::vector<Position>& positions, TimestampMs now) {
@@ -125,7 +135,9 @@ void SlTpManager::sync(const std::vector<Position>& positions, TimestampMs now) 
     if (protection.mode == ProtectionMode::kEmulated) continue;
     const bool matches = position.stop_loss == protection.stop_loss &&
                          position.take_profit == protection.take_profit;
-    if (!matches) {  // lost on the venue (restart, reconnect): set it again
+    if (matches) {
+      protection.confirmed = true;  // the venue holds it (e.g. after a restart)
+    } else {                        // lost on the venue (restart, reconnect): set it again
       if (protection.mode == ProtectionMode::kAtEntry)
         protection.mode = ProtectionMode::kOnPosition;
       if (mode_for(position.asset) == ProtectionMode::kEmulated) {
@@ -139,15 +151,64 @@ void SlTpManager::sync(const std::vector<Position>& positions, TimestampMs now) 
 void SlTpManager::on_price(Asset asset, const Symbol& symbol, Decimal price, TimestampMs time) {
   const auto found = protections_.find({asset, symbol.canonical()});
   if (found == protections_.end() || found->second.mode != ProtectionMode::kEmulated) return;
-  const Protection protection = found->second;
+  Protection& protection = found->second;
+  if (protection.exit_requested_at) return;  // one exit per trigger; enforce() retries it
   const bool long_side = protection.position_side == OrderSide::kBuy;
   const bool stop = long_side ? price <= protection.stop_loss : price >= protection.stop_loss;
   const bool target = long_side ? price >= protection.take_profit : price <= protection.take_profit;
   if (!stop && !target) return;
-  protections_.erase(found);  // one exit per trigger
+  protection.exit_requested_at = time;
+  const Protection fired = protection;  // the exit may detach it
   bus_.publish(EmulatedProtectionTriggered{asset, symbol, stop, price, time});
-  exit_(asset, symbol, protection.position_side, protection.quantity,
-        stop ? "stop_loss" : "take_profit");
+  exit_(asset, symbol, fired.position_side, fired.quantity, stop ? "stop_loss" : "take_profit");
+}
+
+void SlTpManager::on_range(Asset asset, const Symbol& symbol, Decimal low, Decimal high,
+                           TimestampMs time) {
+  const auto found = protections_.find({asset, symbol.canonical()});
+  if (found == protections_.end() || found->second.mode != ProtectionMode::kEmulated) return;
+  const bool long_side = found->second.position_side == OrderSide::kBuy;
+  on_price(asset, symbol, long_side ? low : high, time);
+  on_price(asset, symbol, long_side ? high : low, time);
+}
+
+std::vector<Position> SlTpManager::enforce(const std::vector<Position>& positions, TimestampMs now,
+                                           DurationMs grace) {
+  std::vector<Position> flattened;
+  std::map<Key, TimestampMs> still_bare;
+  for (const Position& position : positions) {
+    const Key key{position.asset, position.symbol.canonical()};
+    const auto found = protections_.find(key);
+    std::string problem;
+    TimestampMs since = now;
+    if (found == protections_.end()) {
+      problem = "no stop loss or take profit is known";
+    } else if (found->second.exit_requested_at) {
+      problem = "its emulated exit has not completed";
+      since = *found->second.exit_requested_at;
+    } else if (!found->second.confirmed && found->second.mode != ProtectionMode::kEmulated) {
+      problem = "the venue has not confirmed its stop loss and take profit";
+    } else {
+      continue;  // protected
+    }
+    const auto seen = unprotected_since_.find(key);
+    if (seen != unprotected_since_.end()) since = std::min(since, seen->second);
+    if (now - since < grace) {
+      still_bare[key] = since;
+      continue;
+    }
+    log().error("position unprotected past the grace time asset={} symbol={} problem={}",
+                to_string(position.asset), position.symbol.canonical(), problem);
+    bus_.publish(ProtectionMissing{
+        position.asset, position.symbol,
+        fmt::format("unprotected for {} ms ({}); flattening", now - since, problem), now});
+    if (found != protections_.end()) found->second.exit_requested_at = now;
+    still_bare[key] = now;  // the next flatten, if this one does not complete, after `grace`
+    exit_(position.asset, position.symbol, position.side, position.quantity, "protection_missing");
+    flattened.push_back(position);
+  }
+  unprotected_since_ = std::move(still_bare);
+  return flattened;
 }
 
 const Protection* SlTpManager::protection(Asset asset, const Symbol& symbol) const {

@@ -8,16 +8,22 @@
 //     trading-stop); its passkey makes this module the only one that can;
 //   - emulated: the engine watches the last price (on_price) and, when a level is crossed, asks
 //     the order router for a reduce-only market exit through the `exit` callback.
-// sync(positions) re-attaches after a restart or reconnect: a position whose levels are known
-// (from attach or from the journal) but missing on the venue gets them again; a position with
-// no known levels raises the alarm (ProtectionMissing) - a position without protection is never
-// silent.
+// sync(positions) re-attaches after a restart or reconnect (the pnl_reconciler calls it with the
+// venue's positions at every reconciliation): a position whose levels are known (from attach or
+// from the journal) but missing on the venue gets them again; a position with no known levels
+// raises the alarm (ProtectionMissing) - a position without protection is never silent.
+// enforce() makes protection an invariant, on a timer: an open position that has had no
+// confirmed protection (the venue's acknowledgement, or emulation) for the grace time, or
+// whose emulated exit has not completed in that time, raises ProtectionMissing and is
+// flattened through the exit callback.
 //
 // Threading: single-threaded, on the engine loop.
 #pragma once
 
 #include <functional>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -59,6 +65,7 @@ struct Protection {
   ProtectionMode mode = ProtectionMode::kEmulated;
   bool confirmed = false;  // the venue acknowledged it (always true when emulated)
   std::string protection_id;
+  std::optional<TimestampMs> exit_requested_at;  // an emulated level fired; the exit is on its way
 };
 
 class SlTpManager {
@@ -85,6 +92,13 @@ class SlTpManager {
 
   // The last traded price of a symbol, for emulated protection.
   void on_price(Asset asset, const Symbol& symbol, Decimal price, TimestampMs time);
+  // A closed bar's range, for emulated protection on bar feeds: the adverse extreme is checked
+  // first (a bar that touches both levels stops out, as the paper venue reads it).
+  void on_range(Asset asset, const Symbol& symbol, Decimal low, Decimal high, TimestampMs time);
+
+  // The invariant (see the file comment). Returns the positions it flattened.
+  std::vector<Position> enforce(const std::vector<Position>& positions, TimestampMs now,
+                                DurationMs grace);
 
   const Protection* protection(Asset asset, const Symbol& symbol) const;
   std::size_t protected_count() const { return protections_.size(); }
@@ -97,6 +111,8 @@ class SlTpManager {
   ExitRequest exit_;
   std::map<Asset, brokers::Broker*> brokers_;
   std::map<Key, Protection> protections_;
+  std::map<Key, TimestampMs> unprotected_since_;  // positions enforce() found bare
+  std::set<std::string> confirmed_ids_;           // ProtectionSet before its entry's attach()
   std::vector<Subscription> subscriptions_;
   uint64_t sequence_ = 0;
 };

@@ -131,7 +131,7 @@ asio::awaitable<std::vector<TradeOutcome>> TradeExecutor::disaster_flatten_all_a
   std::vector<TradeOutcome> outcomes;
   for (Asset each : kAllAssets) {
     if (asset && *asset != each) continue;
-    router_.halt_entries(each, "kill_switch: flatten all");
+    router_.halt_entries(each, HaltReason::kKillSwitch, "flatten all");
   }
   for (const JournalEntry& entry : router_.journal().open_orders()) {
     if (asset && entry.request.asset != *asset) continue;

@@ -1,6 +1,7 @@
 #include "runtime/app_runtime.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <atomic>
@@ -20,10 +21,12 @@
 #include "capital/session_manager.hpp"
 #include "core/asio.hpp"
 #include "core/clock.hpp"
+#include "core/config_manager.hpp"
 #include "core/event_bus.hpp"
 #include "core/exceptions.hpp"
 #include "core/logging.hpp"
 #include "core/runtime_state.hpp"
+#include "core/state_lock.hpp"
 #include "core/store/sqlite_store.hpp"
 #include "core/wall_clock.hpp"
 #include "data/bar_import.hpp"
@@ -39,12 +42,14 @@
 #include "orders/order_router.hpp"
 #include "orders/pnl_reconciler.hpp"
 #include "orders/trade_executor.hpp"
+#include "runtime/live_toggles.hpp"
 #include "runtime/trade_log.hpp"
 #include "strategies/exploration_manager.hpp"
 #include "strategies/strategy.hpp"
 #include "strategies/strategy_registry.hpp"
 #include "strategies/strategy_scheduler.hpp"
 #include "validation/online_validator.hpp"
+#include "validation/promotion_gate.hpp"
 
 namespace gauntlet::runtime {
 namespace {
@@ -60,7 +65,11 @@ auto& log() {
 constexpr std::string_view kBacktestKey = "runtime.backtest";
 constexpr DurationMs kSimulatedHistory = 2 * kDayMs;
 constexpr DurationMs kHousekeepingInterval = 15 * kMinuteMs;
+// Market time between reconciliations of a replay or simulated session (the paper venue is in
+// process: nothing can diverge between two checkpoints but the venue's own model).
 constexpr DurationMs kReconcileInterval = kHourMs;
+// Wall time between reconciliations of a session on a live feed.
+constexpr auto kLiveReconcileInterval = std::chrono::seconds(10);
 // Market time between checkpoints: the steps in between commit together.
 constexpr DurationMs kCheckpointInterval = kHourMs;
 
@@ -70,6 +79,10 @@ constexpr std::string_view kWinsCounter = "wins";
 constexpr std::string_view kLossesCounter = "losses";
 constexpr std::string_view kProfitCounter = "gross_profit_nano";  // Decimal raw units
 constexpr std::string_view kLossCounter = "gross_loss_nano";
+constexpr std::string_view kDesyncFlag = "broker_desync";
+// Market time between a candidate qualifying and its verdict being applied in a replay, which
+// holds there until the verdict has arrived: replays decide alike, whatever the wall clock.
+constexpr DurationMs kVerdictDelay = kHourMs;
 
 std::string iso_minute(TimestampMs t) {
   return format_iso8601(t).substr(0, 16);
@@ -239,6 +252,7 @@ struct AppRuntime::Impl {
   SimClock sim_clock{0};
   std::unique_ptr<WallClock> wall_clock;  // the live feed's
   Clock* clock = &sim_clock;
+  std::optional<StateLock> state_lock;  // before store: released after the database closes
   std::unique_ptr<store::SqliteStore> store;
   std::unique_ptr<RuntimeState> runtime_state;
   std::unique_ptr<data::BarStore> bars;
@@ -271,6 +285,21 @@ struct AppRuntime::Impl {
   std::unique_ptr<strategies::StrategyScheduler> scheduler;
   std::unique_ptr<validation::OnlineValidator> online;
   std::unique_ptr<TradeLog> trade_log;
+  std::unique_ptr<LiveToggles> toggles;
+  std::unique_ptr<CandidateValidator> validator;  // the automatic gauntlet, when plugged in
+  // Validations in flight by strategy id: the market time their verdict is applied at (a
+  // replay waits there for it, so two replays decide alike), and the verdicts that arrived.
+  std::map<std::string, TimestampMs> verdict_due;
+  std::map<std::string, ValidationVerdict> verdicts;
+  // Hot reload (RunOptions::config_file): the file's manager, the version in effect, a reload
+  // asked for by SIGHUP, and when the file was last polled.
+  std::unique_ptr<ConfigManager> config_manager;
+  std::string config_version;
+  std::atomic<bool> reload_requested{false};
+  std::chrono::steady_clock::time_point next_config_poll{};
+  std::optional<asio::signal_set> hangup;
+  Evidence evidence = Evidence::kReplay;
+  bool replay_finished = false;
   std::vector<Subscription> subscriptions;
 
   std::map<std::string, Pending> pending;             // by "<domain>/<symbol>"
@@ -301,12 +330,17 @@ struct AppRuntime::Impl {
   TimestampMs cursor = 0;  // close time of the last committed step
   TimestampMs next_housekeeping = 0;
   TimestampMs next_reconcile = 0;
+  std::chrono::steady_clock::time_point next_live_reconcile{};
   uint64_t steps = 0;
   bool started = false;
   bool stopped = false;
   // The control plane's tasks (post) and its commit callback (on_committed).
   std::mutex control_mutex;
-  std::deque<std::function<void()>> control_tasks;
+  struct ControlTask {
+    std::function<void()> run;
+    std::function<void(std::exception_ptr)> done;
+  };
+  std::deque<ControlTask> control_tasks;
   bool control_closed = false;
   std::function<void(bool)> on_committed;
   std::atomic<bool> stop_requested{false};
@@ -327,8 +361,16 @@ struct AppRuntime::Impl {
 
   void open_state() {
     std::filesystem::create_directories(options.state_dir);
+    // One engine per state directory: a second one is refused, naming the first.
+    state_lock = StateLock::acquire(options.state_dir,
+                                    options.checkpoints ? "gauntlet run" : "gauntlet backtest");
     store::SqliteOptions store_options;
-    store_options.durability = store::Durability::kNormal;  // WAL: a killed process loses nothing
+    // A session's commits survive a power loss (FULL); a backtest, never resumed, needs only
+    // to survive a crash of its process (NORMAL).
+    store_options.durability =
+        options.checkpoints ? store::Durability::kFull : store::Durability::kNormal;
+    // An empty, foreign or corrupt gauntlet.db is refused, never replaced by a fresh session.
+    store_options.mode = store::OpenMode::kVerifyOrCreate;
     store = store::SqliteStore::open(options.state_dir / "gauntlet.db", store_options);
     runtime_state = std::make_unique<RuntimeState>(*store, *clock);
   }
@@ -539,7 +581,8 @@ struct AppRuntime::Impl {
       allocations[static_cast<std::size_t>(asset)] = budget->get_alloc(asset);
     exposure = std::make_unique<capital::ExposureManager>(config.exposure_caps, allocations);
     sessions = std::make_unique<capital::SessionManager>(*store, config.paper);
-    bankroll = std::make_unique<capital::BankrollManager>(*store, *sessions, config.paper);
+    bankroll = std::make_unique<capital::BankrollManager>(*store, *sessions, config.paper,
+                                                          budget.get(), config.budgets);
     router = std::make_unique<orders::OrderRouter>(
         bus, *clock, *store, *risk, *budget, *exposure, [this](Asset asset, const Symbol& symbol) {
           const auto found = markets.find(asset);
@@ -547,7 +590,17 @@ struct AppRuntime::Impl {
           return found->second.manager->get_instrument(symbol).value_or(data::InstrumentInfo{});
         });
     for (Asset asset : kAllAssets) router->route(asset, *broker);
-    reconciler = std::make_unique<orders::PnlReconciler>(bus, *router);
+    router->set_critical_codes(config.critical_error_codes);
+    router->set_equity_source([this](Asset asset) { return marked_equity(asset); });
+    orders::ReconcileTolerance tolerance;
+    tolerance.allocation_fraction = config.validation.reconciliation_tolerance;
+    tolerance.ack_timeout = config.order_ack_timeout;
+    // The paper venue charges what FEE_MODEL says the production venue of each asset charges.
+    config::FeeModel paper_fees;
+    for (Asset asset : kAllAssets)
+      paper_fees.venues[sim.venue][asset] = sim.fees[static_cast<std::size_t>(asset)];
+    reconciler = std::make_unique<orders::PnlReconciler>(bus, *router, *budget, *store,
+                                                         std::move(paper_fees), tolerance);
     for (Asset asset : kAllAssets) reconciler->route(asset, *broker);
     executor = std::make_unique<orders::TradeExecutor>(loop, bus, *router);
     registry = std::make_unique<strategies::StrategyRegistry>(*store);
@@ -567,6 +620,7 @@ struct AppRuntime::Impl {
                                                                 config.exploration);
     online = std::make_unique<validation::OnlineValidator>(*registry, router->journal(),
                                                            config.exploration);
+    toggles = std::make_unique<LiveToggles>(config, *runtime_state, *registry, *router);
     trade_log = std::make_unique<TradeLog>(
         options.trade_log.empty() ? options.state_dir / "trades.csv" : options.trade_log);
   }
@@ -589,6 +643,13 @@ struct AppRuntime::Impl {
   void subscribe() {
     subscriptions.push_back(
         bus.subscribe<data::BarClosed>([this](const data::BarClosed& e) { on_bar(e); }));
+    if (live_feed) {  // live quotes move emulated protection between bars
+      subscriptions.push_back(
+          bus.subscribe<data::QuoteUpdated>([this](const data::QuoteUpdated& e) {
+            if (e.last_price.is_positive())
+              router->sl_tp().on_price(e.domain, e.symbol, e.last_price, e.event_time);
+          }));
+    }
     subscriptions.push_back(
         bus.subscribe<orders::OrderSubmitted>([this](const orders::OrderSubmitted& e) {
           if (!e.request.reduce_only && !e.request.strategy_id.empty())
@@ -596,6 +657,27 @@ struct AppRuntime::Impl {
         }));
     subscriptions.push_back(bus.subscribe<orders::PositionClosed>(
         [this](const orders::PositionClosed& e) { on_closed(e.trade); }));
+    // broker_desync: the registry flags the asset's strategies until a clean reconciliation.
+    subscriptions.push_back(
+        bus.subscribe<orders::BrokerDesync>([this](const orders::BrokerDesync& e) {
+          const std::string reason = e.problems.empty() ? "broker_desync" : e.problems.front();
+          for (const strategies::StrategyRecord& r : registry->get_for(e.asset)) {
+            if (r.state != StrategyState::kRetired && !r.flags.contains(std::string(kDesyncFlag)))
+              registry->add_flag(r.id, std::string(kDesyncFlag), reason, e.time);
+          }
+        }));
+    subscriptions.push_back(
+        bus.subscribe<orders::BalanceReconciled>([this](const orders::BalanceReconciled& e) {
+          for (const strategies::StrategyRecord& r : registry->get_for(e.asset)) {
+            if (r.flags.contains(std::string(kDesyncFlag)))
+              registry->remove_flag(r.id, std::string(kDesyncFlag), "clean reconciliation", e.time);
+          }
+        }));
+    subscriptions.push_back(
+        bus.subscribe<orders::CriticalVenueError>([](const orders::CriticalVenueError& e) {
+          log().error("ALERT critical venue error asset={} venue={} code={} order={}: {}",
+                      to_string(e.asset), e.venue, e.code, e.client_order_id, e.message);
+        }));
   }
 
   // --- checkpoint ---------------------------------------------------------------------------
@@ -677,6 +759,14 @@ struct AppRuntime::Impl {
 
   // --- steps --------------------------------------------------------------------------------
 
+  // The protection invariant (sl_tp_manager.enforce): a position bare for protection_grace is
+  // flattened.
+  void enforce_protection(TimestampMs now) {
+    if (router->positions().empty()) return;
+    if (!router->sl_tp().enforce(router->positions(), now, config.protection_grace).empty())
+      settle();
+  }
+
   // Runs everything the loop and the bus have until both are quiet.
   void settle() {
     for (int round = 0; round < 1000; ++round) {
@@ -693,6 +783,8 @@ struct AppRuntime::Impl {
   void step(TimestampMs time) {
     sim_clock.advance_to(time);
     settle();
+    if (replay && !verdict_due.empty()) apply_verdicts(time);
+    enforce_protection(time);
     if (time >= next_housekeeping) {
       tick(time);
       settle();
@@ -707,6 +799,10 @@ struct AppRuntime::Impl {
   // batch or nothing, and a restart replays it exactly. Returns false when there was no step
   // to run (the replay has ended, or the simulated market is not due yet).
   bool run_batch(TimestampMs due) {
+    if (replay && !verdict_due.empty()) {
+      // A replay does not step past a verdict that has not arrived yet.
+      if (const std::optional<TimestampMs> hold = verdict_hold()) due = std::min(due, *hold - 1);
+    }
     std::optional<TimestampMs> next = next_step();
     if (!next || *next > due) return false;
     const TimestampMs batch_end = floor_to(*next, kCheckpointInterval) + kCheckpointInterval;
@@ -723,23 +819,34 @@ struct AppRuntime::Impl {
     return true;
   }
 
-  // Live: the feed's events arrive on the loop; the housekeeping and a checkpoint run once a
-  // minute. The router commits each order and fill as it happens (intent before send).
-  void run_live_for(std::chrono::milliseconds duration) {
-    loop.restart();
-    loop.run_for(duration);
-    settle();
-    const TimestampMs now = clock->now_ms();
-    if (now >= next_housekeeping) {
-      tick(now);
+  // Live: the feed's events arrive on the loop for live_loop_interval, then the housekeeping
+  // due, the protection check and (every few seconds) a reconciliation. With the paper venue in
+  // process, each such pass is one transaction that also holds the venue's state and the
+  // checkpoint (the router's own commits nest in it): a kill loses the pass or nothing, and the
+  // venue and the journal never disagree after a restart.
+  void run_live_for(std::chrono::milliseconds duration) {  // live_loop_interval
+    store->transaction([&] {
+      loop.restart();
+      loop.run_for(duration);
       settle();
-      next_housekeeping = floor_to(now, kHousekeepingInterval) + kHousekeepingInterval;
-    }
-    if (now >= cursor + kMinuteMs) {
-      cursor = floor_to(now, kMinuteMs);
-      ++steps;
-      store->transaction([&] { save_checkpoint(); });
-    }
+      const TimestampMs now = clock->now_ms();
+      if (now >= next_housekeeping) {
+        tick(now);
+        settle();
+        next_housekeeping = floor_to(now, kHousekeepingInterval) + kHousekeepingInterval;
+      }
+      enforce_protection(now);
+      if (std::chrono::steady_clock::now() >= next_live_reconcile) {
+        for (auto& [asset, m] : markets) reconciler->reconcile(asset);
+        settle();
+        next_live_reconcile = std::chrono::steady_clock::now() + kLiveReconcileInterval;
+      }
+      if (now >= cursor + kMinuteMs) {
+        cursor = floor_to(now, kMinuteMs);
+        ++steps;
+      }
+      save_checkpoint();
+    });
   }
 
   std::optional<TimestampMs> next_step() const {
@@ -749,8 +856,10 @@ struct AppRuntime::Impl {
   }
 
   void tick(TimestampMs now) {
+    exit_expired_positions(now);
     for (auto& [asset, m] : markets) {
       if (m.universe.due(now)) refresh_universe(m, now);
+      if (!toggles->enabled(asset)) continue;  // switched off: no new candidates, no entries
       exploration->ensure_active_candidates(asset, now);
       // Phase 1 of validation starts when a candidate starts exploring.
       for (const strategies::StrategyRecord& r :
@@ -759,15 +868,59 @@ struct AppRuntime::Impl {
           online->start(r.id, now);
       }
     }
+    for (const auto& [asset, m] : markets) router->refresh_account_halts(asset, now);
     if (now >= next_reconcile) {
       for (auto& [asset, m] : markets) reconciler->reconcile(asset);
       next_reconcile = floor_to(now, kReconcileInterval) + kReconcileInterval;
     }
     if (sessions->has_session()) {
+      record_paper_trades();
       const Decimal equity = total_equity();
       if (equity != sessions->current().equity)
         sessions->record_equity(equity, now, asset_equities());
       bankroll->ensure_min_equity(now);
+    }
+  }
+
+  // An asset's equity marked to market: its allocation (realised, as the ledger booked it) plus
+  // the open positions' P&L at the last quotes. The risk ledger's daily loss and drawdown read it.
+  Decimal marked_equity(Asset asset) const {
+    Decimal equity = budget->get_alloc(asset);
+    const auto m = markets.find(asset);
+    if (m == markets.end()) return equity;
+    for (const Position& p : router->positions()) {
+      if (p.asset != asset) continue;
+      const auto quote = m->second.manager->get_last_quote(p.symbol);
+      if (!quote || !quote->last_price.is_positive()) continue;
+      const Decimal move = quote->last_price - p.average_price;
+      equity = equity + (p.side == OrderSide::kBuy ? move * p.quantity : -(move * p.quantity));
+    }
+    return equity;
+  }
+
+  // The session's record of its open paper trades (what gauntlet serve shows and a resumed
+  // session lists): every open position, recorded once it opened, with its protection.
+  static std::string paper_trade_id(Asset asset, const Symbol& symbol, TimestampMs opened_at) {
+    return fmt::format("{}/{}@{}", to_string(asset), symbol.canonical(), opened_at);
+  }
+
+  void record_paper_trades() {
+    std::set<std::string> open;
+    for (const capital::PaperTrade& t : sessions->open_trades()) open.insert(t.trade_id);
+    for (const Position& p : router->positions()) {
+      capital::PaperTrade trade;
+      trade.trade_id = paper_trade_id(p.asset, p.symbol, p.opened_at);
+      if (open.contains(trade.trade_id)) continue;
+      trade.strategy_id = p.strategy_id;
+      trade.asset = p.asset;
+      trade.symbol = p.symbol;
+      trade.side = p.side;
+      trade.quantity = p.quantity;
+      trade.entry_price = p.average_price;
+      trade.stop_loss = p.stop_loss;
+      trade.take_profit = p.take_profit;
+      trade.opened_at = p.opened_at;
+      sessions->record_open_trade(trade);
     }
   }
 
@@ -835,6 +988,8 @@ struct AppRuntime::Impl {
         base_timeframe.find(std::pair<Asset, std::string_view>{e.domain, e.symbol.canonical()});
     if (base != base_timeframe.end() && e.timeframe == base->second) {
       broker->on_bar(e.domain, e.symbol, e.bar);
+      // Emulated protection watches the same bars the paper venue fills on.
+      router->sl_tp().on_range(e.domain, e.symbol, e.bar.low, e.bar.high, e.event_time);
       if (simulated) simulated_backlog.push_back(e);
     }
     if (e.timeframe == config.timeframes.primary) record_return(e.domain, e.symbol, e.bar.close);
@@ -874,10 +1029,37 @@ struct AppRuntime::Impl {
     }
   }
 
+  // Time-based exits (risk_manager's should_force_exit): a position held for its asset's
+  // max_holding_time is closed with a market exit, unless one is already on its way.
+  void exit_expired_positions(TimestampMs now) {
+    for (const Position& p : router->positions()) {
+      if (!capital::should_force_exit(p.opened_at, now, risk->limits(p.asset).max_holding_time))
+        continue;
+      if (has_open_exit(p.asset, p.symbol)) continue;
+      log().info("max_holding_time: closing {} {} opened {}", to_string(p.asset),
+                 p.symbol.canonical(), iso_minute(p.opened_at));
+      asio::co_spawn(loop, executor->close_position_async(p.asset, p.symbol, "max_holding_time"),
+                     asio::detached);
+    }
+  }
+
+  bool has_open_exit(Asset asset, const Symbol& symbol) const {
+    for (const orders::JournalEntry& entry : router->journal().open_orders()) {
+      if (entry.request.asset == asset && entry.request.symbol == symbol &&
+          entry.request.reduce_only)
+        return true;
+    }
+    return false;
+  }
+
   void on_primary(AssetMarket& m, const data::BarClosed& e) {
+    if (!toggles->enabled(m.asset)) return;  // no signals for an asset switched off
     ExploringList& list = exploring_lists[m.asset];
     if (list.version != registry->state_version()) {
-      list.records = registry->get_for(m.asset, StrategyState::kExploring);
+      list.records = registry->get_for(m.asset);
+      std::erase_if(list.records, [](const strategies::StrategyRecord& r) {
+        return !strategies::trades_on_paper(r.state);
+      });
       list.version = registry->state_version();
     }
     const std::vector<strategies::StrategyRecord>& exploring = list.records;
@@ -1032,6 +1214,10 @@ struct AppRuntime::Impl {
 
   void on_closed(const orders::ClosedTrade& trade) {
     trade_log->append(trade);
+    if (sessions->has_session()) {
+      sessions->record_closed_trade(paper_trade_id(trade.asset, trade.symbol, trade.entry_time),
+                                    trade.exit_price, trade.realized_pnl, trade.exit_time);
+    }
     const TimestampMs now = trade.exit_time;
     const std::string& id = trade.strategy_id;
     if (id.empty() || !registry->get(id)) return;
@@ -1059,10 +1245,14 @@ struct AppRuntime::Impl {
       sessions->add_reward(learning::trade_points(reward), trade.asset);
       sessions->record_equity(total_equity(), now, asset_equities());
     }
+    // A promoted strategy keeps trading on paper; a drawdown beyond the gate's demotes it.
+    exploration->monitor_promoted(id, trade.realized_pnl, budget->get_alloc(trade.asset),
+                                  config.validation.max_drawdown, now);
     review(id, closed, now);
   }
 
-  // Promotion to validation or retirement, from the candidate's closed paper trades.
+  // The lifecycle rule after a closed trade is exploration_manager's; a candidate it moves to
+  // validating goes to the automatic gauntlet with the bars the session has seen so far.
   void review(const std::string& id, int64_t closed, TimestampMs now) {
     if (!options.lifecycle) return;
     const auto record = registry->get(id);
@@ -1073,21 +1263,114 @@ struct AppRuntime::Impl {
     };
     const double profit = static_cast<double>(counter(kProfitCounter));
     const double loss = static_cast<double>(counter(kLossCounter));
-    const double profit_factor = loss > 0 ? profit / loss : (profit > 0 ? 1e9 : 0);
+    strategies::ReviewInput in;
+    in.closed_trades = closed;
+    in.profit_factor = loss > 0 ? profit / loss : (profit > 0 ? 1e9 : 0);
     const validation::OnlineStatus phase1 = online->status(id);
-    if (phase1.outcome == validation::OnlineOutcome::kPass) {
-      exploration->promote_candidate(
-          id, fmt::format("phase 1 passed: {}; profit factor {:.2f}", phase1.reason, profit_factor),
-          now);
-    } else if (phase1.outcome == validation::OnlineOutcome::kFail) {
-      exploration->retire_candidate(id, fmt::format("phase 1 failed: {}", phase1.reason), now);
-    } else if (closed >= config.exploration.retire_after_trades &&
-               profit_factor < config.exploration.retire_below_profit_factor) {
-      exploration->retire_candidate(
-          id,
-          fmt::format("profit factor {:.2f} below {} after {} closed trades", profit_factor,
-                      config.exploration.retire_below_profit_factor, closed),
-          now);
+    in.phase1 = phase1.outcome == validation::OnlineOutcome::kPass
+                    ? strategies::ReviewInput::Phase1::kPass
+                : phase1.outcome == validation::OnlineOutcome::kFail
+                    ? strategies::ReviewInput::Phase1::kFail
+                    : strategies::ReviewInput::Phase1::kPending;
+    in.phase1_reason = phase1.reason;
+    if (exploration->review(id, in, now) == strategies::ReviewAction::kValidate)
+      submit_validation(id, closed, now);
+  }
+
+  // The first bar time the session's evidence starts at (the validation window's start).
+  TimestampMs evidence_from() const {
+    if (replay_from) return *replay_from;
+    if (simulated) return simulated->market().config().start;
+    return 0;  // live: every stored bar
+  }
+
+  // `qualified`: the market time it moved to validating; its validation sees the bars up to it.
+  void submit_validation(const std::string& id, int64_t closed, TimestampMs qualified) {
+    if (!validator) return;  // no automatic gauntlet: it waits for gauntlet validate
+    if (validator->submit({id, evidence_from(), qualified, closed})) {
+      verdict_due[id] = qualified + kVerdictDelay;
+      log().info("{} qualified with {} closed trades: validating on the {} bars up to {}", id,
+                 closed, to_string(evidence), iso_minute(qualified));
+    }
+  }
+
+  // Strategies left validating by a session stopped before their verdict are validated again,
+  // on the same bars (up to the time they qualified).
+  void resubmit_validating() {
+    if (!validator) return;
+    for (Asset asset : kAllAssets) {
+      for (const strategies::StrategyRecord& r :
+           registry->get_for(asset, StrategyState::kValidating)) {
+        const auto closed = r.counters.find(std::string(kClosedCounter));
+        TimestampMs qualified = r.updated_at;
+        for (const strategies::Transition& t : registry->history(r.id)) {
+          if (t.kind == strategies::TransitionKind::kState && t.to == StrategyState::kValidating)
+            qualified = t.time;
+        }
+        submit_validation(r.id, closed == r.counters.end() ? 0 : closed->second, qualified);
+      }
+    }
+  }
+
+  // The earliest market time a verdict that has not arrived is due at: a replay holds there.
+  std::optional<TimestampMs> verdict_hold() {
+    collect_verdicts();
+    std::optional<TimestampMs> hold;
+    for (const auto& [id, due] : verdict_due) {
+      if (!verdicts.contains(id) && (!hold || due < *hold)) hold = due;
+    }
+    return hold;
+  }
+
+  void collect_verdicts() {
+    if (!validator) return;
+    for (ValidationVerdict& v : validator->take()) verdicts[v.strategy_id] = std::move(v);
+  }
+
+  // The gate's verdicts, applied on the engine thread to its registry: promoted (flagged demo
+  // on the simulated market's evidence), or back to exploring with the reasons; every verdict
+  // says which feed its evidence came from and where its report is.
+  // A replay applies each verdict at its due market time (deterministic); the other feeds as
+  // soon as it arrives. `all`: every verdict that arrived (the end of a replay).
+  void apply_verdicts(TimestampMs now, bool all = false) {
+    if (!validator) return;
+    collect_verdicts();
+    std::vector<ValidationVerdict> ready;
+    for (auto it = verdicts.begin(); it != verdicts.end();) {
+      const auto due = verdict_due.find(it->first);
+      if (!all && replay && due != verdict_due.end() && due->second > now) {
+        ++it;
+        continue;
+      }
+      ready.push_back(std::move(it->second));
+      if (due != verdict_due.end()) verdict_due.erase(due);
+      it = verdicts.erase(it);
+    }
+    for (const ValidationVerdict& v : ready) {
+      const auto record = registry->get(v.strategy_id);
+      if (!record || record->state != StrategyState::kValidating) continue;
+      const auto closed = record->counters.find(std::string(kClosedCounter));
+      exploration->record_validation(v.strategy_id,
+                                     closed == record->counters.end() ? 0 : closed->second, now);
+      const std::string evidence_note =
+          fmt::format("evidence: {} bars {} to {}{}", to_string(v.evidence), iso_minute(v.from),
+                      iso_minute(v.to), v.report.empty() ? "" : "; report " + v.report.string());
+      validation::GateDecision decision;
+      decision.passed = v.passed && v.error.empty();
+      decision.reasons = v.reasons;
+      if (!v.error.empty()) decision.reasons = {"validation could not run: " + v.error};
+      const validation::PromotionGate gate(config.validation);
+      const Decision applied = gate.apply(*registry, v.strategy_id, decision, now, evidence_note);
+      if (!applied) {
+        log().warn("verdict on {} not applied: {}", v.strategy_id, applied.reason);
+        continue;
+      }
+      if (decision.passed && v.evidence == Evidence::kSimulatedDemo) {
+        registry->add_flag(v.strategy_id, std::string(strategies::kDemoFlag),
+                           "promoted on the simulated market: demo only, never live", now);
+      }
+      log().warn("validation of {}: {} ({:.1f} s; {})", v.strategy_id,
+                 decision.passed ? "PROMOTED" : "refused", v.seconds, evidence_note);
     }
   }
 
@@ -1153,30 +1436,95 @@ struct AppRuntime::Impl {
       ++by_asset[p.asset].open_positions;
       ++s.open_positions;
     }
-    add_record(s, by_asset, router->journal().closed_trades(), *registry);
+    add_record(s, by_asset, router->journal().closed_trades(), *registry, reconciler->ledger());
+    s.config_version = config_version;
     s.stopping = stop_requested;
     return s;
   }
 
   void run_control_tasks() {
-    std::deque<std::function<void()>> tasks;
+    std::deque<ControlTask> tasks;
     {
       const std::lock_guard lock(control_mutex);
       tasks.swap(control_tasks);
     }
-    for (std::function<void()>& task : tasks) {
+    for (ControlTask& task : tasks) {
+      std::exception_ptr failure;
       try {
         store->transaction([&] {
-          task();
+          task.run();
           settle();
         });
       } catch (const std::exception& error) {
         log().error("control-plane task failed: {}", error.what());
+        failure = std::current_exception();
       }
+      if (task.done) task.done(failure);
     }
   }
 
+  // A replay that reached its end waits for the validations it started (a signal stops the
+  // wait: what is not decided then is validated again on the next start), then applies them.
+  void wait_for_validations() {
+    if (!validator->idle() && !options.quiet)
+      std::cout << "gauntlet run: the replay has ended; waiting for the validations in progress"
+                << std::endl;
+    bool interrupted = false;
+    if (options.handle_signals) {
+      signals.emplace(loop, SIGINT, SIGTERM);
+      signals->async_wait([&](const std::error_code& error, int) {
+        if (!error) interrupted = true;
+      });
+    }
+    while (!validator->idle() && !interrupted) {
+      loop.restart();
+      loop.run_for(std::chrono::milliseconds(100));
+    }
+    if (signals) signals->cancel();
+    store->transaction([&] { apply_verdicts(cursor, /*all=*/!interrupted); });
+  }
+
+  // Re-reads the config file when it changed (polled once a second) or SIGHUP asked; applies
+  // the reloadable sections to their owners. Returns the reload's result.
+  ReloadResult reload_config() {
+    ReloadResult result = config_manager->reload();
+    if (!result.applied) return result;
+    const std::shared_ptr<const config::Config> fresh = config_manager->snapshot();
+    for (Asset asset : kAllAssets) risk->set_limits(asset, fresh->risk_for(asset));
+    config.risk = fresh->risk;
+    // The exploration manager and the scheduler hold the section by reference.
+    config.exploration = fresh->exploration;
+    config.exposure_caps = fresh->exposure_caps;
+    exposure->set_caps(config.exposure_caps);
+    config_version = result.version;
+    log().warn("config reloaded: {} (risk, exploration, exposure_caps){}", config_version,
+               result.needs_restart.empty()
+                   ? ""
+                   : fmt::format("; needs a restart: {}", fmt::join(result.needs_restart, ", ")));
+    return result;
+  }
+
+  // SIGHUP asks for a reload (the next poll does it), as many times as it comes.
+  void arm_hangup() {
+    hangup->async_wait([this](const std::error_code& error, int) {
+      if (error) return;
+      log().warn("SIGHUP received: reloading the config");
+      reload_requested = true;
+      arm_hangup();
+    });
+  }
+
+  void poll_config() {
+    if (!config_manager) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (!reload_requested && now < next_config_poll) return;
+    next_config_poll = now + std::chrono::seconds(1);
+    if (reload_requested.exchange(false) || config_manager->source_changed()) reload_config();
+  }
+
   void committed(bool final) {
+    if (!final) poll_config();
+    if (validator && !final) store->transaction([&] { apply_verdicts(cursor); });
     run_control_tasks();
     if (on_committed) on_committed(final);
   }
@@ -1210,7 +1558,20 @@ void AppRuntime::start_all() {
   }
   const bool resumed_state = s.runtime_state->get(kCheckpointKey).has_value();
   if (mode == FeedMode::kSimulated) s.start_simulated(resumed_state);
+  if (!s.options.config_file.empty()) {
+    s.config_manager = std::make_unique<ConfigManager>(s.options.config_file);
+    s.config_version = s.config_manager->version();
+  } else {
+    s.config_version = fmt::format("v1-{}", config_hash(s.config));
+  }
   s.build_engine();
+  s.evidence = mode == FeedMode::kReplay ? Evidence::kReplay
+               : mode == FeedMode::kLive ? Evidence::kLive
+                                         : Evidence::kSimulatedDemo;
+  if (s.options.lifecycle && s.options.make_validator) {
+    s.validator =
+        s.options.make_validator({s.config, s.options.state_dir, s.bars->root(), s.evidence});
+  }
   s.register_candidates(s.replay_from.value_or(s.sim_clock.now_ms()));
   s.subscribe();
   // The session: resumed where it stopped, or a new one.
@@ -1222,11 +1583,8 @@ void AppRuntime::start_all() {
   if (!s.live_feed) s.sim_clock.advance_to(start);
   if (!s.sessions->resume_session()) s.sessions->start_session(start);
   s.trade_log->open(s.router->journal().closed_trades());
-  s.router->recover();
-  for (Asset asset : kAllAssets) {  // a kill switch holds across restarts until resumed
-    if (s.runtime_state->get_bool(kill_key(asset), false))
-      s.router->halt_entries(asset, "kill switch");
-  }
+  s.router->recover();  // the halt set (a kill switch included) is the router's, persisted
+  s.toggles->apply_switches();
   if (resumed) s.risk->restore_state(s.saved_risk);
   if (mode == FeedMode::kLive) {
     for (auto& [asset, m] : s.markets) s.refresh_universe(m, s.clock->now_ms());
@@ -1261,6 +1619,7 @@ void AppRuntime::start_all() {
     for (auto& [asset, m] : s.markets) s.reconciler->reconcile(asset);
     s.settle();
   });
+  s.resubmit_validating();
   if (s.replay) s.replay->start();
   if (s.simulated) s.simulated->start();
   if (s.live_feed) s.live_feed->start();
@@ -1277,12 +1636,18 @@ void AppRuntime::start_all() {
 int AppRuntime::run() {
   Impl& s = *impl_;
   start_all();
-  s.signals.emplace(s.loop, SIGINT, SIGTERM);
-  s.signals->async_wait([&s](const std::error_code& error, int signal) {
-    if (error) return;
-    log().warn("signal {} received: stopping after the current step", signal);
-    s.stop_requested = true;
-  });
+  if (s.options.handle_signals && s.config_manager) {
+    s.hangup.emplace(s.loop, SIGHUP);
+    s.arm_hangup();
+  }
+  if (s.options.handle_signals) {
+    s.signals.emplace(s.loop, SIGINT, SIGTERM);
+    s.signals->async_wait([&s](const std::error_code& error, int signal) {
+      if (error) return;
+      log().warn("signal {} received: stopping after the current step", signal);
+      s.stop_requested = true;
+    });
+  }
   const auto wall_start = std::chrono::steady_clock::now();
   auto next_status = wall_start;
   const auto elapsed = [&] {
@@ -1304,10 +1669,11 @@ int AppRuntime::run() {
             static_cast<TimestampMs>(static_cast<double>(elapsed()) * *s.options.replay_speed);
     }
     if (s.live_feed) {
-      s.run_live_for(std::chrono::milliseconds(200));
+      s.run_live_for(std::chrono::milliseconds(s.config.live_loop_interval));
     } else if (!s.run_batch(due)) {
       if (s.replay && s.replay->finished()) {  // the end of the data
         end_of_data = true;
+        s.replay_finished = true;
         break;
       }
       s.loop.restart();
@@ -1337,9 +1703,15 @@ void AppRuntime::stop_all() {
   if (!s.started || s.stopped) return;
   s.stopped = true;
   s.stop_requested = true;
-  for (Asset asset : kAllAssets) s.router->halt_entries(asset, "shutdown");
+  if (s.validator && s.replay_finished) s.wait_for_validations();
+  for (Asset asset : kAllAssets)
+    s.router->halt_entries(asset, orders::HaltReason::kShutdown, "the session is stopping");
   s.store->transaction([&] {
     s.settle();
+    // The venue's last word: a backtest's gate and the final status read these figures.
+    for (auto& [asset, m] : s.markets) s.reconciler->reconcile(asset);
+    s.settle();
+    if (s.sessions->has_session()) s.record_paper_trades();
     s.flush_simulated_bars(true);
     s.save_checkpoint();
   });
@@ -1347,6 +1719,7 @@ void AppRuntime::stop_all() {
   if (s.simulated) s.simulated->stop();
   if (s.live_feed) s.live_feed->stop();
   if (s.signals) s.signals->cancel();
+  if (s.hangup) s.hangup->cancel();
   s.committed(true);
   const RuntimeStatus final_status = s.status();
   log().warn(
@@ -1371,28 +1744,15 @@ void AppRuntime::request_stop() {
 
 Decision AppRuntime::enable_live(Asset asset) {
   Impl& s = *impl_;
-  const int stage_needed = asset == Asset::kSpot ? 1 : asset == Asset::kPerp ? 2 : 3;
-  if (s.config.environment != config::Environment::kProduction) {
-    return Decision::deny(
-        fmt::format("environment: live trading needs ENVIRONMENT=production (this is simulation)"));
-  }
-  if (s.config.rollout_stage < stage_needed) {
-    return Decision::deny(fmt::format("rollout_stage: {} needs ROLLOUT_STAGE >= {} (it is {})",
-                                      to_string(asset), stage_needed, s.config.rollout_stage));
-  }
-  if (s.registry->get_for(asset, StrategyState::kPromoted).empty()) {
-    return Decision::deny(fmt::format("no_promoted_strategy: no {} strategy has passed validation",
-                                      to_string(asset)));
-  }
+  if (!running()) return Decision::deny("not_running: the session has ended");
   // The paper venue is not a live broker: no live broker is connected for any asset yet.
-  return Decision::deny(
-      fmt::format("broker_not_connected: no live broker is connected for {}", to_string(asset)));
+  return s.toggles->enable_live(asset, /*broker_connected=*/false);
 }
 
 Decision AppRuntime::disable_live(Asset asset) {
   Impl& s = *impl_;
-  if (s.runtime_state) s.runtime_state->set_bool(live_key(asset), false);
-  return Decision::allow();
+  if (!s.toggles) return Decision::deny("not_running: the session has not started");
+  return s.toggles->disable_live(asset);
 }
 
 RuntimeStatus AppRuntime::status() const {
@@ -1407,11 +1767,11 @@ std::vector<orders::ClosedTrade> AppRuntime::closed_trades(int64_t after_sequenc
   return impl_->router->journal().closed_trades(after_sequence);
 }
 
-bool AppRuntime::post(std::function<void()> task) {
+bool AppRuntime::post(std::function<void()> task, std::function<void(std::exception_ptr)> done) {
   Impl& s = *impl_;
   const std::lock_guard lock(s.control_mutex);
   if (s.control_closed) return false;
-  s.control_tasks.push_back(std::move(task));
+  s.control_tasks.push_back({std::move(task), std::move(done)});
   return true;
 }
 
@@ -1442,9 +1802,9 @@ std::vector<AssetPanel> AppRuntime::asset_panels() const {
   const Impl& s = *impl_;
   std::map<Asset, int> open;
   for (const Position& p : s.router->positions()) ++open[p.asset];
-  return build_asset_panels(
-      *s.budget, *s.runtime_state, s.sessions.get(), s.router->journal().closed_trades(), open,
-      [&](Asset asset) { return s.router->entries_halted(asset).value_or(""); });
+  return build_asset_panels(*s.budget, *s.runtime_state, s.sessions.get(),
+                            s.router->journal().closed_trades(), open, s.router->entry_halts(),
+                            s.reconciler->ledger());
 }
 
 std::vector<PositionView> AppRuntime::positions() const {
@@ -1518,7 +1878,8 @@ Decision AppRuntime::kill(std::optional<Asset> asset) {
   Impl& s = *impl_;
   if (!running()) return Decision::deny("not_running: the session has ended");
   for (Asset a : kAllAssets) {
-    if (!asset || *asset == a) s.runtime_state->set_bool(kill_key(a), true);
+    if (!asset || *asset == a)
+      s.router->halt_entries(a, orders::HaltReason::kKillSwitch, "engaged by the operator");
   }
   asio::co_spawn(s.loop, s.executor->disaster_flatten_all_async(asset), asio::detached);
   log().warn("kill switch engaged for {}", asset ? std::string(to_string(*asset)) : "every asset");
@@ -1528,8 +1889,15 @@ Decision AppRuntime::kill(std::optional<Asset> asset) {
 Decision AppRuntime::resume(Asset asset) {
   Impl& s = *impl_;
   if (!running()) return Decision::deny("not_running: the session has ended");
-  s.runtime_state->set_bool(kill_key(asset), false);
-  s.router->resume_entries(asset);
+  // An operator's resume lifts what only an operator may: the kill switch and a critical venue
+  // error. broker_desync waits for a clean reconciliation; daily loss and drawdown for the risk
+  // manager's rules.
+  const bool killed = s.router->lift_halt(asset, orders::HaltReason::kKillSwitch);
+  const bool critical = s.router->lift_halt(asset, orders::HaltReason::kCriticalError);
+  if (!killed && !critical) {
+    return Decision::deny(fmt::format("not_halted: {} has no kill switch or critical error to lift",
+                                      to_string(asset)));
+  }
   return Decision::allow();
 }
 
@@ -1539,6 +1907,23 @@ Decision AppRuntime::set_flag(const std::string& id, const std::string& flag, bo
   const TimestampMs now = s.clock->now_ms();
   return on ? s.registry->add_flag(id, flag, "set from the control plane", now)
             : s.registry->remove_flag(id, flag, "cleared from the control plane", now);
+}
+
+Decision AppRuntime::reload_config() {
+  Impl& s = *impl_;
+  if (!running()) return Decision::deny("not_running: the session has ended");
+  if (!s.config_manager)
+    return Decision::deny("no_config_file: the session was not started from a config file");
+  const ReloadResult result = s.reload_config();
+  if (!result.problems.empty()) {
+    return Decision::deny(fmt::format("invalid_config: {} (version {} stays)",
+                                      fmt::join(result.problems, "; "), result.version));
+  }
+  Decision applied = Decision::allow();
+  applied.reason = result.version;
+  if (!result.needs_restart.empty())
+    applied.reason += fmt::format("; needs a restart: {}", fmt::join(result.needs_restart, ", "));
+  return applied;
 }
 
 Decision AppRuntime::change_allocation(Asset asset, bool add) {
@@ -1554,6 +1939,10 @@ std::vector<strategies::StrategyRecord> AppRuntime::strategies() const {
       all.push_back(std::move(r));
   }
   return all;
+}
+
+std::optional<Decimal> AppRuntime::venue_realised(Asset asset) const {
+  return impl_->reconciler->venue_realised_since_baseline(asset);
 }
 
 std::filesystem::path AppRuntime::bar_root() const {

@@ -18,8 +18,9 @@
 //   live       Bybit's spot public feed (WebSocket klines and tickers, REST backfill of two days
 //              for the warm-up) on the wall clock, the universe ranked by the venue's 24h
 //              turnover and only its pairs streamed; orders fill on the paper venue at the live
-//              bars. Steps are the feed's events; the housekeeping and a checkpoint run each
-//              minute, and the router commits every intent before it is sent.
+//              bars. Each pass of live_loop_interval is one transaction with the paper
+//              venue's state and the checkpoint; the housekeeping runs every 15 minutes and a
+//              reconciliation every 10 seconds.
 //   auto       live when Bybit's REST API answers within seconds, otherwise simulated, announced
 //              loudly with the reason. A state directory resumes on the feed it began on.
 //
@@ -37,10 +38,16 @@
 // a signal is a pure function of the closed bars: identical after a restart, whatever the
 // instance's history.
 //
-// Lifecycle per candidate: exploring (ensure_active_candidates keeps
-// exploration.active_candidates_per_asset per asset, backfilled by the strategy generator) ->
-// validating once it has min_paper_trades closed trades, or retired once it has
-// retire_after_trades with a profit factor below retire_below_profit_factor.
+// Lifecycle per candidate (exploration_manager.review decides, the runtime carries it out):
+// exploring (ensure_active_candidates keeps exploration.active_candidates_per_asset per asset,
+// backfilled by the strategy generator) -> validating once phase 1 passed on min_paper_trades
+// closed trades: the session hands it to the automatic gauntlet (RunOptions::make_validator,
+// runtime/validation_pipeline) with the bars it has seen so far, keeps trading it on paper
+// meanwhile, and applies the gate's verdict when it arrives: promoted (flagged demo on the
+// simulated market's evidence), or back to exploring with the gate's reasons, retired after
+// max_validation_attempts refusals; retired also on a failed phase 1 or a profit factor under
+// the floor. Promoted strategies keep trading on paper. A replay that reaches its end waits for
+// its validations; a session stopped before a verdict validates the strategy again on restart.
 //
 // Live: enable_live(asset) is refused unless ENVIRONMENT is production, ROLLOUT_STAGE admits the
 // asset (1 spot, 2 + perp, 3 + forex and options), a live broker for the asset is connected and
@@ -68,6 +75,7 @@
 #include "core/orders.hpp"
 #include "core/time.hpp"
 #include "orders/order_journal.hpp"
+#include "runtime/candidate_validator.hpp"
 #include "runtime/control.hpp"
 #include "strategies/strategy.hpp"
 #include "strategies/strategy_registry.hpp"
@@ -102,6 +110,10 @@ double paper_venue_slippage_bps();
 
 struct RunOptions {
   FeedMode feed = FeedMode::kAuto;
+  // The config file the session was started from: when set, a change to it (polled each
+  // second), SIGHUP or reload_config() re-reads it and applies the reloadable sections (risk,
+  // exploration, exposure_caps) to the running engine under a new version tag.
+  std::filesystem::path config_file;
   std::filesystem::path state_dir = "state";
   std::filesystem::path data_root;  // replay: a bar store root or bar files
   std::optional<TimestampMs> from;  // replay: first bar open time (inclusive)
@@ -129,10 +141,17 @@ struct RunOptions {
   // Whether candidates move on as in a paper session (validating after min_paper_trades, retired
   // under the profit-factor floor). A backtest of given candidates keeps them exploring.
   bool lifecycle = true;
+  // Builds the automatic gauntlet (runtime/validation_pipeline) once the session knows its
+  // bars: candidates that qualify are validated on a worker thread and the verdicts applied
+  // here. Unset: they wait in validating for `gauntlet validate`.
+  std::function<std::unique_ptr<CandidateValidator>(const ValidatorContext&)> make_validator;
   // Whether each committed hour also commits a checkpoint of the in-memory ledgers, so that a
   // killed session resumes exactly. A backtest (fresh state, never resumed) goes without: its
   // state directory is marked and refused for resuming.
   bool checkpoints = true;
+  // Whether run() stops on SIGINT/SIGTERM. The backtests of the automatic gauntlet, which run on
+  // a worker thread of a running session, leave the signals to the session.
+  bool handle_signals = true;
   // Every symbol the feed offers is watched, whatever the universe (the lookahead check).
   bool watch_all_symbols = false;
   // Called with every signal a strategy proposes, in the order they are made.
@@ -179,6 +198,9 @@ class AppRuntime final : public ControlSource {
   std::vector<orders::ClosedTrade> closed_trades(int64_t after_sequence = 0) const override;
   // Every registered strategy with its state and counters.
   std::vector<strategies::StrategyRecord> strategies() const override;
+  // The venue's realised P&L on `asset` since the engine first reconciled it (its last
+  // snapshot): the figure broker truth is judged by. nullopt before a snapshot arrived.
+  std::optional<Decimal> venue_realised(Asset asset) const;
   // The root of the bar store the session reads (replay: the data root or its import).
   std::filesystem::path bar_root() const;
   // The replay's window [from, to); nullopt for the other feeds.
@@ -187,10 +209,12 @@ class AppRuntime final : public ControlSource {
   // --- The control plane (ui/api_server) --------------------------------------------------
   // Queues `task` for the engine thread, which runs it between two committed batches of steps,
   // while it waits for the market, and after the session ended while serve_until_stopped()
-  // runs. Each task runs in a store transaction, then the bus is drained (so an action's orders
-  // are journaled and sent). Safe from any thread; false, the task dropped, once the runtime is
-  // being destroyed.
-  bool post(std::function<void()> task) override;
+  // runs. Each task runs in a store transaction, with the bus drained inside it (so an action's
+  // orders are journaled and sent); `done` runs after the commit (nullptr), or after the
+  // rollback with the task's failure, so an answer built on it never reports what a crash could
+  // still undo. Safe from any thread; false, the task dropped, once the runtime is being
+  // destroyed.
+  bool post(std::function<void()> task, std::function<void(std::exception_ptr)> done = {}) override;
   // Called on the engine thread after each committed batch of steps (false) and once when the
   // session stops (true). Set it on the engine thread; an empty function removes it.
   void on_committed(std::function<void(bool final)> callback) override;
@@ -220,6 +244,9 @@ class AppRuntime final : public ControlSource {
   Decision set_flag(const std::string& id, const std::string& flag, bool on) override;
   // Moves one budget step between the pool and the asset (budget_manager).
   Decision change_allocation(Asset asset, bool add) override;
+  // Re-reads the config file (RunOptions::config_file) and applies its reloadable sections;
+  // refused, naming every problem, when the file is invalid (the running config stays).
+  Decision reload_config() override;
 
  private:
   struct Impl;

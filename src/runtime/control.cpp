@@ -10,7 +10,8 @@ std::vector<AssetPanel> build_asset_panels(const capital::BudgetManager& budget,
                                            const capital::SessionManager* sessions,
                                            const std::vector<orders::ClosedTrade>& closed,
                                            const std::map<Asset, int>& open_positions,
-                                           const std::function<std::string(Asset)>& halted) {
+                                           const orders::EntryHalts& halts,
+                                           const orders::PnlLedger& ledger) {
   std::map<Asset, AssetPanel> panels;
   for (Asset asset : kAllAssets) {
     AssetPanel& a = panels[asset];
@@ -20,8 +21,10 @@ std::vector<AssetPanel> build_asset_panels(const capital::BudgetManager& budget,
     a.reserved = budget.reserved(asset);
     a.available = budget.available(asset);
     a.live = state.get_bool(live_key(asset), false);
-    a.killed = state.get_bool(kill_key(asset), false);
-    a.halted = halted(asset);
+    a.killed = halts.holds(asset, orders::HaltReason::kKillSwitch);
+    a.halted = halts.summary(asset).value_or("");
+    for (const orders::Halt& h : halts.of(asset)) a.halts.emplace_back(orders::to_string(h.reason));
+    a.realized_pnl = ledger.totals(asset).total();
     const auto open = open_positions.find(asset);
     if (open != open_positions.end()) a.open_positions = open->second;
   }
@@ -29,11 +32,7 @@ std::vector<AssetPanel> build_asset_panels(const capital::BudgetManager& budget,
     for (const auto& [asset, points] : sessions->asset_rewards())
       panels[asset].reward_points = points;
   }
-  for (const orders::ClosedTrade& t : closed) {
-    AssetPanel& a = panels[t.asset];
-    ++a.closed_trades;
-    a.realized_pnl = a.realized_pnl + t.realized_pnl;
-  }
+  for (const orders::ClosedTrade& t : closed) ++panels[t.asset].closed_trades;
   std::vector<AssetPanel> out;
   for (auto& [asset, panel] : panels) out.push_back(panel);
   return out;
@@ -41,14 +40,14 @@ std::vector<AssetPanel> build_asset_panels(const capital::BudgetManager& budget,
 
 void add_record(RuntimeStatus& status, std::map<Asset, AssetStatus>& by_asset,
                 const std::vector<orders::ClosedTrade>& closed,
-                const strategies::StrategyRegistry& registry) {
+                const strategies::StrategyRegistry& registry, const orders::PnlLedger& ledger) {
   for (const orders::ClosedTrade& t : closed) {
     AssetStatus& a = by_asset[t.asset];
     a.asset = t.asset;
     ++a.closed_trades;
-    a.realized_pnl = a.realized_pnl + t.realized_pnl;
     ++status.closed_trades;
   }
+  for (auto& [asset, a] : by_asset) a.realized_pnl = ledger.totals(asset).total();
   for (auto& [asset, a] : by_asset) status.assets.push_back(a);
   for (Asset asset : kAllAssets) {
     for (const strategies::StrategyRecord& r : registry.get_for(asset))

@@ -12,6 +12,7 @@
 
 #include <array>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <map>
 #include <optional>
@@ -25,7 +26,9 @@
 #include "core/orders.hpp"
 #include "core/symbol.hpp"
 #include "core/time.hpp"
+#include "orders/entry_halts.hpp"
 #include "orders/order_journal.hpp"
+#include "orders/pnl_ledger.hpp"
 #include "strategies/strategy_registry.hpp"
 
 namespace gauntlet {
@@ -44,9 +47,6 @@ inline constexpr std::string_view kFeedNoteKey = "runtime.feed_note";     // the
 inline std::string live_key(Asset asset) {
   return "live." + std::string(to_string(asset));
 }
-inline std::string kill_key(Asset asset) {
-  return "kill." + std::string(to_string(asset));
-}
 
 // One asset's panel: its money, its toggles and its record.
 struct AssetPanel {
@@ -58,10 +58,11 @@ struct AssetPanel {
   double reward_points = 0;  // the reward_system's points of the asset's closed trades
   bool live = false;         // the live toggle (runtime_state live.<asset>)
   bool killed = false;       // the kill switch is engaged (until resumed)
-  std::string halted;        // why new entries are refused (kill switch, desync, shutdown); or ""
+  std::string halted;        // why new entries are refused, every reason with its detail; or ""
+  std::vector<std::string> halts;  // the halt set's reasons (orders/entry_halts.hpp)
   int open_positions = 0;
   int64_t closed_trades = 0;
-  Decimal realized_pnl;
+  Decimal realized_pnl;  // the pnl_reconciler's ledger: realised after fees, rebates, funding
 };
 
 // An open position marked at the last quote.
@@ -90,7 +91,7 @@ struct AssetStatus {
   Decimal equity;  // the asset's budget allocation: its paper equity
   int open_positions = 0;
   int64_t closed_trades = 0;
-  Decimal realized_pnl;
+  Decimal realized_pnl;  // the pnl_reconciler's ledger
 };
 
 struct RuntimeStatus {
@@ -104,29 +105,31 @@ struct RuntimeStatus {
   int open_positions = 0;
   std::map<std::string, int> candidates;  // by state name
   std::size_t symbols = 0;                // in the universe
+  std::string config_version;             // "v2-1a2b3c4d": changes with every applied reload
   bool stopping = false;
 
   // "[replay 2021-04-21 13:05] spot 251.20 (2 open, 31 trades) | candidates exploring 4 ..."
   std::string line() const;
 };
 
-// The four asset panels from their owners: allocations (budget_manager), toggles and kill
-// switches (runtime_state), rewards (session_manager, when there is a session), the journal's
-// closed trades; `open_positions` counts positions by asset, `halted` says why an asset's new
-// entries are refused ("" when they are not).
+// The four asset panels from their owners: allocations (budget_manager), live toggles
+// (runtime_state), rewards (session_manager, when there is a session), the journal's closed
+// trades (counted), the router's halt set (kill switch and every other reason) and the
+// pnl_reconciler's ledger (realised P&L); `open_positions` counts positions by asset.
 std::vector<AssetPanel> build_asset_panels(const capital::BudgetManager& budget,
                                            const RuntimeState& state,
                                            const capital::SessionManager* sessions,
                                            const std::vector<orders::ClosedTrade>& closed,
                                            const std::map<Asset, int>& open_positions,
-                                           const std::function<std::string(Asset)>& halted);
+                                           const orders::EntryHalts& halts,
+                                           const orders::PnlLedger& ledger);
 
-// Completes `status` with the session's record: the journal's `closed` trades (per asset, in
-// `by_asset`, and in total), then `by_asset` as status.assets, and the registry's strategies
-// counted by state.
+// Completes `status` with the session's record: the journal's `closed` trades counted (per
+// asset, in `by_asset`, and in total), each asset's realised P&L from the ledger, then
+// `by_asset` as status.assets, and the registry's strategies counted by state.
 void add_record(RuntimeStatus& status, std::map<Asset, AssetStatus>& by_asset,
                 const std::vector<orders::ClosedTrade>& closed,
-                const strategies::StrategyRegistry& registry);
+                const strategies::StrategyRegistry& registry, const orders::PnlLedger& ledger);
 
 // The marks of `history` after `after` (exclusive), each asset's equity carried forward from the
 // last point that recorded it; one mark per time (the last point at a time wins).
@@ -137,8 +140,11 @@ class ControlSource {
  public:
   virtual ~ControlSource() = default;
 
-  // Runs `task` on the source's own thread (see AppRuntime::post); false when it takes no more.
-  virtual bool post(std::function<void()> task) = 0;
+  // Runs `task` on the source's own thread (see AppRuntime::post), then `done` on that thread
+  // once what the task changed is committed (with nullptr), or rolled back (with the task's
+  // failure). False, neither called, when the source takes no more tasks.
+  virtual bool post(std::function<void()> task,
+                    std::function<void(std::exception_ptr)> done = {}) = 0;
   // Called on that thread after each change worth a new snapshot (final: the last one).
   virtual void on_committed(std::function<void(bool final)> callback) = 0;
   virtual bool running() const = 0;
@@ -159,6 +165,7 @@ class ControlSource {
   virtual Decision resume(Asset asset) = 0;
   virtual Decision set_flag(const std::string& id, const std::string& flag, bool on) = 0;
   virtual Decision change_allocation(Asset asset, bool add) = 0;
+  virtual Decision reload_config() = 0;
 };
 
 }  // namespace gauntlet::runtime

@@ -37,6 +37,8 @@ struct StoredSession::Owners {
   std::unique_ptr<strategies::StrategyRegistry> registry;
   std::unique_ptr<capital::SessionManager> sessions;
   std::unique_ptr<capital::BudgetManager> budget;
+  std::unique_ptr<orders::EntryHalts> halts;
+  std::unique_ptr<orders::PnlLedger> ledger;
   bool has_session = false;
 };
 
@@ -65,7 +67,11 @@ int64_t StoredSession::data_version() const {
 void StoredSession::reload() {
   // One connection for the object's life: SQLite's data_version moves on it when another
   // connection commits.
-  if (!store_) store_ = store::SqliteStore::open(state_dir_ / "gauntlet.db");
+  if (!store_) {
+    store::SqliteOptions options;
+    options.mode = store::OpenMode::kVerifyExisting;  // never a fresh database in its place
+    store_ = store::SqliteStore::open(state_dir_ / "gauntlet.db", options);
+  }
   auto owners = std::make_unique<Owners>();
   owners->state = std::make_unique<RuntimeState>(*store_, owners->clock);
   owners->journal = std::make_unique<orders::OrderJournal>(*store_);
@@ -73,6 +79,8 @@ void StoredSession::reload() {
   owners->sessions = std::make_unique<capital::SessionManager>(*store_, config_.paper);
   owners->has_session = owners->sessions->resume_session().has_value();
   owners->budget = std::make_unique<capital::BudgetManager>(*store_, config_.budgets);
+  owners->halts = std::make_unique<orders::EntryHalts>(*store_);
+  owners->ledger = std::make_unique<orders::PnlLedger>(*store_);
   owners_ = std::move(owners);
 }
 
@@ -112,18 +120,26 @@ void StoredSession::request_stop() {
 }
 
 void StoredSession::run_tasks() {
-  std::deque<std::function<void()>> tasks;
+  std::deque<Task> tasks;
   {
     const std::lock_guard lock(mutex_);
     tasks.swap(tasks_);
   }
-  for (std::function<void()>& task : tasks) task();
+  for (Task& task : tasks) {
+    std::exception_ptr failure;
+    try {
+      task.run();
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    if (task.done) task.done(failure);
+  }
 }
 
-bool StoredSession::post(std::function<void()> task) {
+bool StoredSession::post(std::function<void()> task, std::function<void(std::exception_ptr)> done) {
   const std::lock_guard lock(mutex_);
   if (closed_) return false;
-  tasks_.push_back(std::move(task));
+  tasks_.push_back({std::move(task), std::move(done)});
   return true;
 }
 
@@ -155,7 +171,7 @@ RuntimeStatus StoredSession::status() const {
       ++s.open_positions;
     }
   }
-  add_record(s, by_asset, o.journal->closed_trades(), *o.registry);
+  add_record(s, by_asset, o.journal->closed_trades(), *o.registry, *o.ledger);
   return s;
 }
 
@@ -165,9 +181,8 @@ std::vector<AssetPanel> StoredSession::asset_panels() const {
   if (o.has_session) {
     for (const capital::PaperTrade& t : o.sessions->open_trades()) ++open[t.asset];
   }
-  return build_asset_panels(
-      *o.budget, *o.state, o.sessions.get(), o.journal->closed_trades(), open,
-      [&](Asset asset) { return o.state->get_bool(kill_key(asset), false) ? "kill switch" : ""; });
+  return build_asset_panels(*o.budget, *o.state, o.sessions.get(), o.journal->closed_trades(), open,
+                            *o.halts, *o.ledger);
 }
 
 std::vector<PositionView> StoredSession::positions() const {
@@ -232,6 +247,9 @@ Decision StoredSession::set_flag(const std::string&, const std::string&, bool) {
   return Decision::deny(std::string(kNotRunning));
 }
 Decision StoredSession::change_allocation(Asset, bool) {
+  return Decision::deny(std::string(kNotRunning));
+}
+Decision StoredSession::reload_config() {
   return Decision::deny(std::string(kNotRunning));
 }
 

@@ -5,7 +5,8 @@
 // its own connection to STATE/gauntlet.db (SQLite's WAL lets it read beside the running
 // writer) and reads through the owners' own APIs: the journal (trades, orders), the registry
 // (strategies and their history), the session_manager (equity marks, rewards, open paper
-// trades), the budget_manager (allocations) and runtime_state (feed, toggles, kill switches).
+// trades), the budget_manager (allocations), the router's halt set (kill switch and every other
+// halt), the pnl_reconciler's ledger (realised P&L) and runtime_state (feed, toggles).
 // serve_until_stopped() reads everything again within a second of each commit of the running
 // session (SQLite's data_version), so its progress shows up. Actions are refused with not_running:
 // only the session's own engine acts.
@@ -39,7 +40,7 @@ class StoredSession final : public ControlSource {
   void serve_until_stopped(std::chrono::milliseconds reload = std::chrono::seconds(1));
   void request_stop();
 
-  bool post(std::function<void()> task) override;
+  bool post(std::function<void()> task, std::function<void(std::exception_ptr)> done) override;
   void on_committed(std::function<void(bool final)> callback) override;
   bool running() const override { return false; }
 
@@ -59,6 +60,7 @@ class StoredSession final : public ControlSource {
   Decision resume(Asset asset) override;
   Decision set_flag(const std::string& id, const std::string& flag, bool on) override;
   Decision change_allocation(Asset asset, bool add) override;
+  Decision reload_config() override;
 
  private:
   struct Owners;
@@ -72,7 +74,11 @@ class StoredSession final : public ControlSource {
   std::unique_ptr<store::SqliteStore> store_;  // before the owners, who use it
   std::unique_ptr<Owners> owners_;
   std::mutex mutex_;
-  std::deque<std::function<void()>> tasks_;
+  struct Task {
+    std::function<void()> run;
+    std::function<void(std::exception_ptr)> done;
+  };
+  std::deque<Task> tasks_;
   bool closed_ = false;
   std::function<void(bool)> on_committed_;
   std::atomic<bool> stop_{false};

@@ -1,5 +1,7 @@
 #include "strategies/exploration_manager.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <utility>
@@ -93,6 +95,83 @@ int ExplorationManager::trades_in_last_hour(const std::string& id, TimestampMs n
   const auto first = std::upper_bound(times.begin(), times.end(), now - kHourMs);
   const auto last = std::upper_bound(times.begin(), times.end(), now);
   return static_cast<int>(std::distance(first, last));
+}
+
+ReviewAction ExplorationManager::review(const std::string& id, const ReviewInput& in,
+                                        TimestampMs now) {
+  const auto record = registry_.get(id);
+  if (!record || record->state != StrategyState::kExploring) return ReviewAction::kNone;
+  const auto counter = [&](std::string_view name) {
+    const auto found = record->counters.find(std::string(name));
+    return found == record->counters.end() ? int64_t{0} : found->second;
+  };
+  using Phase1 = ReviewInput::Phase1;
+  const auto retire = [&](const std::string& reason) {
+    return retire_candidate(id, reason, now) ? ReviewAction::kRetired : ReviewAction::kNone;
+  };
+  if (in.phase1 == Phase1::kFail)
+    return retire(fmt::format("phase 1 failed: {}", in.phase1_reason));
+  if (in.closed_trades >= config_.retire_after_trades &&
+      in.profit_factor < config_.retire_below_profit_factor) {
+    return retire(fmt::format("profit factor {:.2f} below {} after {} closed trades",
+                              in.profit_factor, config_.retire_below_profit_factor,
+                              in.closed_trades));
+  }
+  const int64_t attempts = counter(kValidationAttemptsCounter);
+  if (attempts >= config_.max_validation_attempts) {
+    return retire(fmt::format("the promotion gate refused it {} times (max_validation_attempts {})",
+                              attempts, config_.max_validation_attempts));
+  }
+  if (in.phase1 != Phase1::kPass) return ReviewAction::kNone;
+  const int64_t since = in.closed_trades - counter(kValidatedAtTradesCounter);
+  if (attempts > 0 && since < config_.min_paper_trades) return ReviewAction::kNone;
+  const Decision moved = promote_candidate(
+      id,
+      fmt::format("phase 1 passed: {}; profit factor {:.2f} after {} closed trades{}",
+                  in.phase1_reason, in.profit_factor, in.closed_trades,
+                  attempts > 0 ? fmt::format(" ({} since validation {})", since, attempts) : ""),
+      now);
+  return moved ? ReviewAction::kValidate : ReviewAction::kNone;
+}
+
+bool ExplorationManager::monitor_promoted(const std::string& id, Decimal pnl, Decimal allocation,
+                                          double max_drawdown, TimestampMs now) {
+  const auto record = registry_.get(id);
+  if (!record || record->state != StrategyState::kPromoted) return false;
+  const auto counter = [&](std::string_view name) {
+    const auto found = record->counters.find(std::string(name));
+    return found == record->counters.end() ? int64_t{0} : found->second;
+  };
+  const int64_t total = counter(kPromotedPnlCounter) + pnl.raw();
+  const int64_t peak = std::max(counter(kPromotedPeakCounter), total);
+  registry_.inc_counter(id, std::string(kPromotedPnlCounter), pnl.raw(), now);
+  registry_.inc_counter(id, std::string(kPromotedPeakCounter), peak - counter(kPromotedPeakCounter),
+                        now);
+  const Decimal drawdown = Decimal::from_raw(peak - total);
+  const Decimal limit = allocation * Decimal::from_double(max_drawdown);
+  if (!allocation.is_positive() || drawdown <= limit) return false;
+  const Decision demoted = registry_.set_state(
+      id, StrategyState::kExploring,
+      fmt::format("demoted: drawdown {} since promotion exceeds max_drawdown {} x allocation {} "
+                  "= {}",
+                  drawdown.to_string(), max_drawdown, allocation.to_string(), limit.to_string()),
+      now);
+  if (demoted) {
+    // A fresh record after the next promotion.
+    registry_.inc_counter(id, std::string(kPromotedPnlCounter), -total, now);
+    registry_.inc_counter(id, std::string(kPromotedPeakCounter), -peak, now);
+  }
+  return demoted.ok;
+}
+
+void ExplorationManager::record_validation(const std::string& id, int64_t closed_trades,
+                                           TimestampMs now) {
+  const auto record = registry_.get(id);
+  if (!record) return;
+  registry_.inc_counter(id, std::string(kValidationAttemptsCounter), now);
+  const auto found = record->counters.find(std::string(kValidatedAtTradesCounter));
+  const int64_t before = found == record->counters.end() ? 0 : found->second;
+  registry_.inc_counter(id, std::string(kValidatedAtTradesCounter), closed_trades - before, now);
 }
 
 bool ExplorationManager::can_trade(const std::string& id, TimestampMs now) const {

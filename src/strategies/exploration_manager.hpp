@@ -26,6 +26,16 @@
 // the same quotas as the uninterrupted one. Not saved: the config (it comes from the config)
 // and the registry's states, flags and counters (they live in SQLite).
 //
+// Review (the lifecycle rule, seed 001 §6.2): after each closed paper trade of an exploring
+// strategy, review() decides, in this order:
+//   retire    phase 1 failed; or retire_after_trades closed trades with a profit factor below
+//             retire_below_profit_factor; or max_validation_attempts refusals by the gate;
+//   validate  phase 1 passed, and min_paper_trades closed trades since the last validation (or
+//             ever): the strategy moves to validating and the runtime hands it to the gauntlet;
+//   nothing   otherwise.
+// Counters it reads: kValidationAttemptsCounter, kValidatedAtTradesCounter (written by
+// record_validation()).
+//
 // Boost: boost(id, true) sets the registry flag "boosted" (kBoostedFlag), which the scheduler's
 // round_robin_with_boost rotation weighs with boost_factor; it is the only flag that does not
 // block a candidate.
@@ -55,6 +65,21 @@ namespace gauntlet::strategies {
 inline constexpr std::string_view kBoostedFlag = "boosted";
 // The registry counter record_trade() increments.
 inline constexpr std::string_view kTradesCounter = "trades";
+// How often the promotion gate has judged the strategy, and its closed trades the last time.
+inline constexpr std::string_view kValidationAttemptsCounter = "validation_attempts";
+inline constexpr std::string_view kValidatedAtTradesCounter = "validated_at_trades";
+// A promoted strategy's realised P&L since its promotion and that P&L's peak (Decimal raw).
+inline constexpr std::string_view kPromotedPnlCounter = "promoted_pnl_nano";
+inline constexpr std::string_view kPromotedPeakCounter = "promoted_peak_nano";
+
+// What review() is told about a strategy after a closed trade.
+struct ReviewInput {
+  int64_t closed_trades = 0;
+  double profit_factor = 0;
+  enum class Phase1 { kPending, kPass, kFail } phase1 = Phase1::kPending;
+  std::string phase1_reason;
+};
+enum class ReviewAction { kNone, kValidate, kRetired };
 
 class ExplorationManager {
  public:
@@ -79,6 +104,19 @@ class ExplorationManager {
   Decision promote_candidate(const std::string& id, const std::string& reason, TimestampMs now);
   // Retires the strategy from any state but retired. Denies with the registry's codes.
   Decision retire_candidate(const std::string& id, const std::string& reason, TimestampMs now);
+
+  // The lifecycle rule (see the file comment); applies the state change it decides.
+  ReviewAction review(const std::string& id, const ReviewInput& input, TimestampMs now);
+  // Watches a promoted strategy after each of its closed trades: `pnl` is that trade's realised
+  // P&L and `allocation` the asset's. It keeps the strategy's P&L since promotion and its peak
+  // (counters kPromotedPnlCounter, kPromotedPeakCounter); a drawdown from that peak beyond
+  // `max_drawdown` x allocation demotes it to exploring, with the figures. Returns whether it
+  // demoted. (The paper-vs-live comparison joins this once a live broker trades.)
+  bool monitor_promoted(const std::string& id, Decimal pnl, Decimal allocation, double max_drawdown,
+                        TimestampMs now);
+
+  // Counts one judgement of the gate on a validating strategy, taken at `closed_trades`.
+  void record_validation(const std::string& id, int64_t closed_trades, TimestampMs now);
 
   // Counts a trade of the strategy at `time` (counter "trades") and keeps the time for the
   // quotas. The strategy must exist (GAUNTLET_CHECK).

@@ -110,9 +110,9 @@ bool is_legal_transition(StrategyState from, StrategyState to) {
     case S::kValidating:
       return to == S::kPromoted || to == S::kExploring;
     case S::kPromoted:
-      return to == S::kLive;
+      return to == S::kLive || to == S::kExploring;  // demoted: explores again
     case S::kLive:
-      return to == S::kPromoted;
+      return to == S::kPromoted || to == S::kExploring;
     case S::kRetired:
       return false;
   }

@@ -16,6 +16,7 @@
 //                             can make: nothing is promoted except through the gate
 //   validating -> exploring   (failed validation goes back to exploring)
 //   live -> promoted          (live trading disabled)
+//   promoted, live -> exploring  (demoted: a monitored breach after promotion)
 //   any state but retired -> retired   (retired is terminal)
 // set_state() answers with a Decision whose reason is "<code>: <figures>":
 //   unknown_strategy     no strategy has the id

@@ -12,8 +12,9 @@ namespace gauntlet::strategies {
 namespace {
 
 bool has_blocking_flag(const StrategyRecord& record) {
-  return std::any_of(record.flags.begin(), record.flags.end(),
-                     [](const std::string& flag) { return flag != kBoostedFlag; });
+  return std::any_of(record.flags.begin(), record.flags.end(), [](const std::string& flag) {
+    return flag != kBoostedFlag && flag != kDemoFlag;
+  });
 }
 
 // A counter of the saved state: a JSON integer >= 0.
@@ -31,9 +32,10 @@ StrategyScheduler::StrategyScheduler(StrategyRegistry& registry, ExplorationMana
     : registry_(registry), exploration_(exploration), config_(config) {}
 
 std::optional<std::string> StrategyScheduler::next_candidate(const Opportunity& opportunity) {
-  // In the registry's order: created_at, then id.
-  const std::vector<StrategyRecord> exploring =
-      registry_.get_for(opportunity.asset, StrategyState::kExploring);
+  // In the registry's order: created_at, then id. Validating and promoted strategies keep
+  // trading on paper (promoted ones as the shadow of their live trading).
+  std::vector<StrategyRecord> exploring = registry_.get_for(opportunity.asset);
+  std::erase_if(exploring, [](const StrategyRecord& r) { return !trades_on_paper(r.state); });
 
   // Forget the rotation of strategies that no longer explore.
   std::map<std::string, Rotation>& rotation = rotation_[opportunity.asset];

@@ -4,11 +4,13 @@
 // exploring candidate of its asset, respecting flags, quotas and fairness. It never generates
 // signals nor places orders.
 //
-// Eligibility: a candidate is eligible for an opportunity when it is exploring for the
-// opportunity's asset, is among the opportunity's candidate_ids (the strategies whose signals
-// fired; empty means all of the asset's exploring ones), carries no blocking flag (every flag
-// but "boosted" blocks: "paused", "broker_desync", ...) and ExplorationManager::can_trade()
-// allows it at the opportunity's time (hourly cap and cooldown).
+// Eligibility: a strategy is eligible for an opportunity when it trades on paper for the
+// opportunity's asset (trades_on_paper: exploring, validating while the gauntlet judges it,
+// promoted as the paper shadow of its live trading), is among the opportunity's candidate_ids
+// (the strategies whose signals fired; empty means all of the asset's), carries no blocking
+// flag (every flag but "boosted" and "demo" blocks: "paused", "broker_desync", ...) and
+// ExplorationManager::can_trade() allows it at the opportunity's time (hourly cap and
+// cooldown).
 //
 // Fairness, by config rotation (re-read at every call, so hot reloads apply):
 //   round_robin             the eligible candidate served least recently; never served first,
@@ -47,6 +49,16 @@
 #include "strategies/strategy_registry.hpp"
 
 namespace gauntlet::strategies {
+
+// The flag of a strategy the gate promoted on the simulated market's evidence: it keeps trading
+// on paper, and never qualifies for capital (enable_live refuses it).
+inline constexpr std::string_view kDemoFlag = "demo";
+
+// Whether a strategy in `state` trades on paper.
+inline bool trades_on_paper(StrategyState state) {
+  return state == StrategyState::kExploring || state == StrategyState::kValidating ||
+         state == StrategyState::kPromoted;
+}
 
 // A trading opportunity as the runtime sees it once signals have been computed.
 struct Opportunity {

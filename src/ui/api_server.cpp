@@ -33,6 +33,7 @@ json asset_json(const runtime::AssetPanel& a) {
           {"live", a.live},
           {"killed", a.killed},
           {"halt_reason", a.halted},
+          {"halts", a.halts},
           {"open_positions", a.open_positions},
           {"closed_trades", a.closed_trades},
           {"realized_pnl", a.realized_pnl.to_string()}};
@@ -58,6 +59,7 @@ json status_json(const runtime::RuntimeStatus& s, bool running) {
           {"open_positions", s.open_positions},
           {"symbols", s.symbols},
           {"stopping", s.stopping},
+          {"config_version", s.config_version},
           {"candidates", s.candidates},
           {"assets", assets}};
 }
@@ -204,6 +206,13 @@ struct ApiServer::Snapshot {
   json quotes;
   json strategies;
   std::vector<std::string> strategy_ids;
+  // Each strategy's history (GET /strategy/{id}), read on the engine thread like everything
+  // else here, and again only when the strategy's updated_at moved. By id.
+  struct History {
+    TimestampMs updated_at = 0;
+    std::shared_ptr<const json> transitions;
+  };
+  std::map<std::string, History> histories;
   std::map<std::string, std::string> quote_prices;  // symbol key -> price, for the pushes
   std::shared_ptr<const std::vector<orders::ClosedTrade>> trades;
   std::shared_ptr<const std::vector<runtime::EquityMark>> marks;
@@ -283,6 +292,15 @@ void ApiServer::refresh(bool force) {
   for (const strategies::StrategyRecord& r : runtime_.strategies()) {
     next->strategies.push_back(strategy_json(r));
     next->strategy_ids.push_back(r.id);
+    const auto known =
+        previous ? previous->histories.find(r.id) : decltype(previous->histories)::const_iterator{};
+    if (previous && known != previous->histories.end() &&
+        known->second.updated_at == r.updated_at) {
+      next->histories.emplace(r.id, known->second);
+    } else {
+      next->histories.emplace(
+          r.id, Snapshot::History{r.updated_at, std::make_shared<const json>(history_json(r.id))});
+    }
   }
   // Trades and marks: only what is new since the previous snapshot is read.
   const int64_t last_sequence =
@@ -346,16 +364,33 @@ void ApiServer::refresh(bool force) {
   }
 }
 
+json ApiServer::history_json(const std::string& id) const {
+  json history = json::array();
+  for (const strategies::Transition& t : runtime_.strategy_history(id)) {
+    history.push_back({{"kind", text(strategies::to_string(t.kind))},
+                       {"from", text(strategies::to_string(t.from))},
+                       {"to", text(strategies::to_string(t.to))},
+                       {"flag", t.flag},
+                       {"reason", t.reason},
+                       {"time", t.time}});
+  }
+  return history;
+}
+
 json ApiServer::on_engine(std::function<json()> task) const {
+  // The answer is given only once what the action changed is committed: a kill right after a
+  // 200 cannot undo it.
   auto promise = std::make_shared<std::promise<json>>();
+  auto result = std::make_shared<json>();
   std::future<json> answer = promise->get_future();
-  const bool accepted = runtime_.post([promise, task = std::move(task)] {
-    try {
-      promise->set_value(task());
-    } catch (...) {
-      promise->set_exception(std::current_exception());
-    }
-  });
+  const bool accepted = runtime_.post([result, task = std::move(task)] { *result = task(); },
+                                      [promise, result](std::exception_ptr failure) {
+                                        if (failure) {
+                                          promise->set_exception(failure);
+                                        } else {
+                                          promise->set_value(std::move(*result));
+                                        }
+                                      });
   if (!accepted) {
     throw HttpError(503, "not_running",
                     "the session is not running: actions need a running gauntlet run");
@@ -487,16 +522,10 @@ void ApiServer::add_routes() {
           throw HttpError(404, "not_found", fmt::format("unknown strategy: {}", id));
         }
         json strategy = s->strategies[static_cast<std::size_t>(at - s->strategy_ids.begin())];
-        json history = json::array();
-        for (const strategies::Transition& t : runtime_.strategy_history(id)) {
-          history.push_back({{"kind", text(strategies::to_string(t.kind))},
-                             {"from", text(strategies::to_string(t.from))},
-                             {"to", text(strategies::to_string(t.to))},
-                             {"flag", t.flag},
-                             {"reason", t.reason},
-                             {"time", t.time}});
-        }
-        strategy["history"] = history;
+        const auto history = s->histories.find(id);
+        json transitions =
+            history == s->histories.end() ? json::array() : *history->second.transitions;
+        strategy["history"] = std::move(transitions);
         return json_response(strategy);
       },
       Access::kRead);
@@ -547,6 +576,9 @@ void ApiServer::add_routes() {
           return decision_json(
               runtime_.set_flag(request.params.at("id"), flag_param(request), false));
         }),
+        Access::kAction);
+  r.add("POST", "/config/reload",
+        act([this](const HttpRequest&) { return decision_json(runtime_.reload_config()); }),
         Access::kAction);
   r.add("POST", "/alloc/{asset}/add/100", act([this](const HttpRequest& request) {
           return decision_json(runtime_.change_allocation(asset_param(request), true));

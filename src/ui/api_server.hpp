@@ -11,10 +11,12 @@
 // Reads never wait for the engine: on the engine thread, after each committed batch of steps
 // (at most every refresh_interval, and always at the end), refresh() takes a snapshot of what
 // the routes show and pushes what changed to the WebSocket clients; the handlers answer from
-// the latest snapshot. Trades and equity marks are appended incrementally, so a long session's
-// history is read once. Actions and per-strategy history are run on the engine thread
-// (AppRuntime::post) and awaited for at most action_timeout (503 busy); once the session no
-// longer runs they answer 503 not_running.
+// the latest snapshot, and never touch the runtime themselves (its store and owners belong to
+// the engine thread). Trades and equity marks are appended incrementally, so a long session's
+// history is read once; a strategy's transitions are read again only when it changed. Actions
+// run on the engine thread (AppRuntime::post) and answer once their change is committed,
+// awaited for at most action_timeout (503 busy); once the session no longer runs they answer
+// 503 not_running.
 //
 // Threading: construct, start() and stop() on the engine thread; handlers run on the server's
 // I/O thread; the snapshot is shared behind a mutex.
@@ -82,6 +84,8 @@ class ApiServer {
   // Runs `task` on the engine thread and waits for its JSON answer (HttpError 503 when the
   // session no longer runs or the engine does not answer within action_timeout).
   nlohmann::json on_engine(std::function<nlohmann::json()> task) const;
+  // A strategy's transitions as the routes show them; engine thread (refresh).
+  nlohmann::json history_json(const std::string& id) const;
   nlohmann::json trades_page(const HttpRequest& request) const;
   nlohmann::json equity(const HttpRequest& request) const;
   HttpResponse validation(const std::string& id, bool html) const;

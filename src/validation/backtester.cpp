@@ -14,6 +14,7 @@
 #include "core/store/sqlite_store.hpp"
 #include "data/bar_store.hpp"
 #include "learning/ml/strategy_generator.hpp"
+#include "orders/pnl_ledger.hpp"
 #include "orders/pnl_reconciler.hpp"
 
 namespace gauntlet::validation {
@@ -60,6 +61,7 @@ runtime::RunOptions replay_options(const BacktestSpec& spec) {
   options.lookahead_fault_bars = spec.lookahead_fault_bars;
   options.slippage_bps = spec.slippage_bps;
   options.checkpoints = false;  // a backtest starts afresh and is never resumed
+  options.handle_signals = spec.handle_signals;
   return options;
 }
 
@@ -98,6 +100,11 @@ BacktestResult run(const BacktestSpec& spec) {
   result.from = window->first;
   result.to = window->second;
   engine.run();
+  std::map<Asset, std::optional<double>> venue_realised;
+  for (Asset asset : kAllAssets) {
+    const std::optional<Decimal> venue = engine.venue_realised(asset);
+    venue_realised[asset] = venue ? std::optional<double>(venue->to_double()) : std::nullopt;
+  }
   result.trades = engine.closed_trades();
   result.strategies = engine.strategies();
   result.bar_root = engine.bar_root();
@@ -106,10 +113,16 @@ BacktestResult run(const BacktestSpec& spec) {
       options.trade_log.empty() ? options.state_dir / "trades.csv" : options.trade_log;
 
   std::map<std::string, double> truth;
+  std::map<std::string, double> ledger;
   {
     auto store = store::SqliteStore::open(options.state_dir / "gauntlet.db");
     truth = orders::realized_pnl_from_fills(orders::OrderJournal(*store));
+    const orders::PnlLedger pnl(*store);
+    for (const strategies::StrategyRecord& record : result.strategies)
+      ledger[record.id] = pnl.strategy_total(record.id).to_double();
   }
+  std::map<Asset, int> strategies_on;
+  for (const strategies::StrategyRecord& record : result.strategies) ++strategies_on[record.asset];
   const data::BarStore bars(result.bar_root);
   const PriceHistory prices = PriceHistory::load(bars, result.trades, result.from, result.to);
   std::set<Asset> assets;
@@ -130,6 +143,9 @@ BacktestResult run(const BacktestSpec& spec) {
                          allocation(spec.config, record.asset), &s.equity, &s.returns);
     const auto found = truth.find(record.id);
     s.broker_pnl = found == truth.end() ? 0.0 : found->second;
+    if (strategies_on[record.asset] == 1 && venue_realised[record.asset])
+      s.broker_pnl = *venue_realised[record.asset];
+    s.engine_pnl = ledger[record.id];
   }
   return result;
 }

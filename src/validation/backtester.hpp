@@ -54,6 +54,9 @@ struct BacktestSpec {
   // Shocks (stress tests): the paper venue's slippage in bps (default the venue model's), and
   // the order latency is the config's simulation_order_delay.
   std::optional<double> slippage_bps;
+  // Whether the backtest stops on SIGINT/SIGTERM (RunOptions::handle_signals): not when it runs
+  // inside a session's automatic validation.
+  bool handle_signals = true;
   // Test-only fault injection, passed to RunOptions::lookahead_fault_bars.
   int lookahead_fault_bars = 0;
 };
@@ -65,10 +68,14 @@ struct StrategyResult {
   PerformanceMetrics metrics;
   std::vector<EquityPoint> equity;
   std::vector<double> returns;
-  // Broker truth (orders::realized_pnl_from_fills, the reconciler's): the realized P&L from the
-  // venue's fills of the strategy's orders (cash flows and fees of every round trip that returned
-  // to flat), against which the engine's closed trades are reconciled.
+  // Broker truth, as the gate's reconciliation criterion reads it: the venue's own realised P&L
+  // on the strategy's asset (the paper venue's wallet, reported by its last snapshot) when the
+  // strategy traded that asset alone in the run, as every validation backtest does; otherwise
+  // the attribution of the venue's fills to their strategies (orders::realized_pnl_from_fills).
   double broker_pnl = 0;
+  // The engine's P&L of the strategy: the pnl_reconciler's ledger (realised after fees, rebates
+  // and funding, open positions' entry fees included).
+  double engine_pnl = 0;
 };
 
 struct BacktestResult {

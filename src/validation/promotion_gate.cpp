@@ -131,7 +131,9 @@ GateDecision decide(const GateInput& in, const config::ValidationGate& t) {
 }
 
 Decision PromotionGate::apply(strategies::StrategyRegistry& registry, const std::string& id,
-                              const GateDecision& decision, TimestampMs now) const {
+                              const GateDecision& decision, TimestampMs now,
+                              const std::string& note) const {
+  const std::string suffix = note.empty() ? "" : " (" + note + ")";
   const auto record = registry.get(id);
   if (!record) return Decision::deny(fmt::format("unknown_strategy: {}", id));
   if (record->state != strategies::StrategyState::kValidating) {
@@ -140,11 +142,11 @@ Decision PromotionGate::apply(strategies::StrategyRegistry& registry, const std:
   }
   if (decision.passed) {
     return registry.promote(id, strategies::PromotionKey(),
-                            "promotion gate passed: every criterion", now);
+                            "promotion gate passed: every criterion" + suffix, now);
   }
   return registry.set_state(
       id, strategies::StrategyState::kExploring,
-      fmt::format("promotion gate failed: {}", fmt::join(decision.reasons, "; ")), now);
+      fmt::format("promotion gate failed: {}{}", fmt::join(decision.reasons, "; "), suffix), now);
 }
 
 }  // namespace gauntlet::validation

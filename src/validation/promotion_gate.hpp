@@ -87,8 +87,9 @@ class PromotionGate {
   // Applies `decision` to the validating strategy `id`: promoted when it passed; otherwise back
   // to exploring, where a fresh phase-1 check starts, with every reason recorded. Denies with the
   // registry's codes (unknown_strategy, illegal_transition: the strategy must be validating).
+  // `note` (the evidence, the report) is appended to the transition's reason.
   Decision apply(strategies::StrategyRegistry& registry, const std::string& id,
-                 const GateDecision& decision, TimestampMs now) const;
+                 const GateDecision& decision, TimestampMs now, const std::string& note = {}) const;
 
  private:
   config::ValidationGate thresholds_;

@@ -237,7 +237,9 @@ ValidationOutcome validate(const ValidateSpec& spec) {
   };
   ValidationOutcome out;
   std::filesystem::create_directories(spec.session_state);
-  auto store = store::SqliteStore::open(spec.session_state / "gauntlet.db");
+  store::SqliteOptions open_options;
+  open_options.mode = store::OpenMode::kVerifyOrCreate;  // a corrupt session is refused
+  auto store = store::SqliteStore::open(spec.session_state / "gauntlet.db", open_options);
   strategies::StrategyRegistry registry(*store);
   const orders::OrderJournal journal(*store);
   TrialLog trial_log(*store);
@@ -281,6 +283,7 @@ ValidationOutcome validate(const ValidateSpec& spec) {
     b.search_space = spec.search_space;
     b.universe_size = spec.universe_size;
     b.min_turnover = spec.min_turnover;
+    b.handle_signals = spec.handle_signals;
     return b;
   };
   for (const strategies::StrategyDescriptor& d : family) {
@@ -323,6 +326,7 @@ ValidationOutcome validate(const ValidateSpec& spec) {
     throw StateError(fmt::format("the backtest of {} produced no result", out.strategy_id));
   out.metrics = candidate_result->second.metrics;
   out.broker_pnl = candidate_result->second.broker_pnl;
+  out.engine_pnl = candidate_result->second.engine_pnl;
   for (std::size_t i = 0; i < shocks.size(); ++i)
     out.shocks.push_back(shock_result(shocks[i], runs[family.size() + i].result));
 
@@ -381,7 +385,7 @@ ValidationOutcome validate(const ValidateSpec& spec) {
   in.sharpe = out.metrics.sharpe;
   in.max_drawdown = out.metrics.max_drawdown;
   in.cvar_95 = out.metrics.cvar_95;
-  in.reconciliation_error = std::abs(out.metrics.total_pnl - out.broker_pnl) / start;
+  in.reconciliation_error = std::abs(out.engine_pnl - out.broker_pnl) / start;
   in.broker_desync = record && record->flags.contains("broker_desync");
   in.deflated_sharpe = out.dsr;
   in.trials = out.trials;

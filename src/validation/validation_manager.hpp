@@ -58,8 +58,9 @@ struct ValidateSpec {
   bool shocks = true;           // parameter, slippage and latency shocks
   std::size_t stress_paths = 2000;
   uint64_t seed = 1;
-  std::size_t threads = 0;  // 0: one per core
-  bool apply = true;        // apply the decision to a validating candidate's registry state
+  std::size_t threads = 0;     // 0: one per core
+  bool apply = true;           // apply the decision to a validating candidate's registry state
+  bool handle_signals = true;  // the backtests stop on SIGINT (not inside a running session)
   int universe_size = 30;
   double min_turnover = 5e6;
   // Called as stages progress: the stage's name and the share of it done.
@@ -83,7 +84,8 @@ struct ValidationOutcome {
   std::optional<double> pbo;
   std::optional<double> dsr;
   std::size_t trials = 0;
-  double broker_pnl = 0;
+  double broker_pnl = 0;  // the venue's realised P&L (StrategyResult::broker_pnl)
+  double engine_pnl = 0;  // the ledger's (StrategyResult::engine_pnl)
   GateInput input;
   GateDecision decision;
   std::optional<Decision> applied;

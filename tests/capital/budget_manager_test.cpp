@@ -8,6 +8,7 @@
 #include "core/config.hpp"
 #include "core/exceptions.hpp"
 #include "core/store/sqlite_store.hpp"
+#include "support/pnl_key_for_tests.hpp"
 #include "support/temp_dir.hpp"
 
 namespace gauntlet::capital {
@@ -50,7 +51,7 @@ TEST_F(BudgetManagerTest, FreshStoreStartsFromConfig) {
 }
 
 TEST_F(BudgetManagerTest, StoresAmountsAsExactText) {
-  budgets_.apply_pnl(Asset::kPerp, "0.000000001"_d);
+  budgets_.apply_pnl(PnlKeyForTests::make(), Asset::kPerp, "0.000000001"_d);
   std::string stored;
   store_->query("SELECT allocation FROM budget_buckets WHERE asset = 'perp'", {},
                 [&](const store::Row& row) { stored = row.get_text(0); });
@@ -196,7 +197,7 @@ TEST_F(BudgetManagerTest, SpotAndPerpetualBucketsNeverFundEachOther) {
 
 TEST_F(BudgetManagerTest, ReservationsAndProfitsStayInTheirBucket) {
   ASSERT_TRUE(budgets_.reserve(Asset::kSpot, "s1", "200"_d).ok);
-  budgets_.apply_pnl(Asset::kPerp, "50"_d);
+  budgets_.apply_pnl(PnlKeyForTests::make(), Asset::kPerp, "50"_d);
   EXPECT_EQ(budgets_.available(Asset::kSpot), "50"_d);
   EXPECT_EQ(budgets_.available(Asset::kPerp), "300"_d);
   EXPECT_EQ(budgets_.get_alloc(Asset::kSpot), "250"_d);
@@ -314,15 +315,15 @@ TEST_F(BudgetManagerTest, ALeverageBelowOneOnAMarginOrderAborts) {
 // --- P&L compounding --------------------------------------------------------------------------
 
 TEST_F(BudgetManagerTest, ProfitsAndLossesCompoundInTheBucket) {
-  budgets_.apply_pnl(Asset::kSpot, "25.5"_d);
+  budgets_.apply_pnl(PnlKeyForTests::make(), Asset::kSpot, "25.5"_d);
   EXPECT_EQ(budgets_.get_alloc(Asset::kSpot), "275.5"_d);
-  budgets_.apply_pnl(Asset::kSpot, "24.5"_d);
+  budgets_.apply_pnl(PnlKeyForTests::make(), Asset::kSpot, "24.5"_d);
   EXPECT_EQ(budgets_.get_alloc(Asset::kSpot), "300"_d);
   // The grown bucket funds what the starting one could not: 0.005 x 60000 = 300.
   EXPECT_TRUE(
       budgets_.can_afford(Asset::kSpot, order(Asset::kSpot, "BTCUSDT", "0.005"_d, "60000"_d)).ok);
 
-  budgets_.apply_pnl(Asset::kSpot, "-100.25"_d);
+  budgets_.apply_pnl(PnlKeyForTests::make(), Asset::kSpot, "-100.25"_d);
   EXPECT_EQ(budgets_.get_alloc(Asset::kSpot), "199.75"_d);
   EXPECT_EQ(budgets_.available(Asset::kSpot), "199.75"_d);
   for (Asset other : {Asset::kPerp, Asset::kForex, Asset::kOptions}) {
@@ -331,20 +332,21 @@ TEST_F(BudgetManagerTest, ProfitsAndLossesCompoundInTheBucket) {
 }
 
 TEST_F(BudgetManagerTest, AllocationIsClampedAtZeroAndTheBucketDisabled) {
-  budgets_.apply_pnl(Asset::kPerp, "-1000"_d);
+  budgets_.apply_pnl(PnlKeyForTests::make(), Asset::kPerp, "-1000"_d);
   EXPECT_EQ(budgets_.get_alloc(Asset::kPerp), "0"_d);
   EXPECT_EQ(budgets_.available(Asset::kPerp), "0"_d);
   EXPECT_EQ(budgets_.can_afford(Asset::kPerp, order(Asset::kPerp, "BTCUSDT", "0.001"_d, "100"_d, 2))
                 .reason,
             "asset_disabled: the perp bucket has allocation 0");
   // A later profit grows it from zero, not from -750.
-  budgets_.apply_pnl(Asset::kPerp, "10"_d);
+  budgets_.apply_pnl(PnlKeyForTests::make(), Asset::kPerp, "10"_d);
   EXPECT_EQ(budgets_.get_alloc(Asset::kPerp), "10"_d);
 }
 
 TEST_F(BudgetManagerTest, AvailableIsFlooredAtZeroWhenLossesEatReservedMargin) {
   ASSERT_TRUE(budgets_.reserve(Asset::kSpot, "o1", "200"_d).ok);
-  budgets_.apply_pnl(Asset::kSpot, "-100"_d);  // allocation 150 < reserved 200
+  budgets_.apply_pnl(PnlKeyForTests::make(), Asset::kSpot,
+                     "-100"_d);  // allocation 150 < reserved 200
   EXPECT_EQ(budgets_.get_alloc(Asset::kSpot), "150"_d);
   EXPECT_EQ(budgets_.reserved(Asset::kSpot), "200"_d);
   EXPECT_EQ(budgets_.available(Asset::kSpot), "0"_d);
@@ -408,10 +410,11 @@ TEST_F(BudgetManagerTest, RemoveStepNeverGoesBelowReserved) {
 }
 
 TEST_F(BudgetManagerTest, RemoveStepNeverGoesBelowZero) {
-  budgets_.apply_pnl(Asset::kOptions, "-200"_d);  // allocation 50
+  budgets_.apply_pnl(PnlKeyForTests::make(), Asset::kOptions, "-200"_d);  // allocation 50
   EXPECT_EQ(budgets_.remove_step(Asset::kOptions).reason,
             "would_go_below_reserved: allocation 50 minus step 100 leaves -50, below reserved 0");
-  budgets_.apply_pnl(Asset::kOptions, "50"_d);  // allocation 100: one whole step leaves 0
+  budgets_.apply_pnl(PnlKeyForTests::make(), Asset::kOptions,
+                     "50"_d);  // allocation 100: one whole step leaves 0
   ASSERT_TRUE(budgets_.remove_step(Asset::kOptions).ok);
   EXPECT_EQ(budgets_.get_alloc(Asset::kOptions), "0"_d);
   EXPECT_EQ(budgets_.pool(), "100"_d);
@@ -428,7 +431,7 @@ TEST(BudgetManagerPersistenceTest, StateSurvivesAReopenOfTheFile) {
   {
     auto store = SqliteStore::open(path);
     BudgetManager budgets(*store, config::default_budgets(), "300"_d);
-    budgets.apply_pnl(Asset::kSpot, "12.345678901"_d);   // 262.345678901
+    budgets.apply_pnl(PnlKeyForTests::make(), Asset::kSpot, "12.345678901"_d);  // 262.345678901
     ASSERT_TRUE(budgets.add_step(Asset::kPerp).ok);      // perp 350, pool 200
     ASSERT_TRUE(budgets.remove_step(Asset::kForex).ok);  // forex 150, pool 300
     ASSERT_TRUE(budgets.reserve(Asset::kSpot, "o1", "100.5"_d).ok);

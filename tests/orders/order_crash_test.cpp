@@ -133,7 +133,7 @@ struct Session {
   capital::ExposureManager exposure{config::default_exposure_caps(),
                                     {d("250"), d("250"), d("250"), d("250")}};
   OrderRouter router;
-  PnlReconciler reconciler{bus, router};
+  PnlReconciler reconciler{bus, router, budget, store, Engine::sim_fee_model()};
   Symbol btc = Symbol::parse("BTCUSDT");
 
   static store::Store& pick(std::unique_ptr<store::SqliteStore>& file,

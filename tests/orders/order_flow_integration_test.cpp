@@ -52,7 +52,7 @@ TEST(OrderFlowOnRealBars, HundredsOfOrdersStayProtectedWithinCapsAndReconcileToT
   OrderRouter router(bus, clock, *store, risk, budget, exposure,
                      [](Asset, const Symbol&) { return data::InstrumentInfo{}; });
   router.route(Asset::kSpot, broker);
-  PnlReconciler reconciler(bus, router);
+  PnlReconciler reconciler(bus, router, budget, *store, Engine::sim_fee_model());
   reconciler.route(Asset::kSpot, broker);
   Collected<OrderDenied> denied(bus);
   Collected<PositionClosed> closed(bus);

@@ -123,10 +123,10 @@ TEST(OrderRouter, RefusesWithTheFirstFailingCheckAndSendsNothing) {
   EXPECT_EQ(result.decision.code(), "missing_protection") << result.decision.reason;
   EXPECT_FALSE(h.router.journal().find(result.client_order_id));
 
-  h.router.halt_entries(Asset::kSpot, "broker_desync: balance off by 3.20");
+  h.router.halt_entries(Asset::kSpot, HaltReason::kBrokerDesync, "balance off by 3.20");
   result = h.router.place_order(h.entry("halted"));
   EXPECT_EQ(result.decision.reason, "entries_halted: broker_desync: balance off by 3.20");
-  h.router.resume_entries(Asset::kSpot);
+  EXPECT_TRUE(h.router.lift_halt(Asset::kSpot, HaltReason::kBrokerDesync));
 
   config::RiskLimits loose = config::default_risk(Asset::kSpot);
   loose.per_strategy_cap = 10;

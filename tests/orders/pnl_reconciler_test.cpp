@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+#include <set>
+
 #include "router_harness.hpp"
 #include "support/temp_dir.hpp"
 
@@ -17,8 +20,7 @@ TEST(PnlReconciler, ACleanReconciliationPublishesTheVenueBalance) {
   Venue venue;
   auto store = store::SqliteStore::open_in_memory();
   Engine engine(venue, *store);
-  PnlReconciler reconciler(venue.bus, engine.router);
-  reconciler.route(Asset::kSpot, venue.broker);
+  PnlReconciler& reconciler = engine.reconciler;
   Collected<BalanceReconciled> balances(venue.bus);
 
   ASSERT_TRUE(engine.router.place_order(Engine::entry(venue.btc, "a")).decision.ok);
@@ -57,8 +59,7 @@ TEST(PnlReconciler, RecoversAFillMissedWhileTheEngineWasDown) {
   Engine engine(venue, *store);  // restart on the same journal
   EXPECT_EQ(engine.router.journal().find(id)->status, OrderStatus::kNew);
   EXPECT_FALSE(engine.router.position(Asset::kSpot, venue.btc));
-  PnlReconciler reconciler(venue.bus, engine.router);
-  reconciler.route(Asset::kSpot, venue.broker);
+  PnlReconciler& reconciler = engine.reconciler;
   Collected<BalanceReconciled> balances(venue.bus);
   reconciler.reconcile(Asset::kSpot);
   venue.bus.drain();
@@ -76,7 +77,7 @@ TEST(PnlReconciler, RecoversAFillMissedWhileTheEngineWasDown) {
   EXPECT_EQ(engine.router.journal().all_fills().size(), 1u);
 }
 
-TEST(PnlReconciler, AnUnknownVenuePositionHaltsEntriesUntilTheyAgree) {
+TEST(PnlReconciler, AVenuePositionTheJournalLacksIsAdoptedProtectedAndBooked) {
   Venue venue;
   auto lost = store::SqliteStore::open_in_memory();
   {
@@ -85,26 +86,216 @@ TEST(PnlReconciler, AnUnknownVenuePositionHaltsEntriesUntilTheyAgree) {
     venue.bus.drain();
   }
   venue.feed(bar(kStart, "100", "101", "99", "100"));
+  const Decimal entry_price = venue.broker.position(Asset::kSpot, venue.btc)->average_price;
   auto fresh = store::SqliteStore::open_in_memory();  // the journal is gone
   Engine engine(venue, *fresh);
-  PnlReconciler reconciler(venue.bus, engine.router);
-  reconciler.route(Asset::kSpot, venue.broker);
+  PnlReconciler& reconciler = engine.reconciler;
   Collected<BrokerDesync> desyncs(venue.bus);
+  Collected<PositionAdopted> adopted(venue.bus);
   reconciler.reconcile(Asset::kSpot);
   venue.bus.drain();
-  ASSERT_EQ(desyncs.events.size(), 1u);
-  ASSERT_EQ(desyncs.events[0].problems.size(), 1u);
-  EXPECT_EQ(desyncs.events[0].problems[0], "BTCUSDT: venue holds buy 0.5 the engine does not know");
-  const PlaceResult refused = engine.router.place_order(Engine::entry(venue.btc, "y"));
-  EXPECT_EQ(refused.decision.code(), "entries_halted");
-  EXPECT_NE(refused.decision.reason.find("broker_desync"), std::string::npos);
+  // Adopted, not only flagged: journaled, shown, and protected at the levels the venue's
+  // position carries (95 / 110, set with the lost entry).
+  ASSERT_EQ(adopted.events.size(), 1u);
+  EXPECT_TRUE(desyncs.events.empty());
+  const auto position = engine.router.position(Asset::kSpot, venue.btc);
+  ASSERT_TRUE(position);
+  EXPECT_EQ(position->quantity, d("0.5"));
+  EXPECT_EQ(position->average_price, entry_price);
+  const Protection* protection = engine.router.sl_tp().protection(Asset::kSpot, venue.btc);
+  ASSERT_NE(protection, nullptr);
+  EXPECT_EQ(protection->stop_loss, d("95"));
+  EXPECT_EQ(protection->take_profit, d("110"));
+  EXPECT_EQ(engine.router.journal().open_orders().size(), 0u);
+  EXPECT_FALSE(engine.router.entries_halted(Asset::kSpot));
 
   venue.feed(bar(kStart + k15m, "99", "99", "94", "95"));  // the venue's stop closes it
   reconciler.reconcile(Asset::kSpot);
   venue.bus.drain();
-  EXPECT_FALSE(reconciler.desynced(Asset::kSpot));
-  EXPECT_FALSE(engine.router.entries_halted(Asset::kSpot));
-  EXPECT_TRUE(engine.router.place_order(Engine::entry(venue.btc, "z")).decision.ok);
+  EXPECT_TRUE(desyncs.events.empty()) << desyncs.events.front().problems.front();
+  EXPECT_FALSE(engine.router.position(Asset::kSpot, venue.btc));
+  // The ledger booked the adopted round trip exactly as the venue's wallet did: since the
+  // baseline (the first reconciliation, which also recovered the lost entry's fill and its
+  // fee), the stop's loss and the closing fee.
+  const Decimal venue_since = *reconciler.venue_realised_since_baseline(Asset::kSpot);
+  EXPECT_LT(venue_since, Decimal::zero());
+  const auto baseline = reconciler.ledger().baseline(Asset::kSpot);
+  ASSERT_TRUE(baseline);
+  EXPECT_EQ(reconciler.ledger().totals(Asset::kSpot).total() - baseline->ledger, venue_since);
+}
+
+// A lying venue, 1: it charges ten times the fees the engine's FEE_MODEL says (and reports
+// them truthfully). The ledger books what the venue says, so the budget follows the venue; the
+// fee check sees the drift (0.9 on a 0.1 round trip of model fees, tolerance 0.001 x 250) and
+// halts spot entries, and only spot's.
+TEST(PnlReconciler, AVenueChargingOtherFeesThanTheModelEndsInDesyncForItsAssetOnly) {
+  brokers::SimBrokerConfig lying = sim_config();
+  lying.fees[0].maker = d("0.01");
+  lying.fees[0].taker = d("0.01");
+  Venue venue(lying);
+  brokers::SimBroker perp_venue(venue.bus, venue.clock, sim_config());
+  auto store = store::SqliteStore::open_in_memory();
+  Engine engine(venue, *store);
+  engine.router.route(Asset::kPerp, perp_venue);
+  engine.reconciler.route(Asset::kPerp, perp_venue);
+  Collected<BrokerDesync> desyncs(venue.bus);
+
+  ASSERT_TRUE(engine.router.place_order(Engine::entry(venue.btc, "a")).decision.ok);
+  venue.bus.drain();
+  venue.feed(bar(kStart, "100", "101", "99", "100"));
+  venue.feed(bar(kStart + k15m, "101", "111", "100", "110"));  // the take profit
+  ASSERT_FALSE(engine.router.position(Asset::kSpot, venue.btc));
+  // The bucket moved by the venue's figures: the round trip's cash flow, fees at 1 %.
+  const Decimal cash_flow = engine.router.journal().closed_trades().back().realized_pnl;
+  EXPECT_EQ(engine.budget.get_alloc(Asset::kSpot), d("250") + cash_flow);
+  EXPECT_EQ(engine.reconciler.ledger().totals(Asset::kSpot).total(), cash_flow);
+
+  engine.reconciler.reconcile(Asset::kSpot);
+  engine.reconciler.reconcile(Asset::kPerp);
+  venue.bus.drain();
+  ASSERT_EQ(desyncs.events.size(), 1u);
+  EXPECT_EQ(desyncs.events[0].asset, Asset::kSpot);
+  ASSERT_EQ(desyncs.events[0].problems.size(), 1u);
+  EXPECT_TRUE(desyncs.events[0].problems[0].starts_with("fees: the venue charged"))
+      << desyncs.events[0].problems[0];
+  const PlaceResult spot = engine.router.place_order(Engine::entry(venue.btc, "b"));
+  EXPECT_EQ(spot.decision.code(), "entries_halted");
+  EXPECT_NE(spot.decision.reason.find("broker_desync: fees"), std::string::npos);
+  OrderContext perp = Engine::entry(venue.btc, "c");
+  perp.asset = Asset::kPerp;
+  EXPECT_TRUE(engine.router.place_order(perp).decision.ok) << "perp is not halted";
+}
+
+// A lying venue, 2: its wallet moves by an amount it never reported (an unreported funding
+// charge, a fee charged but not on the fill). The balance check catches it.
+TEST(PnlReconciler, AnUnreportedChargeOnTheVenueBalanceEndsInDesync) {
+  Venue venue;
+  auto store = store::SqliteStore::open_in_memory();
+  Engine engine(venue, *store);
+  Collected<BrokerDesync> desyncs(venue.bus);
+  engine.reconciler.reconcile(Asset::kSpot);  // the baseline: nothing booked, nothing realised
+  venue.bus.drain();
+  ASSERT_TRUE(desyncs.events.empty());
+
+  nlohmann::json state = nlohmann::json::parse(venue.broker.save_state());
+  const Decimal realised = Decimal::parse(state["wallets"][0]["realised"].get<std::string>());
+  state["wallets"][0]["realised"] = (realised - d("1.50")).to_string();
+  venue.broker.restore_state(state.dump());
+  engine.reconciler.reconcile(Asset::kSpot);
+  venue.bus.drain();
+  ASSERT_EQ(desyncs.events.size(), 1u);
+  EXPECT_EQ(desyncs.events[0].problems[0],
+            "balance: the venue's realised P&L is -1.5, the ledger expects 0 (off by -1.5, "
+            "tolerance 0.25)");
+  EXPECT_TRUE(engine.router.entries_halted(Asset::kSpot));
+}
+
+// Halts cannot lift themselves: a clean reconciliation lifts broker_desync only; a kill stays
+// until an operator resumes, and the set survives a restart.
+TEST(PnlReconciler, AKillFollowedByACleanReconcileStaysKilled) {
+  const gauntlet::testing::TempDir dir;
+  Venue venue;
+  auto store = store::SqliteStore::open(dir.path() / "state.db");
+  {
+    Engine engine(venue, *store);
+    engine.router.halt_entries(Asset::kSpot, HaltReason::kKillSwitch, "operator");
+    engine.router.halt_entries(Asset::kSpot, HaltReason::kBrokerDesync, "stale");
+    engine.reconciler.reconcile(Asset::kSpot);
+    venue.bus.drain();
+    EXPECT_FALSE(engine.reconciler.desynced(Asset::kSpot));
+    ASSERT_EQ(engine.router.halts(Asset::kSpot).size(), 1u);
+    EXPECT_EQ(engine.router.halts(Asset::kSpot)[0].reason, HaltReason::kKillSwitch);
+    engine.router.halt_entries(Asset::kSpot, HaltReason::kShutdown, "stopping");
+  }
+  Engine restarted(venue, *store);  // the kill is persisted; the shutdown is not
+  ASSERT_EQ(restarted.router.halts(Asset::kSpot).size(), 1u);
+  EXPECT_EQ(*restarted.router.entries_halted(Asset::kSpot), "kill_switch: operator");
+  restarted.reconciler.reconcile(Asset::kSpot);
+  venue.bus.drain();
+  EXPECT_EQ(restarted.router.place_order(Engine::entry(venue.btc, "k")).decision.code(),
+            "entries_halted");
+  EXPECT_TRUE(restarted.router.lift_halt(Asset::kSpot, HaltReason::kKillSwitch));
+  EXPECT_TRUE(restarted.router.place_order(Engine::entry(venue.btc, "k")).decision.ok);
+}
+
+// A rejection with a code the config lists in CRITICAL_ERROR_CODES halts the asset and alerts.
+TEST(PnlReconciler, ACriticalVenueCodeHaltsTheAssetAndAlerts) {
+  Venue venue;
+  auto store = store::SqliteStore::open_in_memory();
+  Engine engine(venue, *store);
+  engine.router.set_critical_codes({{"sim", {10003}}});
+  Collected<CriticalVenueError> alerts(venue.bus);
+  const PlaceResult placed = engine.router.place_order(Engine::entry(venue.btc, "r"));
+  ASSERT_TRUE(placed.decision.ok);
+  brokers::OrderRejected rejected;
+  rejected.venue = "sim";
+  rejected.client_order_id = placed.client_order_id;
+  rejected.asset = Asset::kSpot;
+  rejected.symbol = venue.btc;
+  rejected.failure = {10003, "API key is invalid", brokers::ErrorClass::kRejected, false, 0};
+  venue.bus.publish(rejected);
+  venue.bus.drain();
+  ASSERT_EQ(alerts.events.size(), 1u);
+  EXPECT_EQ(alerts.events[0].code, 10003);
+  EXPECT_EQ(*engine.router.entries_halted(Asset::kSpot),
+            "critical_error: sim code 10003: API key is invalid");
+  engine.reconciler.reconcile(Asset::kSpot);  // a clean reconcile does not lift it
+  venue.bus.drain();
+  EXPECT_TRUE(engine.router.entries_halted(Asset::kSpot));
+}
+
+// A venue that loses the first submit of every order (a dropped request): nothing answers it.
+class LossyVenue final : public brokers::Broker {
+ public:
+  explicit LossyVenue(brokers::SimBroker& inner) : inner_(inner) {}
+  std::string_view venue() const override { return inner_.venue(); }
+  brokers::BrokerCapabilities capabilities(Asset asset) const override {
+    return inner_.capabilities(asset);
+  }
+  bool connected() const override { return true; }
+  void submit(brokers::RouterKey key, const OrderRequest& request) override {
+    if (lost_.insert(request.client_order_id).second) return;  // the first one vanishes
+    inner_.submit(key, request);
+  }
+  void cancel(brokers::RouterKey key, const brokers::CancelRequest& request) override {
+    inner_.cancel(key, request);
+  }
+  void amend(brokers::RouterKey key, const brokers::AmendRequest& request) override {
+    inner_.amend(key, request);
+  }
+  void set_protection(brokers::ProtectionKey key, const brokers::ProtectionRequest& r) override {
+    inner_.set_protection(key, r);
+  }
+  void request_snapshot(Asset asset) override { inner_.request_snapshot(asset); }
+
+ private:
+  brokers::SimBroker& inner_;
+  std::set<std::string> lost_;
+};
+
+// An order with no venue answer is looked up once its answer is overdue: the venue does not
+// have it, so it is sent again under the same client id, accepted and filled - once.
+TEST(PnlReconciler, AnOrderTheVenueNeverAnsweredIsResentOnceOverdue) {
+  Venue venue;
+  LossyVenue lossy(venue.broker);
+  auto store = store::SqliteStore::open_in_memory();
+  Engine engine(venue, *store);
+  engine.router.route(Asset::kSpot, lossy);
+  const PlaceResult placed = engine.router.place_order(Engine::entry(venue.btc, "lost"));
+  ASSERT_TRUE(placed.decision.ok);
+  venue.bus.drain();
+  EXPECT_EQ(engine.router.journal().find(placed.client_order_id)->status, OrderStatus::kPendingNew);
+  engine.reconciler.reconcile(Asset::kSpot);  // not overdue yet (ack_timeout 10 s): nothing
+  venue.bus.drain();
+  EXPECT_EQ(engine.router.journal().find(placed.client_order_id)->status, OrderStatus::kPendingNew);
+  venue.clock.advance_to(kStart + 11 * kSecondMs);
+  engine.reconciler.reconcile(Asset::kSpot);  // overdue, not on the venue: resent
+  venue.bus.drain();
+  venue.feed(bar(kStart + k15m, "100", "101", "99", "100"));
+  EXPECT_EQ(engine.router.journal().find(placed.client_order_id)->status, OrderStatus::kFilled);
+  EXPECT_EQ(engine.router.journal().all_fills().size(), 1u);
+  EXPECT_EQ(venue.broker.position(Asset::kSpot, venue.btc)->quantity, d("0.5"));
+  EXPECT_FALSE(engine.reconciler.desynced(Asset::kSpot));
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "core/asio.hpp"
 #include "core/store/sqlite_store.hpp"
 #include "orders/order_router.hpp"
+#include "orders/pnl_reconciler.hpp"
 
 namespace gauntlet::orders::testing {
 
@@ -58,13 +59,26 @@ struct Engine {
   capital::ExposureManager exposure{config::default_exposure_caps(),
                                     {d("250"), d("250"), d("250"), d("250")}};
   OrderRouter router;
+  // The P&L ledger, the only booker of P&L into the budget, and broker truth. The paper venue
+  // charges the default fee model's Bybit rates under the venue name "sim".
+  PnlReconciler reconciler;
 
   Engine(Venue& venue, store::Store& s)
       : store(s),
         budget(s, config::default_budgets()),
         router(venue.bus, venue.clock, s, risk, budget, exposure,
-               [](Asset, const Symbol&) { return data::InstrumentInfo{}; }) {
+               [](Asset, const Symbol&) { return data::InstrumentInfo{}; }),
+        reconciler(venue.bus, router, budget, s, sim_fee_model()) {
     router.route(Asset::kSpot, venue.broker);
+    reconciler.route(Asset::kSpot, venue.broker);
+  }
+
+  static config::FeeModel sim_fee_model() {
+    config::FeeModel model;
+    const auto fees = brokers::venue_fees(config::default_fee_model());
+    for (Asset asset : kAllAssets)
+      model.venues["sim"][asset] = fees[static_cast<std::size_t>(asset)];
+    return model;
   }
 
   // A long entry at about 100 with a 5 % stop: risk 1 % of 250 = 2.5, over 5 = 0.5 units.

@@ -1,15 +1,27 @@
 // AppRuntime in process: the live toggles' preconditions in the order they are checked, the
-// status of a simulated session, and a session that resumes from its state directory.
+// status of a simulated session, a session that resumes from its state directory, and every
+// switch live in a running session: a hot reload of the risk section sizes the next order,
+// time-based exits close positions, a paper top-up reaches the budget and stays, the stored
+// session shows the open positions.
 #include "runtime/app_runtime.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "capital/budget_manager.hpp"
+#include "core/config_manager.hpp"
 #include "core/exceptions.hpp"
+#include "core/store/sqlite_store.hpp"
 #include "fakes/fake_bybit.hpp"
+#include "orders/order_journal.hpp"
+#include "runtime/stored_session.hpp"
 #include "support/shared_data.hpp"
 #include "support/temp_dir.hpp"
 
@@ -156,6 +168,307 @@ TEST(AppRuntime, AutoTakesTheLiveFeedWhenBybitAnswersAndSaysWhyWhenNot) {
             std::string::npos)
       << runtime.status().feed_reason;
   EXPECT_EQ(runtime.status().feed_note.rfind("SIMULATED MARKET", 0), 0u);
+}
+
+namespace fs = std::filesystem;
+
+// A replay of three real Binance pairs (30 days of 1m bars, freqtrade's files, imported by the
+// session itself) with a config file of `yaml` beside it.
+RunOptions real_replay(const testing::TempDir& dir, const fs::path& data, const std::string& yaml) {
+  const fs::path files = dir.path() / "files";
+  fs::create_directories(files);
+  for (const char* pair : {"BTC", "ETH", "XRP"}) {
+    const std::string name = std::string(pair) + "_USDT-1m.json.gz";
+    fs::create_symlink(data / "crypto/binance_spot" / name, files / name);
+  }
+  const fs::path config = dir.path() / "session.yaml";
+  std::ofstream(config) << "extends: "
+                        << (testing::project_source_dir() / "config" / "default.yaml").string()
+                        << "\n"
+                        << yaml;
+  RunOptions options;
+  options.feed = FeedMode::kReplay;
+  options.state_dir = dir.path() / "state";
+  options.data_root = files;
+  options.config_file = config;
+  options.search_space = testing::project_source_dir() / "config" / "ml_search.json";
+  options.quiet = true;
+  options.min_turnover = 0;
+  options.universe_size = 3;
+  return options;
+}
+
+struct Entry {
+  TimestampMs time = 0;
+  double risked = 0;  // quantity x |fill price - stop loss|: what the entry puts at risk
+};
+
+// Every filled entry of the session's journal with what it risked.
+std::vector<Entry> entries_of(const fs::path& state) {
+  auto store = store::SqliteStore::open(state / "gauntlet.db");
+  const orders::OrderJournal journal(*store);
+  std::vector<Entry> out;
+  for (const orders::JournalEntry& e : journal.orders(Asset::kSpot, 0)) {
+    if (e.request.reduce_only || e.filled_quantity == Decimal::zero()) continue;
+    const std::vector<Fill> fills = journal.fills(e.request.client_order_id);
+    const double price = fills.front().price.to_double();
+    out.push_back({e.request.created_at, e.filled_quantity.to_double() *
+                                             std::abs(price - e.request.stop_loss.to_double())});
+  }
+  return out;
+}
+
+// The file of a running session changes risk.spot.risk_fraction from 1 % to 0.2 %: the session
+// notices (it polls its file each second), the status shows the new version, and every entry
+// after it risks 0.2 % of the bucket (within the fill's slippage), where entries before it
+// risked more. per_strategy_cap and max_leverage are wide, so the risk fraction alone sizes.
+TEST(AppRuntime, AHotReloadOfTheRiskSectionSizesTheNextOrderAndShowsTheNewVersion) {
+  GAUNTLET_SHARED_DATA_OR_SKIP(data);
+  testing::TempDir dir;
+  const std::string loose = "    per_strategy_cap: 1.0\n    max_leverage: 5.0\n";
+  RunOptions options = real_replay(dir, data, "risk:\n  spot:\n    risk_fraction: 0.01\n" + loose);
+  options.lifecycle = false;
+  options.candidates = {{"sma_cross", Asset::kSpot, R"({"fast":5,"slow":10})"},
+                        {"ema_cross", Asset::kSpot, R"({"fast":5,"slow":13})"}};
+  std::string version_before;
+  std::optional<TimestampMs> changed_at;
+  std::optional<TimestampMs> rewritten_at;
+  AppRuntime* session = nullptr;
+  options.on_progress = [&](TimestampMs cursor) {
+    const RuntimeStatus status = session->status();
+    if (version_before.empty()) version_before = status.config_version;
+    if (!rewritten_at && cursor >= session->replay_window()->first + 10 * kDayMs) {
+      std::ofstream(options.config_file)
+          << "extends: " << (testing::project_source_dir() / "config" / "default.yaml").string()
+          << "\nrisk:\n  spot:\n    risk_fraction: 0.002\n"
+          << loose;
+      rewritten_at = cursor;
+    }
+    if (rewritten_at && !changed_at && status.config_version != version_before) changed_at = cursor;
+    // The replay waits for the poll (once a wall second) once the file changed.
+    if (rewritten_at && !changed_at) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  };
+  AppRuntime runtime(load_config(options.config_file), options);
+  session = &runtime;
+  ASSERT_EQ(runtime.run(), 0);
+  ASSERT_TRUE(changed_at) << "the reload was never applied";
+  EXPECT_NE(runtime.status().config_version, version_before);
+  const std::vector<Entry> entries = entries_of(options.state_dir);
+  int before = 0, after = 0, large_before = 0;
+  for (const Entry& e : entries) {
+    if (e.time < *rewritten_at) {
+      ++before;
+      if (e.risked > 0.004 * 250) ++large_before;
+    } else if (e.time > *changed_at) {
+      ++after;
+      EXPECT_LE(e.risked, 0.002 * 260 * 1.1) << "an entry sized after the reload at " << e.time;
+      // Below only when the drawdown throttle shrinks the fraction, or the fill slipped.
+      EXPECT_GE(e.risked, 0.002 * 240 * 0.5) << "an entry sized after the reload at " << e.time;
+    }
+  }
+  EXPECT_GE(before, 3);
+  EXPECT_GE(large_before, 1) << "the 1 % risk fraction sized the entries before the reload";
+  EXPECT_GE(after, 3);
+}
+
+// max_holding_time closes a position that outlives it with a market exit of that reason.
+TEST(AppRuntime, ATimeBasedExitClosesAPositionHeldTooLong) {
+  GAUNTLET_SHARED_DATA_OR_SKIP(data);
+  testing::TempDir dir;
+  // Wide stop and target (the ATR multiples of the families are the config's): positions last.
+  RunOptions options = real_replay(dir, data, "risk:\n  spot:\n    max_holding_time: 45m\n");
+  options.lifecycle = false;
+  options.to = parse_iso8601("2021-05-01T00:00:00Z");
+  options.candidates = {{"sma_cross", Asset::kSpot, R"({"fast":5,"slow":10})"}};
+  AppRuntime runtime(load_config(options.config_file), options);
+  ASSERT_EQ(runtime.run(), 0);
+  int timed_out = 0;
+  for (const orders::ClosedTrade& t : runtime.closed_trades()) {
+    if (t.exit_reason == "max_holding_time") {
+      ++timed_out;
+      EXPECT_GE(t.exit_time - t.entry_time, 45 * kMinuteMs);
+      EXPECT_LE(t.exit_time - t.entry_time, 45 * kMinuteMs + 16 * kMinuteMs)
+          << "closed at the first housekeeping after the limit";
+    } else {
+      EXPECT_LT(t.exit_time - t.entry_time, 45 * kMinuteMs + 16 * kMinuteMs);
+    }
+  }
+  EXPECT_GE(timed_out, 1);
+}
+
+// A top-up in a running session reaches the buckets that fund trades and is not undone by the
+// next mark; the stored session (gauntlet serve) lists the open positions the running one had.
+TEST(AppRuntime, ATopUpReachesTheBudgetAndTheStoredSessionShowsOpenPositions) {
+  GAUNTLET_SHARED_DATA_OR_SKIP(data);
+  testing::TempDir dir;
+  // A threshold just under the start: the first losing fees trigger a top-up of 100.
+  RunOptions options =
+      real_replay(dir, data, "paper:\n  top_up_threshold: 999.9\n  top_up_amount: 100\n");
+  options.lifecycle = false;
+  options.to = parse_iso8601("2021-04-28T00:00:00Z");
+  options.candidates = {{"sma_cross", Asset::kSpot, R"({"fast":5,"slow":10})"},
+                        {"ema_cross", Asset::kSpot, R"({"fast":5,"slow":13})"}};
+  const config::Config config = load_config(options.config_file);
+  std::vector<PositionView> open;
+  {
+    AppRuntime runtime(config, options);
+    ASSERT_EQ(runtime.run(), 0);
+    const std::vector<EquityMark> marks = runtime.equity_marks(0);
+    ASSERT_FALSE(marks.empty());
+    open = runtime.positions();
+  }
+  auto store = store::SqliteStore::open(options.state_dir / "gauntlet.db");
+  capital::SessionManager sessions(*store, config.paper);
+  ASSERT_TRUE(sessions.resume_session());
+  ASSERT_GE(sessions.current().epoch, 1) << "the session was topped up";
+  const capital::BudgetManager budget(*store, config.budgets);
+  Decimal buckets = budget.pool();
+  for (Asset asset : kAllAssets) buckets = buckets + budget.get_alloc(asset);
+  // Every bucket got its quarter of each top-up; the last mark equals the buckets' sum, so the
+  // next tick did not undo the top-up.
+  EXPECT_GT(budget.get_alloc(Asset::kPerp), Decimal::parse("250"));
+  EXPECT_EQ(sessions.current().equity, buckets);
+  EXPECT_GT(buckets, Decimal::parse("1000"));
+
+  StoredSession stored(config, options.state_dir);
+  const std::vector<PositionView> shown = stored.positions();
+  ASSERT_FALSE(open.empty()) << "the replay ends with positions open";
+  ASSERT_EQ(shown.size(), open.size());
+  for (std::size_t i = 0; i < shown.size(); ++i) {
+    EXPECT_EQ(shown[i].position.symbol, open[i].position.symbol);
+    EXPECT_EQ(shown[i].position.quantity, open[i].position.quantity);
+    EXPECT_EQ(shown[i].position.stop_loss, open[i].position.stop_loss);
+  }
+}
+
+// forex_enabled off at boot: a forex position opened while forex was on is still reconciled,
+// protected and closed by its levels after a restart with forex off; no new forex entry is
+// made; the asset panel says why.
+TEST(AppRuntime, ForexOffAtBootStillManagesTheOpenForexPosition) {
+  GAUNTLET_SHARED_DATA_OR_SKIP(data);
+  testing::TempDir dir;
+  const fs::path files = dir.path() / "files";
+  fs::create_directories(files);
+  for (const char* month : {"201701", "201702"}) {
+    const std::string name = fmt::format("DAT_ASCII_EURUSD_M1_{}.csv.gz", month);
+    fs::create_symlink(data / "forex/histdata_eurusd_m1" / name, files / name);
+  }
+  const auto options_with = [&](bool forex) {
+    const fs::path config = dir.path() / (forex ? "on.yaml" : "off.yaml");
+    std::ofstream(config) << "extends: "
+                          << (testing::project_source_dir() / "config" / "default.yaml").string()
+                          << "\nforex_enabled: " << (forex ? "true" : "false") << "\n";
+    RunOptions options;
+    options.feed = FeedMode::kReplay;
+    options.state_dir = dir.path() / "state";
+    options.data_root = files;
+    options.config_file = config;
+    options.search_space = testing::project_source_dir() / "config" / "ml_search.json";
+    options.quiet = true;
+    options.lifecycle = false;
+    options.candidates = {{"sma_cross", Asset::kForex, R"({"fast":5,"slow":10})"}};
+    return options;
+  };
+
+  // Forex on: trade until a forex position is open, then stop gracefully (its checkpoint).
+  RunOptions on = options_with(true);
+  Position held;
+  TimestampMs stopped_at = 0;
+  {
+    AppRuntime* session = nullptr;
+    on.on_progress = [&](TimestampMs cursor) {
+      for (const PositionView& p : session->positions()) {
+        if (p.position.asset == Asset::kForex && stopped_at == 0) {
+          held = p.position;
+          stopped_at = cursor;
+          session->request_stop();
+        }
+      }
+    };
+    AppRuntime runtime(load_config(on.config_file), on);
+    session = &runtime;
+    ASSERT_EQ(runtime.run(), 0);
+    ASSERT_NE(stopped_at, 0) << "no forex position ever opened: forex never traded";
+  }
+
+  // Forex off: the position is still there, protected and reconciled; entries are halted.
+  RunOptions off = options_with(false);
+  AppRuntime runtime(load_config(off.config_file), off);
+  runtime.start_all();
+  const std::vector<PositionView> positions = runtime.positions();
+  ASSERT_EQ(positions.size(), 1u);
+  EXPECT_EQ(positions[0].position.symbol, held.symbol);
+  EXPECT_EQ(positions[0].position.quantity, held.quantity);
+  bool panel_says_why = false;
+  for (const AssetPanel& panel : runtime.asset_panels()) {
+    if (panel.asset != Asset::kForex) continue;
+    panel_says_why = panel.halted.find("disabled: forex_enabled is off") != std::string::npos;
+  }
+  EXPECT_TRUE(panel_says_why);
+  ASSERT_EQ(runtime.run(), 0);
+  // It closed by its levels (or its time), and nothing new opened on forex after the restart.
+  const std::vector<orders::ClosedTrade> closed = runtime.closed_trades();
+  const auto last_forex = std::find_if(closed.rbegin(), closed.rend(),
+                                       [](const auto& t) { return t.asset == Asset::kForex; });
+  ASSERT_NE(last_forex, closed.rend());
+  EXPECT_EQ(last_forex->entry_time, held.opened_at);
+  EXPECT_GT(last_forex->exit_time, stopped_at);
+  for (const orders::ClosedTrade& t : closed) {
+    if (t.asset == Asset::kForex) {
+      EXPECT_LE(t.entry_time, stopped_at) << "a new forex entry";
+    }
+  }
+  EXPECT_TRUE(runtime.positions().empty());
+  EXPECT_EQ(runtime.status().assets.empty(), false);
+}
+
+// One engine per state directory: a second one on the same state is refused, naming the first.
+TEST(AppRuntime, ASecondEngineOnTheSameStateIsRefused) {
+  testing::TempDir dir;
+  AppRuntime first(config::Config{}, simulated(dir));
+  first.start_all();
+  AppRuntime second(config::Config{}, simulated(dir));
+  try {
+    second.start_all();
+    FAIL() << "a second engine started on the same state directory";
+  } catch (const StateError& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find("is in use by gauntlet run (pid " + std::to_string(::getpid())),
+              std::string::npos)
+        << message;
+  }
+  first.stop_all();
+}
+
+// A corrupt or empty gauntlet.db is refused with the reason, and left as it was: never replaced
+// by a fresh session.
+TEST(AppRuntime, AnEmptyOrCorruptDatabaseIsRefusedAndKept) {
+  testing::TempDir dir;
+  const fs::path state = dir.path() / "state";
+  fs::create_directories(state);
+  std::ofstream(state / "gauntlet.db") << "this is not a database, but somebody's session";
+  const auto size = fs::file_size(state / "gauntlet.db");
+  {
+    AppRuntime runtime(config::Config{}, simulated(dir));
+    try {
+      runtime.start_all();
+      FAIL() << "a corrupt database was opened";
+    } catch (const StateError& error) {
+      EXPECT_NE(std::string(error.what()).find("file is not a database"), std::string::npos)
+          << error.what();
+    }
+  }
+  EXPECT_EQ(fs::file_size(state / "gauntlet.db"), size);
+  std::ofstream(state / "gauntlet.db", std::ios::trunc).close();
+  AppRuntime runtime(config::Config{}, simulated(dir));
+  try {
+    runtime.start_all();
+    FAIL() << "an empty database was opened";
+  } catch (const StateError& error) {
+    EXPECT_NE(std::string(error.what()).find("the file is empty"), std::string::npos)
+        << error.what();
+  }
+  EXPECT_EQ(fs::file_size(state / "gauntlet.db"), 0u);
 }
 
 }  // namespace

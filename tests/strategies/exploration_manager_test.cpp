@@ -11,6 +11,7 @@
 #include "core/exceptions.hpp"
 #include "core/store/sqlite_store.hpp"
 #include "core/time.hpp"
+#include "validation/promotion_gate.hpp"
 
 namespace gauntlet::strategies {
 namespace {
@@ -333,6 +334,63 @@ TEST_F(ExplorationManagerTest, BoostSetsAndClearsTheRegistryFlag) {
   EXPECT_EQ(history[2].flag, "boosted");
   EXPECT_EQ(history[3].kind, TransitionKind::kFlagRemoved);
   EXPECT_EQ(history[3].time, 200);
+}
+
+// --- Review and monitoring ----------------------------------------------------------------------
+
+ReviewInput reviewed(int64_t closed, double profit_factor, ReviewInput::Phase1 phase1) {
+  ReviewInput in;
+  in.closed_trades = closed;
+  in.profit_factor = profit_factor;
+  in.phase1 = phase1;
+  in.phase1_reason = "ok";
+  return in;
+}
+
+TEST_F(ExplorationManagerTest, ReviewValidatesOnPhaseOneAndRetiresByTheRules) {
+  manager_.ensure_active_candidates(Asset::kSpot, 1000);
+  const std::vector<std::string> id = ids(registry_.get_for(Asset::kSpot, S::kExploring));
+  using P = ReviewInput::Phase1;
+  EXPECT_EQ(manager_.review(id[0], reviewed(40, 1.2, P::kPending), 2000), ReviewAction::kNone);
+  EXPECT_EQ(manager_.review(id[0], reviewed(100, 1.2, P::kPass), 2001), ReviewAction::kValidate);
+  EXPECT_EQ(registry_.get(id[0])->state, S::kValidating);
+  EXPECT_EQ(manager_.review(id[1], reviewed(30, 0.5, P::kPending), 2002), ReviewAction::kRetired);
+  EXPECT_EQ(manager_.review(id[2], reviewed(12, 2.0, P::kFail), 2003), ReviewAction::kRetired);
+  EXPECT_NE(registry_.get(id[2])->reason.find("phase 1 failed"), std::string::npos);
+
+  // Refused by the gate: it explores again, is validated again only after min_paper_trades more
+  // closed trades, and is retired after max_validation_attempts refusals.
+  config_.max_validation_attempts = 2;
+  manager_.record_validation(id[0], 100, 2004);
+  ASSERT_TRUE(registry_.set_state(id[0], S::kExploring, "refused", 2005));
+  EXPECT_EQ(manager_.review(id[0], reviewed(150, 1.2, P::kPass), 2006), ReviewAction::kNone);
+  EXPECT_EQ(manager_.review(id[0], reviewed(200, 1.2, P::kPass), 2007), ReviewAction::kValidate);
+  manager_.record_validation(id[0], 200, 2008);
+  ASSERT_TRUE(registry_.set_state(id[0], S::kExploring, "refused", 2009));
+  EXPECT_EQ(manager_.review(id[0], reviewed(201, 1.2, P::kPass), 2010), ReviewAction::kRetired);
+  EXPECT_NE(registry_.get(id[0])->reason.find("refused it 2 times"), std::string::npos)
+      << registry_.get(id[0])->reason;
+}
+
+TEST_F(ExplorationManagerTest, APromotedStrategyIsDemotedByADrawdownBeyondTheGate) {
+  manager_.ensure_active_candidates(Asset::kSpot, 1000);
+  const std::string id = registry_.get_for(Asset::kSpot, S::kExploring).front().id;
+  ASSERT_TRUE(manager_.promote_candidate(id, "validating", 1001));
+  validation::GateDecision passed;
+  passed.passed = true;
+  ASSERT_TRUE(
+      validation::PromotionGate(config::ValidationGate{}).apply(registry_, id, passed, 1002));
+  const Decimal allocation = Decimal::parse("250");
+  // +20, then -30: a drawdown of 30 from the peak of 20, within 15 % of 250 = 37.5.
+  EXPECT_FALSE(manager_.monitor_promoted(id, Decimal::parse("20"), allocation, 0.15, 1003));
+  EXPECT_FALSE(manager_.monitor_promoted(id, Decimal::parse("-30"), allocation, 0.15, 1004));
+  EXPECT_EQ(registry_.get(id)->state, S::kPromoted);
+  // -8 more: 38 from the peak, beyond 37.5: demoted with the figures.
+  EXPECT_TRUE(manager_.monitor_promoted(id, Decimal::parse("-8"), allocation, 0.15, 1005));
+  EXPECT_EQ(registry_.get(id)->state, S::kExploring);
+  EXPECT_EQ(
+      registry_.get(id)->reason,
+      "demoted: drawdown 38 since promotion exceeds max_drawdown 0.15 x allocation 250 = 37.5");
 }
 
 }  // namespace

@@ -157,8 +157,9 @@ TEST_F(StrategyRegistryTest, LegalTransitionTableIsExactlyTheSeeds) {
       if (is_legal_transition(static_cast<S>(from), static_cast<S>(to))) ++legal;
     }
   }
-  // 4 forward + validating->exploring + live->promoted + 5 retirements.
-  EXPECT_EQ(legal, 11);
+  // 4 forward + validating->exploring + live->promoted + 2 demotions (promoted, live ->
+  // exploring) + 5 retirements.
+  EXPECT_EQ(legal, 13);
 }
 
 TEST_F(StrategyRegistryTest, DeniesIllegalTransitionsWithExactReasons) {
@@ -176,8 +177,8 @@ TEST_F(StrategyRegistryTest, DeniesIllegalTransitionsWithExactReasons) {
             Decision::deny("illegal_transition: exploring -> candidate"));
   ASSERT_TRUE(registry_.set_state(id, S::kValidating, "go", 1004));
   ASSERT_TRUE(promote_through_gate(registry_, id, 1005));
-  EXPECT_EQ(registry_.set_state(id, S::kExploring, "back", 1006),
-            Decision::deny("illegal_transition: promoted -> exploring"));
+  EXPECT_EQ(registry_.set_state(id, S::kCandidate, "back", 1006),
+            Decision::deny("illegal_transition: promoted -> candidate"));
   ASSERT_TRUE(registry_.set_state(id, S::kRetired, "end", 1007));
   EXPECT_EQ(registry_.set_state(id, S::kExploring, "revive", 1008),
             Decision::deny("illegal_transition: retired -> exploring"));

@@ -104,11 +104,12 @@ TEST_F(StrategySchedulerTest, BlockingFlagsRejectButBoostedDoesNot) {
   EXPECT_EQ(scheduler_.next_candidate(opportunity(kStart, {ids_[1]})), ids_[1]);
 }
 
-TEST_F(StrategySchedulerTest, OnlyExploringCandidatesAreServed) {
+// Exploring, validating and promoted strategies trade on paper; retired ones do not.
+TEST_F(StrategySchedulerTest, OnlyStrategiesThatTradeOnPaperAreServed) {
   EXPECT_TRUE(exploration_.promote_candidate(ids_[0], "validating", kStart));
   EXPECT_TRUE(exploration_.retire_candidate(ids_[1], "retired", kStart));
-  EXPECT_EQ(run(100), (std::map<std::string, int>{{ids_[2], 50}, {ids_[3], 50}}));
-  EXPECT_EQ(scheduler_.next_candidate(opportunity(kStart, {ids_[0]})), std::nullopt);
+  EXPECT_EQ(run(99), (std::map<std::string, int>{{ids_[0], 33}, {ids_[2], 33}, {ids_[3], 33}}));
+  EXPECT_EQ(scheduler_.next_candidate(opportunity(kStart, {ids_[1]})), std::nullopt);
 }
 
 TEST_F(StrategySchedulerTest, CooldownAndHourlyCapRejectAtExactTimes) {

@@ -48,7 +48,9 @@ int diff(const DiffOptions& o) {
     throw ArgumentError(
         fmt::format("--state {}: no session there ({} is missing)", o.state, database.string()));
   const config::Config config = load_config(o.config_file);
-  auto store = store::SqliteStore::open(database);
+  store::SqliteOptions open_options;
+  open_options.mode = store::OpenMode::kVerifyExisting;
+  auto store = store::SqliteStore::open(database, open_options);
   const orders::OrderJournal journal(*store);
   const data::BarStore prices(o.prices);
   std::string venue = o.venue;

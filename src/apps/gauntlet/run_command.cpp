@@ -20,6 +20,7 @@
 #include "core/time.hpp"
 #include "runtime/app_runtime.hpp"
 #include "runtime/stored_session.hpp"
+#include "runtime/validation_pipeline.hpp"
 #include "ui/api_server.hpp"
 
 namespace gauntlet::apps {
@@ -31,7 +32,7 @@ struct ApiCommandOptions {
   std::string bind;
   bool public_read = false;
   std::string web_root;
-  std::string reports = "logs/validation";
+  std::string reports;  // default: <state>/reports, where the automatic gauntlet writes
 };
 
 void add_api_options(CLI::App* command, ApiCommandOptions& o, const std::string& port_help) {
@@ -41,8 +42,9 @@ void add_api_options(CLI::App* command, ApiCommandOptions& o, const std::string&
                     "Reads need no token (ui.public_read); actions still do");
   command->add_option("--web-root", o.web_root,
                       "The dashboard's built files (default: the build's web/)");
-  command->add_option("--reports", o.reports, "Validation reports directory")
-      ->capture_default_str();
+  command->add_option("--reports", o.reports,
+                      "Validation reports directory (default: STATE/reports, where the session's "
+                      "automatic validation writes them)");
 }
 
 struct RunCommandOptions {
@@ -64,6 +66,10 @@ struct RunCommandOptions {
   std::string bybit_ws_url;
   bool quiet = false;
   double replay_speed = 0;  // 0: as fast as possible
+  bool no_validate = false;
+  std::size_t validation_threads = 0;
+  std::size_t validation_family = 8;
+  bool validation_shocks = true;
   ApiCommandOptions api;
 };
 
@@ -85,7 +91,7 @@ ui::ApiServerOptions api_server_options(const ApiCommandOptions& o, const config
   api.port = static_cast<unsigned short>(std::max(o.port, 0));
   api.public_read = o.public_read || config.ui.public_read;
   api.web_root = o.web_root.empty() ? default_web_root() : std::filesystem::path(o.web_root);
-  api.reports_dir = o.reports;
+  api.reports_dir = o.reports.empty() ? state_dir / "reports" : std::filesystem::path(o.reports);
   api.push_interval = std::chrono::milliseconds(config.ui.quote_push_interval);
   return api;
 }
@@ -130,6 +136,7 @@ int run(const RunCommandOptions& o) {
   if (!mode)
     throw ArgumentError(fmt::format("--feed {}: use auto, live, simulated or replay", o.feed));
   options.feed = *mode;
+  options.config_file = o.config_file;  // hot reload: file changes, SIGHUP, POST /config/reload
   options.state_dir = o.state.empty() ? config.state_dir : o.state;
   options.data_root = o.data_root.empty() && options.feed == runtime::FeedMode::kReplay
                           ? config.historical_data_path
@@ -153,6 +160,18 @@ int run(const RunCommandOptions& o) {
   if (o.replay_speed < 0) throw ArgumentError("--replay-speed must be positive");
   if (o.replay_speed > 0) options.replay_speed = o.replay_speed;
   options.serve_after_end = o.api.port >= 0;
+  if (!o.no_validate) {
+    runtime::ValidationPipelineOptions pipeline;
+    pipeline.search_space = o.search_space;
+    pipeline.family_size = std::max<std::size_t>(1, o.validation_family);
+    pipeline.shocks = o.validation_shocks;
+    pipeline.threads = o.validation_threads;
+    pipeline.universe_size = o.universe_size;
+    pipeline.min_turnover = o.min_turnover;
+    options.make_validator = [pipeline](const runtime::ValidatorContext& context) {
+      return std::make_unique<runtime::ValidationPipeline>(context, pipeline);
+    };
+  }
   const ui::ApiServerOptions api_options = api_server_options(o.api, config, options.state_dir);
   runtime::AppRuntime runtime(std::move(config), std::move(options));
   std::unique_ptr<ui::ApiServer> api;
@@ -203,6 +222,18 @@ void add_run_command(CLI::App& app, int& exit_code) {
   command->add_flag("--quiet", options->quiet, "No status lines");
   command->add_option("--replay-speed", options->replay_speed,
                       "Replay: market seconds per wall second (default: as fast as possible)");
+  command->add_flag("--no-validate", options->no_validate,
+                    "Candidates that qualify wait in validating for `gauntlet validate` instead "
+                    "of being validated by the session");
+  command->add_option("--validation-threads", options->validation_threads,
+                      "Workers per automatic validation (default: one per core)");
+  command
+      ->add_option("--validation-family", options->validation_family,
+                   "Family members backtested per automatic validation (the candidate "
+                   "included)")
+      ->capture_default_str();
+  command->add_flag("!--no-validation-shocks", options->validation_shocks,
+                    "Automatic validation without the parameter, slippage and latency shocks");
   add_api_options(command, options->api,
                   "Serve the control-plane API and the dashboard on this port (0: any free "
                   "port); a finished replay is then served until Ctrl-C");

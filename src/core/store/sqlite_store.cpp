@@ -6,6 +6,11 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <cstdint>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -17,6 +22,11 @@ namespace {
 
 constexpr std::size_t kMaxCachedStatements = 256;
 constexpr std::size_t kMaxSqlInMessage = 120;
+// The first lines of PRAGMA quick_check quoted when a database fails it.
+constexpr std::size_t kMaxProblemsInMessage = 5;
+// Every SQLite database file begins with this 16-byte string, within a 100-byte header.
+constexpr std::string_view kSqliteMagic{"SQLite format 3\0", 16};
+constexpr std::size_t kSqliteHeaderBytes = 100;
 
 constexpr std::string_view kCreateMigrationsTable = R"sql(
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -120,6 +130,76 @@ void read_column(sqlite3_stmt* statement, int column, Value& value) {
   }
 }
 
+// The first bytes of `bytes` for a message: printable ASCII as is, anything else as \xNN.
+std::string preview(std::string_view bytes) {
+  std::string text;
+  for (const char c : bytes.substr(0, kSqliteMagic.size())) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7f && c != '\\' && c != '"') {
+      text.push_back(c);
+    } else {
+      text += fmt::format("\\x{:02x}", byte);
+    }
+  }
+  return text;
+}
+
+// The size of `path`, or nothing when there is no such file.
+std::optional<std::uintmax_t> size_of(const std::filesystem::path& path) {
+  std::error_code error;
+  const std::uintmax_t size = std::filesystem::file_size(path, error);
+  if (error) return std::nullopt;
+  return size;
+}
+
+// The checks of the verifying modes that need only the files (SqliteStore::open()), made before
+// SQLite opens anything. Returns whether the database file exists.
+bool check_files(const std::filesystem::path& path, OpenMode mode) {
+  const std::string name = path.string();
+  const std::filesystem::path log = name + "-wal";
+  std::error_code error;
+  const std::filesystem::file_status status = std::filesystem::status(path, error);
+  if (status.type() == std::filesystem::file_type::not_found) {
+    if (const std::optional<std::uintmax_t> log_size = size_of(log)) {
+      throw StateError(fmt::format(
+          "cannot open store {}: the database file is missing but its write-ahead log {} ({} "
+          "bytes) is present, so the database was moved or deleted without it; restore the "
+          "database, or move the log away to start a new session",
+          name, log.string(), *log_size));
+    }
+    if (mode == OpenMode::kVerifyExisting) {
+      throw StateError(fmt::format("cannot open store {}: no such file", name));
+    }
+    return false;
+  }
+  if (error) throw StateError(fmt::format("cannot open store {}: {}", name, error.message()));
+  if (!std::filesystem::is_regular_file(status)) {
+    throw StateError(fmt::format("cannot open store {}: not a regular file", name));
+  }
+  const std::optional<std::uintmax_t> size = size_of(path);
+  if (!size) throw StateError(fmt::format("cannot open store {}: cannot read its size", name));
+  if (*size == 0) {
+    const std::optional<std::uintmax_t> log_size = size_of(log);
+    throw StateError(fmt::format(
+        "cannot open store {}: the file is empty (0 bytes{}), so it holds no session although "
+        "one was expected (this store writes a new database's header before its first commit); "
+        "move it away to start a new session",
+        name, log_size ? fmt::format(", beside a write-ahead log of {} bytes", *log_size) : ""));
+  }
+  std::string header(kSqliteHeaderBytes, '\0');
+  std::ifstream in(path, std::ios::binary);
+  in.read(header.data(), static_cast<std::streamsize>(header.size()));
+  if (!in && !in.eof()) throw StateError(fmt::format("cannot open store {}: cannot read it", name));
+  header.resize(static_cast<std::size_t>(in.gcount()));
+  if (header.size() < kSqliteHeaderBytes || !header.starts_with(kSqliteMagic)) {
+    throw StateError(fmt::format(
+        "cannot open store {}: file is not a database ({} bytes beginning \"{}\", not an SQLite "
+        "header)",
+        name, *size, preview(header)));
+  }
+  return true;
+}
+
 }  // namespace
 
 // A statement for one execution: the cached one for its SQL when free, otherwise a fresh one
@@ -177,15 +257,21 @@ void SqliteStore::StatementDeleter::operator()(sqlite3_stmt* statement) const {
 
 std::unique_ptr<SqliteStore> SqliteStore::open(const std::filesystem::path& path, Options options) {
   const std::string name = path.string();
+  const bool verify = options.mode != OpenMode::kOpenOrCreate;
+  // A verifying open lets SQLite create the file only when the check found none: a file that
+  // vanished after the check is an error, not a new database.
+  const bool exists = verify && check_files(path, options.mode);
+  const int create = verify && exists ? 0 : SQLITE_OPEN_CREATE;
   sqlite3* db = nullptr;
-  const int code = sqlite3_open_v2(
-      name.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  const int code = sqlite3_open_v2(name.c_str(), &db,
+                                   SQLITE_OPEN_READWRITE | create | SQLITE_OPEN_NOMUTEX, nullptr);
   if (code != SQLITE_OK) {
     const std::string message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code);
     sqlite3_close_v2(db);
     throw StateError(fmt::format("cannot open store {}: {}", name, message));
   }
   std::unique_ptr<SqliteStore> store(new SqliteStore(db, name));
+  if (verify && exists) store->verify_contents(options.busy_timeout);
   try {
     store->configure(options, /*in_memory=*/false);
   } catch (const StateError& error) {
@@ -228,6 +314,44 @@ void SqliteStore::configure(Options options, bool in_memory) {
                                                          : "PRAGMA synchronous = NORMAL");
   execute_script("PRAGMA foreign_keys = ON");
   execute_script(kCreateMigrationsTable);
+}
+
+void SqliteStore::verify_contents(std::chrono::milliseconds busy_timeout) {
+  // Until the database passes, closing this connection must neither checkpoint the write-ahead
+  // log into the file nor delete the log: a refused database stays as it was found.
+  sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  sqlite3_extended_result_codes(db_, 1);
+  sqlite3_busy_timeout(db_, static_cast<int>(busy_timeout.count()));
+  // quick_check answers "ok", or rows of problems (one row may hold several lines, after a
+  // "*** in database main ***" heading); on some damage it also fails after its rows.
+  constexpr std::string_view kQuickCheck = "PRAGMA quick_check";
+  sqlite3_stmt* raw = nullptr;
+  int code = sqlite3_prepare_v2(db_, kQuickCheck.data(), length_of(kQuickCheck), &raw, nullptr);
+  const StatementPtr statement(raw);
+  std::vector<std::string> lines;
+  if (code == SQLITE_OK) {
+    while ((code = sqlite3_step(statement.get())) == SQLITE_ROW) {
+      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement.get(), 0));
+      std::string_view rest = text != nullptr ? text : "";
+      while (!rest.empty()) {
+        const std::size_t end = std::min(rest.find('\n'), rest.size());
+        const std::string_view line = rest.substr(0, end);
+        rest.remove_prefix(std::min(end + 1, rest.size()));
+        if (!line.empty() && !line.starts_with("*** in database")) lines.emplace_back(line);
+      }
+    }
+  }
+  const bool completed = code == SQLITE_DONE;
+  if (!completed) lines.emplace_back(sqlite3_errmsg(db_));
+  if (!completed || lines.size() != 1 || lines.front() != "ok") {
+    const std::size_t quoted = std::min(lines.size(), kMaxProblemsInMessage);
+    std::string text = lines.empty() ? "no result" : "";
+    for (std::size_t i = 0; i < quoted; ++i) text += (i == 0 ? "" : "; ") + lines[i];
+    if (lines.size() > quoted) text += fmt::format("; and {} more", lines.size() - quoted);
+    throw StateError(
+        fmt::format("cannot open store {}: it fails PRAGMA quick_check: {}", name_, text));
+  }
+  sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, nullptr);
 }
 
 SqliteStore::StatementPtr SqliteStore::prepare(std::string_view sql) {

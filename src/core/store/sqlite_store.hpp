@@ -31,19 +31,49 @@ struct sqlite3_stmt;
 
 namespace gauntlet::store {
 
+// What SqliteStore::open() accepts at its path. The verifying modes are for the database of a
+// state directory, where a session that vanished or rotted must stop the engine with a message
+// rather than be replaced, silently, by a new empty one.
+enum class OpenMode {
+  // SQLite's own behaviour: opens the file, or creates it when missing, without looking at it.
+  kOpenOrCreate,
+  // A missing file is a new session and is created; a present one is verified first (below).
+  kVerifyOrCreate,
+  // The file must exist (a reader of a stored session) and is verified first.
+  kVerifyExisting,
+};
+
 // Declared outside SqliteStore so that it can be a default argument of SqliteStore::open().
 struct SqliteOptions {
   Durability durability = Durability::kFull;
   // How long a statement waits for another connection's lock before it fails.
   std::chrono::milliseconds busy_timeout{5000};
+  OpenMode mode = OpenMode::kOpenOrCreate;
 };
 
 class SqliteStore final : public Store {
  public:
   using Options = SqliteOptions;
 
-  // Opens the database at `path`, creating the file (not its directory) when missing. Throws
-  // StateError naming the path and SQLite's message when it cannot be opened or put in WAL mode.
+  // Opens the database at `path`, creating the file (not its directory) when missing and the
+  // mode allows it. Throws StateError naming the path and SQLite's message when it cannot be
+  // opened or put in WAL mode.
+  //
+  // The verifying modes refuse, with a StateError naming the file and what is wrong with it,
+  // before anything is written to the database:
+  // - no file, but its write-ahead log `path`-wal is there: the database was moved or deleted
+  //   without its log, and a new database beside that log would replay it;
+  // - no file at all (kVerifyExisting only; kVerifyOrCreate creates a new database);
+  // - an empty (0-byte) file: this store writes the header of a new database before its first
+  //   commit, so an empty file holds no session (a `touch`, a failed copy, or a process killed
+  //   in the instant it created the file) where the caller expects one;
+  // - a file that does not begin with SQLite's header ("file is not a database");
+  // - a database failing PRAGMA quick_check (the message quotes SQLite's first lines), or one
+  //   SQLite cannot read at all ("database disk image is malformed").
+  // A refused file is left exactly as found: nothing is deleted, truncated, replaced or
+  // checkpointed into it, and its write-ahead log is kept. quick_check reads every page, so it
+  // takes time in proportion to the file's size; it takes no write lock, so it runs beside
+  // other connections.
   static std::unique_ptr<SqliteStore> open(const std::filesystem::path& path, Options options = {});
   // A private database in memory, gone when the store is destroyed; for tests.
   static std::unique_ptr<SqliteStore> open_in_memory();
@@ -93,6 +123,9 @@ class SqliteStore final : public Store {
   SqliteStore(sqlite3* db, std::string name);
 
   void configure(Options options, bool in_memory);
+  // The check of the verifying modes that needs SQLite, PRAGMA quick_check (see open()), run
+  // before anything is written; throws StateError.
+  void verify_contents(std::chrono::milliseconds busy_timeout);
   StatementPtr prepare(std::string_view sql);
   // Runs every statement of `script` in order, without caching them.
   void execute_script(std::string_view script);
