@@ -172,6 +172,27 @@ TEST(AppRuntime, AutoTakesTheLiveFeedWhenBybitAnswersAndSaysWhyWhenNot) {
 
 namespace fs = std::filesystem;
 
+// Writes a config file that extends the defaults with `yaml`; returns its path.
+fs::path write_config(const fs::path& path, const std::string& yaml) {
+  std::ofstream(path) << "extends: "
+                      << (testing::project_source_dir() / "config" / "default.yaml").string()
+                      << "\n"
+                      << yaml;
+  return path;
+}
+
+// A replay of the bar files in `files` (imported by the session itself) with `config`.
+RunOptions replay_of(const testing::TempDir& dir, const fs::path& files, const fs::path& config) {
+  RunOptions options;
+  options.feed = FeedMode::kReplay;
+  options.state_dir = dir.path() / "state";
+  options.data_root = files;
+  options.config_file = config;
+  options.search_space = testing::project_source_dir() / "config" / "ml_search.json";
+  options.quiet = true;
+  return options;
+}
+
 // A replay of three real Binance pairs (30 days of 1m bars, freqtrade's files, imported by the
 // session itself) with a config file of `yaml` beside it.
 RunOptions real_replay(const testing::TempDir& dir, const fs::path& data, const std::string& yaml) {
@@ -181,18 +202,7 @@ RunOptions real_replay(const testing::TempDir& dir, const fs::path& data, const 
     const std::string name = std::string(pair) + "_USDT-1m.json.gz";
     fs::create_symlink(data / "crypto/binance_spot" / name, files / name);
   }
-  const fs::path config = dir.path() / "session.yaml";
-  std::ofstream(config) << "extends: "
-                        << (testing::project_source_dir() / "config" / "default.yaml").string()
-                        << "\n"
-                        << yaml;
-  RunOptions options;
-  options.feed = FeedMode::kReplay;
-  options.state_dir = dir.path() / "state";
-  options.data_root = files;
-  options.config_file = config;
-  options.search_space = testing::project_source_dir() / "config" / "ml_search.json";
-  options.quiet = true;
+  RunOptions options = replay_of(dir, files, write_config(dir.path() / "session.yaml", yaml));
   options.min_turnover = 0;
   options.universe_size = 3;
   return options;
@@ -238,10 +248,7 @@ TEST(AppRuntime, AHotReloadOfTheRiskSectionSizesTheNextOrderAndShowsTheNewVersio
     const RuntimeStatus status = session->status();
     if (version_before.empty()) version_before = status.config_version;
     if (!rewritten_at && cursor >= session->replay_window()->first + 10 * kDayMs) {
-      std::ofstream(options.config_file)
-          << "extends: " << (testing::project_source_dir() / "config" / "default.yaml").string()
-          << "\nrisk:\n  spot:\n    risk_fraction: 0.002\n"
-          << loose;
+      write_config(options.config_file, "risk:\n  spot:\n    risk_fraction: 0.002\n" + loose);
       rewritten_at = cursor;
     }
     if (rewritten_at && !changed_at && status.config_version != version_before) changed_at = cursor;
@@ -354,17 +361,10 @@ TEST(AppRuntime, ForexOffAtBootStillManagesTheOpenForexPosition) {
     fs::create_symlink(data / "forex/histdata_eurusd_m1" / name, files / name);
   }
   const auto options_with = [&](bool forex) {
-    const fs::path config = dir.path() / (forex ? "on.yaml" : "off.yaml");
-    std::ofstream(config) << "extends: "
-                          << (testing::project_source_dir() / "config" / "default.yaml").string()
-                          << "\nforex_enabled: " << (forex ? "true" : "false") << "\n";
-    RunOptions options;
-    options.feed = FeedMode::kReplay;
-    options.state_dir = dir.path() / "state";
-    options.data_root = files;
-    options.config_file = config;
-    options.search_space = testing::project_source_dir() / "config" / "ml_search.json";
-    options.quiet = true;
+    RunOptions options =
+        replay_of(dir, files,
+                  write_config(dir.path() / (forex ? "on.yaml" : "off.yaml"),
+                               fmt::format("forex_enabled: {}\n", forex ? "true" : "false")));
     options.lifecycle = false;
     options.candidates = {{"sma_cross", Asset::kForex, R"({"fast":5,"slow":10})"}};
     return options;
