@@ -102,6 +102,86 @@ std::optional<Symbol> symbol_from_name(const std::string& text) {
   }
 }
 
+// The last known venue named anywhere in the path ("lean_bybit", "binance_spot_long"), else
+// "local".
+std::string venue_in_path(const fs::path& path) {
+  std::string venue = "local";
+  for (const auto& part : path) {
+    const std::string text = to_lower(part.string());
+    for (std::string_view known : kKnownVenues) {
+      if (text.find(known) != std::string::npos) venue = std::string(known);
+    }
+  }
+  return venue;
+}
+
+// LEAN's security-type folders that name a domain; cfd leaves it to the symbol.
+struct LeanSecurityType {
+  std::string_view folder;
+  std::optional<Asset> domain;
+};
+constexpr std::array<LeanSecurityType, 4> kLeanSecurityTypes = {{{"crypto", Asset::kSpot},
+                                                                 {"cryptofuture", Asset::kPerp},
+                                                                 {"forex", Asset::kForex},
+                                                                 {"cfd", std::nullopt}}};
+
+bool is_lean_resolution(std::string_view folder) {
+  return folder == "minute" || folder == "hour" || folder == "daily" || folder == "second" ||
+         folder == "tick";
+}
+
+// What a LEAN day file's name says: YYYYMMDD_trade or YYYYMMDD_quote, or, for the CSV inside
+// LEAN's zip, YYYYMMDD_<symbol>_<resolution>_trade (or _quote).
+struct LeanDayName {
+  std::string date;
+  bool quote = false;
+  std::string symbol;      // empty: the parent folder says it
+  std::string resolution;  // empty: the grandparent folder says it, if anything does
+};
+
+// A LEAN day file names at most its date, symbol and resolution; the folders above it name the
+// rest, as LEAN lays them out: <securityType>/<market>/<resolution>/<symbol>/<file>. The
+// symbol is the parent folder; the timeframe the grandparent when it is a LEAN resolution; the
+// venue the market folder when a LEAN security type sits above it, else a known venue in the
+// path; the domain the security type's, else the symbol's default.
+void guess_lean_day_file(const fs::path& path, const LeanDayName& name, ImportGuess& guess) {
+  const fs::path file = fs::absolute(path).lexically_normal();
+  std::vector<std::string> folders;  // nearest first: symbol, resolution, market, security type
+  for (fs::path folder = file.parent_path(); folders.size() < 4 && folder.has_relative_path();
+       folder = folder.parent_path()) {
+    folders.push_back(to_lower(folder.filename().string()));
+  }
+  folders.resize(4);
+  guess.day = parse_compact_time(name.date);
+  guess.venue = venue_in_path(file);
+  guess.symbol = symbol_from_name(name.symbol.empty() ? folders[0] : name.symbol);
+  if (is_lean_resolution(folders[1])) {
+    for (const LeanSecurityType& type : kLeanSecurityTypes) {
+      if (folders[3] == type.folder && !folders[2].empty()) {
+        guess.venue = folders[2];
+        guess.domain = type.domain;
+      }
+    }
+  }
+  const std::string resolution = !name.resolution.empty()         ? name.resolution
+                                 : is_lean_resolution(folders[1]) ? folders[1]
+                                                                  : std::string();
+  if (resolution == "second" || resolution == "tick") {
+    throw DataError(fmt::format("{}: holds LEAN {} data; the finest timeframe stored is 1m",
+                                path.filename().string(), resolution));
+  }
+  if (!resolution.empty()) guess.timeframe = timeframe_from_name(resolution);
+  const Asset domain = guess.domain   ? *guess.domain
+                       : guess.symbol ? default_domain(*guess.symbol)
+                                      : Asset::kSpot;
+  if (name.quote && domain != Asset::kForex) {
+    throw DataError(
+        fmt::format("{}: holds quote bars; crypto series are built from trades: "
+                    "import the _trade file",
+                    path.filename().string()));
+  }
+}
+
 // Collects the rows of a freqtrade JSON file as text, so numbers keep their exact digits.
 class JsonRows : public nlohmann::json_sax<nlohmann::json> {
  public:
@@ -238,49 +318,70 @@ void read_histdata(std::string_view text, const ImportGuess& guess, ImportedBars
   }
 }
 
+// Where a header CSV keeps its cells; DataError when the header lacks a time column or OHLC.
+struct HeaderColumns {
+  static constexpr std::size_t kAbsent = std::string::npos;
+  char delimiter = ',';
+  std::size_t count = 0;
+  std::size_t time = kAbsent, open = kAbsent, high = kAbsent, low = kAbsent, close = kAbsent;
+  std::size_t volume = kAbsent, turnover = kAbsent;
+};
+
+HeaderColumns header_columns(std::string_view header_line) {
+  HeaderColumns columns;
+  columns.delimiter = header_line.find(';') != std::string_view::npos &&
+                              header_line.find(',') == std::string_view::npos
+                          ? ';'
+                          : ',';
+  const auto header = split(header_line, columns.delimiter);
+  columns.count = header.size();
+  std::map<std::string, std::size_t> column;
+  for (std::size_t i = 0; i < header.size(); ++i) column[to_lower(header[i])] = i;
+  auto find = [&column](const char* name) {
+    const auto found = column.find(name);
+    return found == column.end() ? HeaderColumns::kAbsent : found->second;
+  };
+  for (const char* name :
+       {"open_time_ms", "open_time", "timestamp", "time", "date", "datetime", ""}) {
+    columns.time = find(name);
+    if (columns.time != HeaderColumns::kAbsent) break;
+  }
+  for (const char* needed : {"open", "high", "low", "close"}) {
+    if (find(needed) == HeaderColumns::kAbsent) {
+      throw DataError(
+          fmt::format("the CSV header has no \"{}\" column (got: {})", needed, header_line));
+    }
+  }
+  if (columns.time == HeaderColumns::kAbsent)
+    throw DataError(fmt::format("the CSV header has no time column (got: {})", header_line));
+  columns.open = find("open");
+  columns.high = find("high");
+  columns.low = find("low");
+  columns.close = find("close");
+  columns.volume = find("volume");
+  columns.turnover = find("turnover");
+  return columns;
+}
+
 void read_header_csv(std::string_view text, const ImportGuess& guess, ImportedBars& out) {
   const auto lines = lines_of(text);
   if (lines.empty()) return;
-  const char delimiter =
-      lines[0].find(';') != std::string_view::npos && lines[0].find(',') == std::string_view::npos
-          ? ';'
-          : ',';
-  const auto header = split(lines[0], delimiter);
-  std::map<std::string, std::size_t> column;
-  for (std::size_t i = 0; i < header.size(); ++i) column[to_lower(header[i])] = i;
-  std::optional<std::size_t> time_column;
-  for (const char* name :
-       {"open_time_ms", "open_time", "timestamp", "time", "date", "datetime", ""}) {
-    if (column.count(name) != 0) {
-      time_column = column[name];
-      break;
-    }
-  }
-  for (const char* needed : {"open", "high", "low", "close"}) {
-    if (column.count(needed) == 0) {
-      throw DataError(
-          fmt::format("the CSV header has no \"{}\" column (got: {})", needed, lines[0]));
-    }
-  }
-  if (!time_column)
-    throw DataError(fmt::format("the CSV header has no time column (got: {})", lines[0]));
-  constexpr std::size_t kAbsent = std::string::npos;
-  const std::size_t volume_column = column.count("volume") != 0 ? column["volume"] : kAbsent;
-  const std::size_t turnover_column = column.count("turnover") != 0 ? column["turnover"] : kAbsent;
+  const HeaderColumns column = header_columns(lines[0]);
+  constexpr std::size_t kAbsent = HeaderColumns::kAbsent;
   RowReader reader(out);
   for (std::size_t l = 1; l < lines.size(); ++l) {
-    const auto fields = split(lines[l], delimiter);
+    const auto fields = split(lines[l], column.delimiter);
     const auto time =
-        fields.size() == header.size() ? parse_time_cell(fields[*time_column]) : std::nullopt;
+        fields.size() == column.count ? parse_time_cell(fields[column.time]) : std::nullopt;
     if (!time) {
       ++out.rows;
       reader.reject("unparsable row", lines[l]);
       continue;
     }
-    reader.add(*time + guess.utc_offset, fields[column["open"]], fields[column["high"]],
-               fields[column["low"]], fields[column["close"]],
-               volume_column != kAbsent ? fields[volume_column] : std::string_view("0"),
-               turnover_column != kAbsent ? std::optional(fields[turnover_column]) : std::nullopt,
+    reader.add(*time + guess.utc_offset, fields[column.open], fields[column.high],
+               fields[column.low], fields[column.close],
+               column.volume != kAbsent ? fields[column.volume] : std::string_view("0"),
+               column.turnover != kAbsent ? std::optional(fields[column.turnover]) : std::nullopt,
                lines[l]);
   }
 }
@@ -366,11 +467,11 @@ Asset default_domain(const Symbol& symbol) {
 
 ImportGuess guess_import(const fs::path& path) {
   ImportGuess guess;
-  for (const auto& part : path) {
-    const std::string text = to_lower(part.string());
-    for (std::string_view venue : kKnownVenues) {
-      if (text.find(venue) != std::string::npos) guess.venue = std::string(venue);
-    }
+  guess.venue = venue_in_path(path);
+  static const std::regex kLeanZip(R"(^\d{8}_(trade|quote)\.zip$)");
+  if (std::regex_match(path.filename().string(), kLeanZip)) {
+    throw DataError(fmt::format("{}: a LEAN zip archive; unzip it: the CSV inside imports as it is",
+                                path.filename().string()));
   }
   std::string name = path.filename().string();
   for (const char* suffix : {".gz", ".json", ".csv", ".txt"}) {
@@ -386,7 +487,18 @@ ImportGuess guess_import(const fs::path& path) {
   static const std::regex kLeanHour(R"(^([a-z]+)_(hour|daily)_([a-z0-9]+)$)");
   static const std::regex kHistdata(R"(^DAT_ASCII_([A-Z]{6})_(M1|H1|D1)_\d+$)");
   static const std::regex kFxcm(R"(^([a-z]{6})-(m1|h1|d1)-(bid|ask)-\d+$)");
-  if (std::regex_match(name, match, kFreqtrade)) {
+  static const std::regex kLeanDay(R"(^(\d{8})_(trade|quote)$)");
+  static const std::regex kLeanDayInZip(
+      R"(^(\d{8})_([a-z0-9]+)_(minute|hour|daily|second|tick)_(trade|quote)$)");
+  bool lean_day_file = false;
+  if (std::regex_match(name, match, kLeanDay)) {
+    lean_day_file = true;
+    guess_lean_day_file(path, {match[1].str(), match[2].str() == "quote", "", ""}, guess);
+  } else if (std::regex_match(name, match, kLeanDayInZip)) {
+    lean_day_file = true;
+    guess_lean_day_file(
+        path, {match[1].str(), match[4].str() == "quote", match[2].str(), match[3].str()}, guess);
+  } else if (std::regex_match(name, match, kFreqtrade)) {
     const std::string kind = match[5].str();
     if (!kind.empty() && kind != "futures" && kind != "spot") {
       throw DataError(
@@ -452,10 +564,19 @@ ImportGuess guess_import(const fs::path& path) {
                return std::isalpha(static_cast<unsigned char>(c));
              })) {
     guess.format = BarFileFormat::kHeaderCsv;
+    try {
+      header_columns(line);
+    } catch (const DataError& error) {
+      throw DataError(
+          fmt::format("{}: not a bar file: {}", path.filename().string(), error.what()));
+    }
   } else {
     throw DataError(fmt::format("{}: cannot tell the format from its first line: {}",
                                 path.filename().string(), line.substr(0, 80)));
   }
+  // LEAN writes ms-since-midnight rows for minute (and finer) data only.
+  if (lean_day_file && !guess.timeframe && guess.format == BarFileFormat::kLeanMinute)
+    guess.timeframe = Timeframe::k1m;
   return guess;
 }
 

@@ -17,6 +17,17 @@
 // the path (binance, bybit, fxcm, oanda, histdata, ibkr), else "local"; the domain is perp for
 // futures files, forex for a pair of two fiat currencies (or gold/silver against one), else spot;
 // a timeframe the name does not say is the most common spacing of the bars.
+// LEAN day files (YYYYMMDD_trade.csv[.gz], YYYYMMDD_quote.csv[.gz]) name only their date; the
+// folders of LEAN's layout, <securityType>/<market>/<resolution>/<symbol>/, name the rest (the
+// CSV inside LEAN's zip, YYYYMMDD_<symbol>_<resolution>_trade.csv, names its symbol and
+// resolution itself; the zip is refused):
+//   symbol     the parent folder (btcusdt -> BTCUSDT);
+//   timeframe  the resolution folder (minute, hour, daily; second and tick are refused); without
+//              one, 1m when the rows are ms since midnight;
+//   venue      the market folder when a LEAN security type (crypto, cryptofuture, forex, cfd)
+//              sits above it, else a known venue in the path (binance_spot_long -> binance);
+//   domain     crypto -> spot, cryptofuture -> perp, forex -> forex, else the symbol's default.
+// Quote day files are read only for forex (the bid), as the LEAN minute names above.
 //
 // Prices and volumes are parsed exactly from their text and rounded half-even to 9 decimals.
 // A missing turnover is volume x close. Bad rows (unparsable, NaN, high below low, open or close

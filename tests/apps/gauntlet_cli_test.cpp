@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -115,6 +116,41 @@ TEST(GauntletCli, DataCommandsImportCheckResampleExportAndReimport) {
   outcome = run("data list" + root);
   EXPECT_EQ(outcome.exit_code, 0);
   EXPECT_NE(outcome.output.find("4 series"), std::string::npos) << outcome.output;
+}
+
+// LEAN's day files name only the date: the symbol comes from their folder.
+TEST(GauntletCli, DataImportReadsAFolderOfLeanDayFilesAndSkipsAStrayFile) {
+  const auto data = testing::find_shared_data();
+  if (!data) {
+    if (testing::shared_data_required()) FAIL() << testing::shared_data_missing_message();
+    GTEST_SKIP() << testing::shared_data_missing_message();
+  }
+  const testing::TempDir dir;
+  const std::filesystem::path folder = dir.path() / "binance_spot_long" / "btcusdt";
+  std::filesystem::create_directories(folder);
+  for (const char* day : {"20240227", "20240228", "20240229"}) {
+    const std::string name = std::string(day) + "_trade.csv.gz";
+    std::filesystem::copy_file(*data / "crypto/binance_spot_long/btcusdt" / name, folder / name);
+  }
+  dir.write("binance_spot_long/btcusdt/notes.txt", "downloaded by hand\n");
+  const std::string root = " --data-root " + (dir.path() / "bars").string();
+  Outcome outcome = run("data import " + (dir.path() / "binance_spot_long").string() + root);
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  EXPECT_NE(outcome.output.find("[1/4] 20240227_trade.csv.gz (LEAN minute CSV): 1440 bars into "
+                                "binance/spot/BTCUSDT/1m (1440 new, 0 replaced, 1 day files)"),
+            std::string::npos)
+      << outcome.output;
+  EXPECT_NE(outcome.output.find("[4/4] skipped: notes.txt: not a bar file"), std::string::npos)
+      << outcome.output;
+  EXPECT_NE(outcome.output.find("imported 4320 bars from 3 of 4 files"), std::string::npos)
+      << outcome.output;
+
+  outcome = run("data check --symbol BTC/USDT --timeframe 1m" + root);
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
+  EXPECT_NE(outcome.output.find("binance/spot/BTCUSDT/1m: 4320 bars, 0 bad rows, 0 duplicates, 0 "
+                                "out of order, 0 gaps"),
+            std::string::npos)
+      << outcome.output;
 }
 
 TEST(GauntletCli, DataFetchBackfillsFromBybitAndResumes) {

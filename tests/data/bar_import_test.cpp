@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -62,6 +63,158 @@ TEST(BarImport, GuessesFormatSymbolTimeframeVenueAndDomainFromRealFiles) {
                                "crypto/lean_bybit/spot_btcusdt_minute_20221213_quote.csv.gz"}) {
     EXPECT_THROW(guess_import(data / not_bars), DataError) << not_bars;
   }
+}
+
+// Copies a real file to dir/relative (creating the folders) and returns the copy's path.
+fs::path copy_into(const testing::TempDir& dir, const fs::path& from, const fs::path& relative) {
+  const fs::path to = dir.path() / relative;
+  fs::create_directories(to.parent_path());
+  fs::copy_file(from, to);
+  return to;
+}
+
+// LEAN's own layout names the symbol in the folder and only the date in the file.
+TEST(BarImport, GuessesLeanDayFilesFromTheirFolders) {
+  GAUNTLET_SHARED_DATA_OR_SKIP(data);
+  const fs::path btc = data / "crypto/binance_spot_long/btcusdt/20240229_trade.csv.gz";
+  const ImportGuess guess = guess_import(btc);
+  EXPECT_EQ(guess.format, BarFileFormat::kLeanMinute);
+  ASSERT_TRUE(guess.symbol);
+  EXPECT_EQ(guess.symbol->canonical(), "BTCUSDT");
+  EXPECT_EQ(guess.timeframe, Timeframe::k1m);  // no resolution folder: ms-since-midnight rows
+  EXPECT_EQ(guess.venue, "binance");           // from binance_spot_long
+  EXPECT_EQ(guess.domain, Asset::kSpot);
+  ASSERT_TRUE(guess.day);
+  EXPECT_EQ(format_iso8601(*guess.day), "2024-02-29T00:00:00.000Z");
+
+  // The same files in LEAN's <securityType>/<market>/<resolution>/<symbol>/ folders.
+  const testing::TempDir dir;
+  const fs::path eurusd = data / "forex/lean_fx/oanda_minute_eurusd_20140501_quote.csv.gz";
+  struct Case {
+    fs::path from;
+    const char* to;
+    const char* symbol;
+    const char* venue;
+    Asset domain;
+  };
+  const Case cases[] = {
+      {btc, "crypto/binance/minute/btcusdt/20240229_trade.csv.gz", "BTCUSDT", "binance",
+       Asset::kSpot},
+      {btc, "crypto/kraken/minute/xbtusd/20240229_trade.csv.gz", "XBTUSD", "kraken", Asset::kSpot},
+      {btc, "cryptofuture/bybit/minute/btcusdt/20240229_trade.csv", "BTCUSDT", "bybit",
+       Asset::kPerp},
+      {eurusd, "forex/oanda/minute/eurusd/20140501_quote.csv.gz", "EURUSD", "oanda", Asset::kForex},
+      // The CSV inside LEAN's zip names its symbol and resolution too.
+      {btc, "unzipped/20240229_ethusdt_minute_trade.csv", "ETHUSDT", "local", Asset::kSpot},
+  };
+  for (const Case& c : cases) {
+    // A name without .gz gets the plain text, as LEAN's unzipped CSV is.
+    const fs::path file = std::string_view(c.to).ends_with(".gz")
+                              ? copy_into(dir, c.from, c.to)
+                              : dir.write(c.to, read_maybe_gzip(c.from));
+    const ImportGuess lean = guess_import(file);
+    EXPECT_EQ(lean.format, BarFileFormat::kLeanMinute) << c.to;
+    ASSERT_TRUE(lean.symbol) << c.to;
+    EXPECT_EQ(lean.symbol->canonical(), c.symbol) << c.to;
+    EXPECT_EQ(lean.timeframe, Timeframe::k1m) << c.to;
+    EXPECT_EQ(lean.venue, c.venue) << c.to;
+    EXPECT_EQ(lean.domain, c.domain) << c.to;
+  }
+  // Refused, each with its reason.
+  const std::pair<const char*, const char*> refused[] = {
+      {"crypto/binance/minute/btcusdt/20240229_quote.csv.gz",
+       "crypto series are built from trades"},
+      {"crypto/binance/second/btcusdt/20240229_trade.csv.gz", "the finest timeframe stored is 1m"},
+      {"crypto/binance/minute/btcusdt/20240228_trade.zip", "unzip it"},
+      {"unzipped/20240228_btcusdt_tick_trade.csv.gz", "the finest timeframe stored is 1m"},
+  };
+  for (const auto& [to, reason] : refused) {
+    const fs::path file = copy_into(dir, btc, to);
+    try {
+      guess_import(file);
+      ADD_FAILURE() << to << " was accepted";
+    } catch (const DataError& error) {
+      EXPECT_NE(std::string(error.what()).find(reason), std::string::npos) << error.what();
+    }
+  }
+}
+
+// The first rows as read by hand (zcat | head -1) from the files.
+TEST(BarImport, ReadsRealLeanDayFilesWithTheDateFromTheName) {
+  GAUNTLET_SHARED_DATA_OR_SKIP(data);
+  const fs::path btc = data / "crypto/binance_spot_long/btcusdt/20240229_trade.csv.gz";
+  const ImportedBars day = read_bar_file(btc, guess_import(btc));
+  // 0,62432.11000000,62438.22000000,62363.65000000,62395.27000000,81.27497000
+  EXPECT_EQ(day.rows, 1440u);
+  EXPECT_EQ(day.rejected, 0u);
+  ASSERT_EQ(day.bars.size(), 1440u);
+  EXPECT_EQ(day.timeframe, Timeframe::k1m);
+  EXPECT_EQ(format_iso8601(day.bars.front().open_time), "2024-02-29T00:00:00.000Z");
+  EXPECT_EQ(format_iso8601(day.bars.back().open_time), "2024-02-29T23:59:00.000Z");
+  EXPECT_EQ(day.bars.front().open, "62432.11"_d);
+  EXPECT_EQ(day.bars.front().high, "62438.22"_d);
+  EXPECT_EQ(day.bars.front().low, "62363.65"_d);
+  EXPECT_EQ(day.bars.front().close, "62395.27"_d);
+  EXPECT_EQ(day.bars.front().volume, "81.27497"_d);
+
+  // TAO's listing day starts at noon.
+  const fs::path tao = data / "crypto/binance_spot_long/taousdt/20240411_trade.csv.gz";
+  const ImportGuess tao_guess = guess_import(tao);
+  ASSERT_TRUE(tao_guess.symbol);
+  EXPECT_EQ(tao_guess.symbol->canonical(), "TAOUSDT");
+  const ImportedBars listing = read_bar_file(tao, tao_guess);
+  // 43200000,439.80000000,1249.00000000,439.80000000,920.60000000,19347.55480000
+  ASSERT_EQ(listing.bars.size(), 720u);
+  EXPECT_EQ(listing.rejected, 0u);
+  EXPECT_EQ(format_iso8601(listing.bars.front().open_time), "2024-04-11T12:00:00.000Z");
+  EXPECT_EQ(listing.bars.front().open, "439.8"_d);
+  EXPECT_EQ(listing.bars.front().high, "1249"_d);
+  EXPECT_EQ(listing.bars.front().low, "439.8"_d);
+  EXPECT_EQ(listing.bars.front().close, "920.6"_d);
+  EXPECT_EQ(listing.bars.front().volume, "19347.5548"_d);
+}
+
+// Three days in a <symbol>/ folder, with a stray note beside them, make one series.
+TEST(BarImport, ImportsAFolderOfLeanDayFilesAsOneContinuousSeries) {
+  GAUNTLET_SHARED_DATA_OR_SKIP(data);
+  const testing::TempDir dir;
+  const fs::path folder = dir.path() / "binance_spot_long" / "btcusdt";
+  for (const char* day : {"20240227", "20240228", "20240229"}) {
+    const std::string name = std::string(day) + "_trade.csv.gz";
+    copy_into(dir, data / "crypto/binance_spot_long/btcusdt" / name, folder / name);
+  }
+  dir.write("binance_spot_long/btcusdt/notes.txt", "downloaded by hand, see PROVENANCE\n");
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(folder)) files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  ASSERT_EQ(files.size(), 4u);
+
+  BarStore store(dir.path() / "bars");
+  const SeriesKey key{"binance", Asset::kSpot, Symbol::parse("BTCUSDT"), Timeframe::k1m};
+  std::vector<std::string> skipped;
+  for (const fs::path& file : files) {
+    try {
+      const ImportGuess guess = guess_import(file);
+      const ImportedBars imported = read_bar_file(file, guess);
+      ASSERT_EQ(
+          to_string((SeriesKey{guess.venue, *guess.domain, *guess.symbol, imported.timeframe})),
+          to_string(key));
+      store.upsert_bars(key, imported.bars);
+    } catch (const DataError& error) {
+      skipped.push_back(error.what());
+    }
+  }
+  ASSERT_EQ(skipped.size(), 1u);
+  EXPECT_NE(skipped[0].find("notes.txt: not a bar file"), std::string::npos) << skipped[0];
+
+  const auto bars = store.load_bars(key, INT64_MIN / 2, INT64_MAX / 2).to_bars();
+  ASSERT_EQ(bars.size(), 3u * 1440u);
+  EXPECT_EQ(format_iso8601(bars.front().open_time), "2024-02-27T00:00:00.000Z");
+  EXPECT_EQ(format_iso8601(bars.back().open_time), "2024-02-29T23:59:00.000Z");
+  const CheckReport report = check_bars(bars, Timeframe::k1m);
+  EXPECT_TRUE(report.clean());
+  EXPECT_EQ(report.gaps, 0u);
+  EXPECT_EQ(store.partition_days(key).size(), 3u);
 }
 
 // Every freqtrade row, read independently with nlohmann's DOM and compared as decimals.
