@@ -716,6 +716,11 @@ struct AppRuntime::Impl {
     runtime_state->set(kCheckpointKey, j.dump());
   }
 
+  // Whether the session's checkpoint is kept current outside the steps too: a resumable
+  // session that has stepped or resumed (cursor set) and has not stopped (stop_all saves the
+  // last one).
+  bool keeps_checkpoint() const { return options.checkpoints && cursor > 0 && !stopped; }
+
   bool load_checkpoint() {
     const std::optional<std::string> text = runtime_state->get(kCheckpointKey);
     if (!text) return false;
@@ -1454,6 +1459,10 @@ struct AppRuntime::Impl {
         store->transaction([&] {
           task.run();
           settle();
+          // What the task made the paper venue do (the kill switch's cancels and exits, which
+          // the venue acknowledges at once) commits with the venue's state, as a step does:
+          // a kill after the answer cannot leave the journal and the venue apart.
+          if (keeps_checkpoint()) save_checkpoint();
         });
       } catch (const std::exception& error) {
         log().error("control-plane task failed: {}", error.what());
@@ -1618,6 +1627,8 @@ void AppRuntime::start_all() {
   s.store->transaction([&] {
     for (auto& [asset, m] : s.markets) s.reconciler->reconcile(asset);
     s.settle();
+    // The recovery's resends, acknowledged by the venue, commit with the venue's state.
+    if (s.keeps_checkpoint()) s.save_checkpoint();
   });
   s.resubmit_validating();
   if (s.replay) s.replay->start();
