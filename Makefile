@@ -44,7 +44,7 @@ test: build-dev
 
 soak: configure-dev
 	@cmake --build --preset dev -j $(JOBS) --target gauntlet kill_soak_test
-	@GAUNTLET_SOAK_KILLS=$(SOAK_KILLS) ctest --preset dev --timeout 3600 -L soak -R KillSoak
+	@GAUNTLET_SOAK_KILLS=$(SOAK_KILLS) ctest --preset dev --timeout 3600 -L soak -R KillSoak -V
 
 bench: configure-release
 	@cmake --build --preset release -j $(JOBS) --target benchmarks

@@ -73,7 +73,7 @@ constexpr const char* kPairs[] = {"BTC", "ETH", "XRP"};
 constexpr std::uint64_t kDefaultSeed = 20261207;
 constexpr int kDefaultKills = 12;
 constexpr double kDataSeconds = 30.0 * 86400.0;  // the replay's market time
-constexpr double kMeanRunSeconds = 1.5;          // wall time a run trades before its kill, on average
+constexpr double kMeanRunSeconds = 1.5;  // wall time a run trades before its kill, on average
 constexpr const char* kFlags[] = {"paused", "watch"};
 constexpr std::string_view kDesync = "broker_desync";
 
@@ -175,9 +175,7 @@ struct Action {
   std::string strategy;  // flags
   std::string flag;
 
-  std::string method() const {
-    return kind == ActionKind::kUnflag ? "DELETE" : "POST";
-  }
+  std::string method() const { return kind == ActionKind::kUnflag ? "DELETE" : "POST"; }
   std::string target() const {
     switch (kind) {
       case ActionKind::kKill:
@@ -218,9 +216,10 @@ struct Expected {
       }
       if (action.kind == ActionKind::kAdd && steps_high < 0 &&
           message.starts_with("pool_exhausted")) {
-        return fmt::format("add refused as pool_exhausted while the acknowledged removes left at "
-                           "least {} in the pool: {}",
-                           -100 * steps_high, message);
+        return fmt::format(
+            "add refused as pool_exhausted while the acknowledged removes left at "
+            "least {} in the pool: {}",
+            -100 * steps_high, message);
       }
       return "";
     }
@@ -263,10 +262,10 @@ struct Expected {
   }
 
   std::string text() const {
-    std::string s = fmt::format("killed {}, steps {}", killed ? (*killed ? "yes" : "no") : "?",
-                                steps_low == steps_high
-                                    ? std::to_string(steps_low)
-                                    : fmt::format("{}..{}", steps_low, steps_high));
+    std::string s =
+        fmt::format("killed {}, steps {}", killed ? (*killed ? "yes" : "no") : "?",
+                    steps_low == steps_high ? std::to_string(steps_low)
+                                            : fmt::format("{}..{}", steps_low, steps_high));
     for (const auto& [key, on] : flags) {
       if (on != false) s += fmt::format(", {}:{}{}", key.first, key.second, on ? "" : "?");
     }
@@ -298,9 +297,9 @@ void check_expected(Expected& expected, const Observed& seen, const Decimal& ini
   for (int s = expected.steps_low; s <= expected.steps_high; ++s) {
     if (moved == Decimal::from_int(100L * s)) steps = s;
   }
-  EXPECT_TRUE(steps.has_value())
-      << where << ": spot allocation " << seen.allocation << " = " << initial_allocation << " + "
-      << moved << " + ledger " << seen.ledger_total << ", expected the steps " << expected.text();
+  EXPECT_TRUE(steps.has_value()) << where << ": spot allocation " << seen.allocation << " = "
+                                 << initial_allocation << " + " << moved << " + ledger "
+                                 << seen.ledger_total << ", expected the steps " << expected.text();
   if (steps) expected.steps_low = expected.steps_high = *steps;
 
   for (auto& [key, on] : expected.flags) {
@@ -452,8 +451,7 @@ void check_through_store(const fs::path& state, const config::Config& config, Ex
     EXPECT_TRUE(venue_orders.contains(entry.request.client_order_id))
         << where << ": order " << entry.request.client_order_id << " ("
         << (entry.request.reduce_only ? "exit " + entry.request.exit_reason : "entry") << ") is "
-        << to_string(entry.status)
-        << " in the journal, but the venue has no such open order";
+        << to_string(entry.status) << " in the journal, but the venue has no such open order";
   }
 }
 
@@ -544,7 +542,8 @@ class Soak {
       if (::testing::Test::HasFailure()) return report();
     }
     std::string modes;
-    for (const auto& [mode, count] : by_mode_) modes += fmt::format(", {} {}", count, to_string(mode));
+    for (const auto& [mode, count] : by_mode_)
+      modes += fmt::format(", {} {}", count, to_string(mode));
     std::cout << fmt::format(
                      "kill soak: {} kills ({}) in {} runs over {} sessions, {} actions "
                      "acknowledged, {} cut off by the kill; {:.0f} s",
@@ -556,9 +555,7 @@ class Soak {
   }
 
  private:
-  SoakReport report() const {
-    return {kills_done_, by_mode_, flattens_, acknowledged_, cut_off_};
-  }
+  SoakReport report() const { return {kills_done_, by_mode_, flattens_, acknowledged_, cut_off_}; }
 
   double uniform(double low, double high) { return low + (high - low) * random_.uniform(); }
 
@@ -764,8 +761,8 @@ class Soak {
       const double run_for = uniform(0.1, 2 * kMeanRunSeconds);
       const auto run_start = Steady::now();
       const auto at = [&](double seconds) {
-        return run_start + std::chrono::duration_cast<Steady::duration>(
-                               std::chrono::duration<double>(seconds));
+        return run_start +
+               std::chrono::duration_cast<Steady::duration>(std::chrono::duration<double>(seconds));
       };
       if (mode == KillMode::kAfterKillSwitch) {
         // Resume first if needed, wait for positions to open (at most twice the run's time, or
@@ -777,7 +774,8 @@ class Soak {
         std::size_t open = 0;
         const auto until = forced ? Steady::now() + std::chrono::seconds(60) : at(2 * run_for);
         while (!data_ended && Steady::now() < until) {
-          const json positions = json::parse(call(*e.api, "GET", "/positions").body, nullptr, false);
+          const json positions =
+              json::parse(call(*e.api, "GET", "/positions").body, nullptr, false);
           if (positions.is_array() && !positions.empty()) {
             open = positions.size();
             break;
@@ -836,7 +834,8 @@ class Soak {
     expect_no_desync_logged(e.err, where);
     // After every kill: the state as the next start will find it.
     check_through_store(state, o_.config, expected, where + ", after the kill");
-    if (::testing::Test::HasFailure()) ADD_FAILURE() << where << ": " << story << "\n" << tail(e.err);
+    if (::testing::Test::HasFailure())
+      ADD_FAILURE() << where << ": " << story << "\n" << tail(e.err);
     return data_ended;
   }
 
@@ -917,11 +916,10 @@ class KillSoak : public ::testing::Test {
         << read_or_empty(err);
     store_ = store;
     config_file_ = dir_->path() / "soak.yaml";
-    std::ofstream(config_file_) << "extends: "
-                                << (testing::project_source_dir() / "config" / "default.yaml")
-                                       .string()
-                                << "\nexploration:\n  retire_after_trades: 20\n"
-                                   "  retire_below_profit_factor: 1.0\n";
+    std::ofstream(config_file_)
+        << "extends: " << (testing::project_source_dir() / "config" / "default.yaml").string()
+        << "\nexploration:\n  retire_after_trades: 20\n"
+           "  retire_below_profit_factor: 1.0\n";
   }
   static void TearDownTestSuite() {
     delete dir_;
@@ -957,8 +955,10 @@ TEST_F(KillSoak, SigkillAtRandomPointsWithControlActionsLosesNothingAndNeverDesy
   o.kills = static_cast<int>(env_number("GAUNTLET_SOAK_KILLS").value_or(kDefaultKills));
   o.seed = static_cast<std::uint64_t>(env_number("GAUNTLET_SOAK_SEED").value_or(kDefaultSeed));
   // By default the kills spread over the whole replay: about kMeanRunSeconds of trading each.
-  o.speed = static_cast<double>(env_number("GAUNTLET_SOAK_SPEED").value_or(static_cast<long>(
-      std::clamp(kDataSeconds / (o.kills * kMeanRunSeconds), 5000.0, 100000.0))));
+  o.speed =
+      static_cast<double>(env_number("GAUNTLET_SOAK_SPEED")
+                              .value_or(static_cast<long>(std::clamp(
+                                  kDataSeconds / (o.kills * kMeanRunSeconds), 5000.0, 100000.0))));
   std::cout << fmt::format("kill soak: {} kills, seed {}, replay speed {}x", o.kills, o.seed,
                            o.speed)
             << std::endl;
