@@ -2,6 +2,7 @@
 # one command on a fresh Debian 12 machine.
 #   make run    build (release) and run the main job: the paper session, until stopped
 #   make test   build (dev: Debug + ASan/UBSan, -Werror) and run every test in parallel
+#   make soak   build (dev) and run the kill soak with 200 SIGKILLs (make test runs it with 12)
 #   make bench  build (release) and run the Google Benchmarks under bench/
 #   make fmt    format the sources with .clang-format (make fmt-check only checks)
 
@@ -11,8 +12,10 @@ CONFIG ?= config/default.yaml
 # make run: the paper session (simulated market when offline); RUN_ARGS adds gauntlet run options
 RUN_CONFIG ?= config/paper.yaml
 RUN_ARGS ?=
+# make soak: SIGKILLs of the kill soak (tests/apps/kill_soak_test.cpp)
+SOAK_KILLS ?= 200
 
-.PHONY: all deps configure-dev configure-release build-dev build-release run test bench fmt fmt-check clean
+.PHONY: all deps configure-dev configure-release build-dev build-release run test soak bench fmt fmt-check clean
 
 all: build-dev
 
@@ -38,6 +41,10 @@ run: build-release
 
 test: build-dev
 	@ctest --preset dev -j $(JOBS)
+
+soak: configure-dev
+	@cmake --build --preset dev -j $(JOBS) --target gauntlet kill_soak_test
+	@GAUNTLET_SOAK_KILLS=$(SOAK_KILLS) ctest --preset dev --timeout 3600 -L soak -R KillSoak -V
 
 bench: configure-release
 	@cmake --build --preset release -j $(JOBS) --target benchmarks
