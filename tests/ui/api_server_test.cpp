@@ -9,20 +9,14 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
-#include <future>
 #include <set>
 #include <thread>
 
 #include "core/config_manager.hpp"
-#include "core/time.hpp"
-#include "data/bar_store.hpp"
 #include "runtime/app_runtime.hpp"
 #include "runtime/stored_session.hpp"
-#include "support/command.hpp"
 #include "support/lcg.hpp"
-#include "support/shared_data.hpp"
-#include "support/temp_dir.hpp"
-#include "ui/test_client.hpp"
+#include "ui/api_session.hpp"
 
 namespace gauntlet::ui {
 namespace {
@@ -32,6 +26,7 @@ using nlohmann::json;
 using testing::ui::Headers;
 using testing::ui::Reply;
 using testing::ui::request;
+using testing::ui::Session;
 using testing::ui::WsClient;
 
 // Every route of `router` is in the OpenAPI document and every documented operation is served.
@@ -60,121 +55,8 @@ void expect_documented(const Router& router) {
   EXPECT_GE(routes.size(), 23u);
 }
 
-// A session replaying a few days of real bars with one quick candidate, run on its own thread
-// with the API attached, as `gauntlet run --port 0` does.
-class Session {
- public:
-  Session(const fs::path& store, const fs::path& state, std::optional<double> replay_speed,
-          const fs::path& reports) {
-    config::Config config =
-        load_config((testing::project_source_dir() / "config" / "default.yaml").string());
-    runtime::RunOptions options;
-    options.feed = runtime::FeedMode::kReplay;
-    options.state_dir = state;
-    options.data_root = store;
-    options.search_space = testing::project_source_dir() / "config" / "ml_search.json";
-    options.quiet = true;
-    options.min_turnover = 0;
-    options.universe_size = 3;
-    options.candidates = {{"sma_cross", Asset::kSpot, R"({"fast":5,"slow":10})"},
-                          {"ema_cross", Asset::kSpot, R"({"fast":5,"slow":13})"}};
-    options.lifecycle = false;
-    options.replay_speed = replay_speed;
-    options.serve_after_end = true;
-    runtime_ = std::make_unique<runtime::AppRuntime>(std::move(config), std::move(options));
-    ApiServerOptions api;
-    api.state_dir = state;
-    api.reports_dir = reports;
-    api.refresh_interval = std::chrono::milliseconds(20);
-    api.push_interval = std::chrono::milliseconds(50);
-    std::promise<unsigned short> listening;
-    std::future<unsigned short> port = listening.get_future();
-    engine_ = std::thread([this, api, &listening] {
-      try {
-        runtime_->start_all();
-        api_ = std::make_unique<ApiServer>(*runtime_, api);
-        api_->start();
-        listening.set_value(api_->port());
-      } catch (...) {
-        listening.set_exception(std::current_exception());
-        return;
-      }
-      runtime_->run();
-      finished_ = true;
-    });
-    port_ = port.get();
-    token_ = api_->auth().token();
-  }
-  ~Session() {
-    runtime_->request_stop();
-    engine_.join();
-    api_->stop();
-  }
-
-  unsigned short port() const { return port_; }
-  const Router& router() const { return api_->router(); }
-  Headers bearer() const { return {{"Authorization", "Bearer " + token_}}; }
-  Reply get(const std::string& target) const { return request(port_, "GET", target, bearer()); }
-  Reply call(const std::string& method, const std::string& target) const {
-    return request(port_, method, target, bearer());
-  }
-  // Polls GET /status until `done` holds or 60 s pass.
-  json wait_status(const std::function<bool(const json&)>& done) const {
-    json status;
-    for (int i = 0; i < 600; ++i) {
-      status = get("/status").json();
-      if (done(status)) return status;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return status;
-  }
-
- private:
-  std::unique_ptr<runtime::AppRuntime> runtime_;
-  std::unique_ptr<ApiServer> api_;
-  std::thread engine_;
-  std::atomic<bool> finished_{false};
-  unsigned short port_ = 0;
-  std::string token_;
-};
-
-class ApiServerTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    const std::optional<fs::path> data = testing::find_shared_data();
-    if (!data) return;
-    dir_ = new testing::TempDir();
-    const testing::ImportedStore imported =
-        testing::import_binance_spot(GAUNTLET_BINARY, *data, dir_->path(), {"BTC", "ETH", "XRP"});
-    ASSERT_EQ(imported.outcome.exit_code, 0) << imported.outcome.output;
-    store_ = imported.store;
-  }
-  static void TearDownTestSuite() {
-    delete dir_;
-    dir_ = nullptr;
-  }
-  void SetUp() override {
-    GAUNTLET_SHARED_DATA_OR_SKIP(data);
-    ASSERT_FALSE(store_.empty()) << "the bars of " << data << " were not imported";
-  }
-  // The first `days` of the store as its own store (a short replay).
-  static fs::path window(const std::string& name, int days) {
-    const fs::path root = dir_->path() / name;
-    const data::BarStore from(store_);
-    data::BarStore to(root);
-    for (const data::SeriesKey& key : from.list()) {
-      const TimestampMs first = floor_to(*from.first_bar_time(key), kDayMs) + kDayMs;
-      const data::BarSeries bars = from.load_bars(key, first, first + days * kDayMs);
-      to.upsert_bars(key, bars.to_bars());
-    }
-    return root;
-  }
-
-  static testing::TempDir* dir_;
-  static fs::path store_;
-};
-testing::TempDir* ApiServerTest::dir_ = nullptr;
-fs::path ApiServerTest::store_;
+// The sessions replay a few days of the shared bars (RealBarsTest::window).
+class ApiServerTest : public testing::ui::RealBarsTest {};
 
 TEST_F(ApiServerTest, AFinishedReplayIsServedReadOnlyAndMatchesTheOpenApiDocument) {
   const fs::path reports = dir_->path() / "reports";

@@ -6,6 +6,7 @@
 // mutations of valid requests. Afterwards the server must still answer a normal request, have
 // answered no 5xx, and get back to zero open connections. Run under ASan/UBSan (dev preset), it
 // also catches leaks and undefined behaviour on those paths.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <array>
@@ -491,8 +492,7 @@ TEST(HttpFuzz, SurvivesHostileRequests) {
   EXPECT_EQ(malformed_replies.load(), 0);
   std::string seen;
   for (std::size_t status = 0; status < statuses.size(); ++status) {
-    if (statuses[status] > 0)
-      seen += " " + std::to_string(status) + "x" + std::to_string(statuses[status]);
+    if (statuses[status] > 0) seen += fmt::format(" {}x{}", status, statuses[status].load());
   }
   std::printf("first responses by status:%s\n", seen.c_str());
   // The hostile cases reach every refusal the server has, and valid requests still succeed.
