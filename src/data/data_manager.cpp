@@ -4,8 +4,33 @@
 
 #include "core/exceptions.hpp"
 #include "core/logging.hpp"
+#include "data/instrument_rules.hpp"
 
 namespace gauntlet::data {
+
+std::optional<InstrumentInfo> derive_instrument_from(const BarStore& store, std::string_view venue,
+                                                     Asset domain, const Symbol& symbol) {
+  std::optional<SeriesKey> best;
+  const auto better = [&](const SeriesKey& key) {
+    if (!best) return true;
+    const bool ours = key.venue == venue;
+    if (ours != (best->venue == venue)) return ours;
+    return key.timeframe < best->timeframe;
+  };
+  for (const SeriesKey& key : store.list()) {
+    if (key.domain == domain && key.symbol == symbol && better(key)) best = key;
+  }
+  if (!best) return std::nullopt;
+  const std::vector<TimestampMs> days = store.partition_days(*best);
+  if (days.empty()) return std::nullopt;
+  std::vector<Bar> sample = store.load_bars(*best, days.front(), days.front() + kDayMs).to_bars();
+  if (days.back() != days.front()) {
+    const BarSeries last = store.load_bars(*best, days.back(), days.back() + kDayMs);
+    for (std::size_t i = 0; i < last.size(); ++i) sample.push_back(last.bar(i));
+  }
+  if (sample.empty()) return std::nullopt;
+  return derive_instrument(domain, symbol, sample);
+}
 
 DataManager::DataManager(std::string venue, Asset domain, BarStore& store, EventBus& bus,
                          const Clock& clock)
@@ -180,9 +205,27 @@ void DataManager::set_instruments(const std::vector<InstrumentInfo>& instruments
 }
 
 std::optional<InstrumentInfo> DataManager::get_instrument(const Symbol& symbol) const {
-  const auto found = instruments_.find(symbol.canonical());
-  if (found == instruments_.end()) return std::nullopt;
-  return found->second;
+  const std::string& name = symbol.canonical();
+  if (const auto found = instruments_.find(name); found != instruments_.end()) return found->second;
+  if (domain_ == Asset::kForex) {
+    if (std::optional<InstrumentInfo> pair = idealpro_instrument(symbol)) return pair;
+  }
+  if (const auto found = derived_.find(name); found != derived_.end()) return found->second;
+  const uint64_t generation = store_.generation();
+  if (const auto none = underived_.find(name);
+      none != underived_.end() && none->second == generation) {
+    return std::nullopt;
+  }
+  std::optional<InstrumentInfo> derived = derive_instrument_from(store_, venue_, domain_, symbol);
+  if (!derived) {
+    underived_.insert_or_assign(name, generation);
+    return std::nullopt;
+  }
+  underived_.erase(name);
+  module_logger("data_manager")
+      ->info("instrument rules derived from the bars venue={} domain={} symbol={} tick={} step={}",
+             venue_, to_string(domain_), name, derived->tick_size, derived->qty_step);
+  return derived_.insert_or_assign(name, std::move(*derived)).first->second;
 }
 
 Subscription DataManager::on_tick(std::function<void(const QuoteUpdated&)> callback) {

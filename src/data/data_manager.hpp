@@ -57,6 +57,12 @@ struct KlineRequest {
   friend bool operator==(const KlineRequest&, const KlineRequest&) = default;
 };
 
+// The rules derived (data/instrument_rules.hpp) from the stored bars of `symbol` on `domain`:
+// a sample of the first and the last stored day of its finest stored timeframe, `venue`'s series
+// before another venue's; nullopt when none are stored.
+std::optional<InstrumentInfo> derive_instrument_from(const BarStore& store, std::string_view venue,
+                                                     Asset domain, const Symbol& symbol);
+
 class DataManager {
  public:
   struct Options {
@@ -96,9 +102,15 @@ class DataManager {
   Subscription on_tick(std::function<void(const QuoteUpdated&)> callback);
 
   // The venue's trading rules (tick size, qty step, min qty and notional), cached for sizing
-  // and validation; set_instruments replaces the cache (refresh_instruments_async fills it).
+  // and validation; set_instruments replaces the cache (refresh_instruments_async fills it;
+  // the simulated market's listed_instruments() stand in for a venue's).
   void set_instruments(const std::vector<InstrumentInfo>& instruments);
+  // The trading rules of `symbol`: the venue's (set_instruments); else, on forex, IDEALPRO's
+  // conventions for its cash pairs; else rules derived from the symbol's stored bars (the first
+  // and the last stored day of its finest stored timeframe, this venue's series first), once
+  // (data/instrument_rules.hpp). nullopt when there are neither rules nor bars.
   std::optional<InstrumentInfo> get_instrument(const Symbol& symbol) const;
+  // The venue's rules held (not counting the fallbacks).
   std::size_t instrument_count() const { return instruments_.size(); }
 
   // Closes resampled intervals that ended by `now` (a quiet market or an outage).
@@ -154,6 +166,10 @@ class DataManager {
   std::vector<Symbol> symbols_;
   std::map<std::string, QuoteUpdated, std::less<>> quotes_;
   std::map<std::string, InstrumentInfo, std::less<>> instruments_;
+  // get_instrument's fallbacks derived from the store, by canonical symbol; and the store
+  // generation at which a symbol had no bars (looked at again only after the store changes).
+  mutable std::map<std::string, InstrumentInfo, std::less<>> derived_;
+  mutable std::map<std::string, uint64_t, std::less<>> underived_;
   // By canonical symbol, in its order (advance_to publishes in it). Mutable: get_ohlc memoises.
   mutable std::map<std::string, SymbolData, std::less<>> data_;
   std::optional<FeedKind> feed_;

@@ -564,8 +564,16 @@ struct AppRuntime::Impl {
   }
 
   void build_engine() {
+    // Each asset's instrument rules (data_manager): the router sizes and the paper venue fills
+    // on them.
+    const auto instruments = [this](Asset asset, const Symbol& symbol) {
+      const auto found = markets.find(asset);
+      if (found == markets.end()) return data::InstrumentInfo{};
+      return found->second.manager->get_instrument(symbol).value_or(data::InstrumentInfo{});
+    };
     brokers::SimBrokerConfig sim;
     sim.venue = "paper";
+    sim.instruments = instruments;
     sim.fees = brokers::venue_fees(config.fee_model);
     sim.order_delay = config.simulation_order_delay;
     if (options.slippage_bps) sim.slippage_bps = *options.slippage_bps;
@@ -583,12 +591,8 @@ struct AppRuntime::Impl {
     sessions = std::make_unique<capital::SessionManager>(*store, config.paper);
     bankroll = std::make_unique<capital::BankrollManager>(*store, *sessions, config.paper,
                                                           budget.get(), config.budgets);
-    router = std::make_unique<orders::OrderRouter>(
-        bus, *clock, *store, *risk, *budget, *exposure, [this](Asset asset, const Symbol& symbol) {
-          const auto found = markets.find(asset);
-          if (found == markets.end()) return data::InstrumentInfo{};
-          return found->second.manager->get_instrument(symbol).value_or(data::InstrumentInfo{});
-        });
+    router = std::make_unique<orders::OrderRouter>(bus, *clock, *store, *risk, *budget,
+                                                   *exposure, instruments);
     for (Asset asset : kAllAssets) router->route(asset, *broker);
     router->set_critical_codes(config.critical_error_codes);
     router->set_equity_source([this](Asset asset) { return marked_equity(asset); });
@@ -1413,6 +1417,7 @@ struct AppRuntime::Impl {
         base_timeframe[{listing.domain, s.symbol.canonical()}] = Timeframe::k1m;
       }
     }
+    for (auto& [asset, m] : markets) m.manager->set_instruments(data::listed_instruments(market));
   }
 
   static TimestampMs wall_now_ms() {
@@ -1879,6 +1884,13 @@ std::vector<EquityMark> AppRuntime::equity_marks(TimestampMs after) const {
   const Impl& s = *impl_;
   if (!s.sessions->has_session()) return {};
   return equity_marks_from(s.sessions->equity_history(), after);
+}
+
+std::optional<Precision> AppRuntime::precision(Asset asset, const Symbol& symbol) const {
+  const auto m = impl_->markets.find(asset);
+  if (m == impl_->markets.end()) return std::nullopt;
+  const std::optional<data::InstrumentInfo> rules = m->second.manager->get_instrument(symbol);
+  return rules ? precision_of(*rules) : std::nullopt;
 }
 
 std::vector<strategies::Transition> AppRuntime::strategy_history(const std::string& id) const {

@@ -2,8 +2,14 @@
 
 #include "capital/budget_manager.hpp"
 #include "core/runtime_state.hpp"
+#include "data/instrument_rules.hpp"
 
 namespace gauntlet::runtime {
+
+std::optional<Precision> precision_of(const data::InstrumentInfo& rules) {
+  if (!rules.tick_size.is_positive() || !rules.qty_step.is_positive()) return std::nullopt;
+  return Precision{data::decimal_places(rules.tick_size), data::decimal_places(rules.qty_step)};
+}
 
 std::vector<AssetPanel> build_asset_panels(const capital::BudgetManager& budget,
                                            const RuntimeState& state,

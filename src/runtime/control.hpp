@@ -26,6 +26,7 @@
 #include "core/orders.hpp"
 #include "core/symbol.hpp"
 #include "core/time.hpp"
+#include "data/market_events.hpp"
 #include "orders/entry_halts.hpp"
 #include "orders/order_journal.hpp"
 #include "orders/pnl_ledger.hpp"
@@ -71,6 +72,17 @@ struct PositionView {
   Decimal mark_price;  // zero when no quote has arrived
   Decimal unrealized_pnl;
 };
+
+// How many decimals an instrument's prices and quantities are shown with: those of its tick
+// and of its quantity step (0.01 -> 2, 0.00005 -> 5, 0.5 -> 1).
+struct Precision {
+  int price_decimals = 0;
+  int quantity_decimals = 0;
+  friend bool operator==(const Precision&, const Precision&) = default;
+};
+
+// The precision of `rules`; nullopt when its tick or step is unknown (zero).
+std::optional<Precision> precision_of(const data::InstrumentInfo& rules);
 
 struct QuoteView {
   Asset asset = Asset::kSpot;
@@ -158,6 +170,9 @@ class ControlSource {
   virtual std::vector<orders::ClosedTrade> closed_trades(int64_t after_sequence) const = 0;
   virtual std::vector<EquityMark> equity_marks(TimestampMs after) const = 0;
   virtual std::vector<strategies::Transition> strategy_history(const std::string& id) const = 0;
+  // The decimals of the prices and quantities of `symbol` on `asset`, from its trading rules
+  // (data_manager's get_instrument); nullopt when there are none.
+  virtual std::optional<Precision> precision(Asset asset, const Symbol& symbol) const = 0;
 
   virtual Decision enable_live(Asset asset) = 0;
   virtual Decision disable_live(Asset asset) = 0;

@@ -13,6 +13,9 @@
 #include "core/logging.hpp"
 #include "core/runtime_state.hpp"
 #include "core/store/sqlite_store.hpp"
+#include "data/bar_store.hpp"
+#include "data/data_manager.hpp"
+#include "data/instrument_rules.hpp"
 #include "orders/order_journal.hpp"
 #include "strategies/strategy_registry.hpp"
 
@@ -225,6 +228,44 @@ std::vector<orders::ClosedTrade> StoredSession::closed_trades(int64_t after_sequ
 std::vector<EquityMark> StoredSession::equity_marks(TimestampMs after) const {
   if (!owners_->has_session) return {};
   return equity_marks_from(owners_->sessions->equity_history(), after);
+}
+
+const data::BarStore* StoredSession::session_bars() const {
+  if (bars_opened_) return bars_.get();
+  bars_opened_ = true;
+  std::vector<std::filesystem::path> roots = {state_dir_ / "replay-bars",
+                                              state_dir_ / "simulated-bars",
+                                              state_dir_ / "live-bars"};
+  // A replay of a bar store reads it in place: "<data root>|<from>|<to>".
+  if (const std::optional<std::string> identity = owners_->state->get("replay.identity"))
+    roots.emplace_back(identity->substr(0, identity->find('|')));
+  for (const std::filesystem::path& root : roots) {
+    std::error_code error;
+    if (!std::filesystem::is_directory(root, error)) continue;
+    try {
+      auto bars = std::make_unique<data::BarStore>(root);
+      if (bars->list().empty()) continue;
+      bars_ = std::move(bars);
+      break;
+    } catch (const GauntletError& failure) {
+      module_logger("stored_session")->warn("no bars read from {}: {}", root.string(), failure.what());
+    }
+  }
+  return bars_.get();
+}
+
+std::optional<Precision> StoredSession::precision(Asset asset, const Symbol& symbol) const {
+  const std::string key = fmt::format("{}/{}", to_string(asset), symbol.canonical());
+  if (const auto known = precisions_.find(key); known != precisions_.end()) return known->second;
+  std::optional<data::InstrumentInfo> rules;
+  if (asset == Asset::kForex) rules = data::idealpro_instrument(symbol);
+  if (!rules) {
+    if (const data::BarStore* bars = session_bars())
+      rules = data::derive_instrument_from(*bars, "", asset, symbol);
+  }
+  const std::optional<Precision> found = rules ? precision_of(*rules) : std::nullopt;
+  if (found) precisions_.emplace(key, *found);
+  return found;
 }
 
 std::vector<strategies::Transition> StoredSession::strategy_history(const std::string& id) const {

@@ -18,12 +18,17 @@
 #include <chrono>
 #include <deque>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 
 #include "core/config.hpp"
 #include "core/store/sqlite_store.hpp"
 #include "runtime/control.hpp"
+
+namespace gauntlet::data {
+class BarStore;
+}  // namespace gauntlet::data
 
 namespace gauntlet::runtime {
 
@@ -53,6 +58,9 @@ class StoredSession final : public ControlSource {
   std::vector<orders::ClosedTrade> closed_trades(int64_t after_sequence) const override;
   std::vector<EquityMark> equity_marks(TimestampMs after) const override;
   std::vector<strategies::Transition> strategy_history(const std::string& id) const override;
+  // From the session's own bars (or IDEALPRO's conventions for a forex pair): a stored session
+  // has no venue to ask.
+  std::optional<Precision> precision(Asset asset, const Symbol& symbol) const override;
 
   Decision enable_live(Asset asset) override;
   Decision disable_live(Asset asset) override;
@@ -68,11 +76,17 @@ class StoredSession final : public ControlSource {
   void reload();
   void run_tasks();
   int64_t data_version() const;
+  // The bars the session ran on: those it imported, generated or fetched into its state
+  // directory, else the bar store its replay read; nullptr when none is found.
+  const data::BarStore* session_bars() const;
 
   config::Config config_;
   std::filesystem::path state_dir_;
   std::unique_ptr<store::SqliteStore> store_;  // before the owners, who use it
   std::unique_ptr<Owners> owners_;
+  mutable std::unique_ptr<data::BarStore> bars_;  // session_bars(), opened on first use
+  mutable bool bars_opened_ = false;
+  mutable std::map<std::string, Precision> precisions_;  // by "asset/SYMBOL"; known ones only
   std::mutex mutex_;
   struct Task {
     std::function<void()> run;

@@ -64,60 +64,110 @@ json status_json(const runtime::RuntimeStatus& s, bool running) {
           {"assets", assets}};
 }
 
-json position_json(const runtime::PositionView& v) {
+// An instrument's precision, by "asset/SYMBOL" (instrument_key); nullopt when unknown.
+using Precisions = std::map<std::string, std::optional<runtime::Precision>>;
+
+std::string instrument_key(Asset asset, const Symbol& symbol) {
+  return fmt::format("{}/{}", to_string(asset), symbol.canonical());
+}
+
+std::optional<runtime::Precision> precision_in(const Precisions& precisions, Asset asset,
+                                               const Symbol& symbol) {
+  const auto found = precisions.find(instrument_key(asset, symbol));
+  return found == precisions.end() ? std::nullopt : found->second;
+}
+
+// The exact decimal string of `value` with at least `places` decimals (zeros added), more only
+// when the value has more (an average price): never rounded. The shortest exact string when
+// `places` is unknown.
+std::string with_places(Decimal value, std::optional<int> places) {
+  const std::string shortest = value.to_string();
+  if (!places) return shortest;
+  const std::size_t dot = shortest.find('.');
+  const int own = dot == std::string::npos ? 0 : static_cast<int>(shortest.size() - dot - 1);
+  return own >= *places ? shortest : value.to_string(*places);
+}
+
+// A price and a quantity of the instrument, and the decimals the UI shows them with.
+struct Formats {
+  std::optional<int> price;
+  std::optional<int> quantity;
+  explicit Formats(const std::optional<runtime::Precision>& precision) {
+    if (precision) {
+      price = precision->price_decimals;
+      quantity = precision->quantity_decimals;
+    }
+  }
+  std::string price_text(Decimal value) const { return with_places(value, price); }
+  std::string quantity_text(Decimal value) const { return with_places(value, quantity); }
+  void add_decimals(json& object) const {
+    object["price_decimals"] = price ? json(*price) : json(nullptr);
+    object["quantity_decimals"] = quantity ? json(*quantity) : json(nullptr);
+  }
+};
+
+json position_json(const runtime::PositionView& v, const Formats& f) {
   const Position& p = v.position;
-  return {{"asset", text(to_string(p.asset))},
-          {"symbol", p.symbol.canonical()},
-          {"side", text(to_string(p.side))},
-          {"quantity", p.quantity.to_string()},
-          {"entry_price", p.average_price.to_string()},
-          {"mark_price", v.mark_price.to_string()},
-          {"unrealized_pnl", v.unrealized_pnl.to_string()},
-          {"stop_loss", p.stop_loss.to_string()},
-          {"take_profit", p.take_profit.to_string()},
-          {"strategy_id", p.strategy_id},
-          {"opened_at", p.opened_at}};
+  json position = {{"asset", text(to_string(p.asset))},
+                   {"symbol", p.symbol.canonical()},
+                   {"side", text(to_string(p.side))},
+                   {"quantity", f.quantity_text(p.quantity)},
+                   {"entry_price", f.price_text(p.average_price)},
+                   {"mark_price", f.price_text(v.mark_price)},
+                   {"unrealized_pnl", v.unrealized_pnl.to_string()},
+                   {"stop_loss", f.price_text(p.stop_loss)},
+                   {"take_profit", f.price_text(p.take_profit)},
+                   {"strategy_id", p.strategy_id},
+                   {"opened_at", p.opened_at}};
+  f.add_decimals(position);
+  return position;
 }
 
-json order_json(const orders::JournalEntry& e) {
+json order_json(const orders::JournalEntry& e, const Formats& f) {
   const OrderRequest& r = e.request;
-  return {{"client_order_id", r.client_order_id},
-          {"asset", text(to_string(r.asset))},
-          {"symbol", r.symbol.canonical()},
-          {"side", text(to_string(r.side))},
-          {"type", text(to_string(r.type))},
-          {"quantity", r.quantity.to_string()},
-          {"filled_quantity", e.filled_quantity.to_string()},
-          {"price", r.limit_price ? r.limit_price->to_string() : std::string()},
-          {"status", text(to_string(e.status))},
-          {"reduce_only", r.reduce_only},
-          {"strategy_id", r.strategy_id},
-          {"created_at", r.created_at}};
+  json order = {{"client_order_id", r.client_order_id},
+                {"asset", text(to_string(r.asset))},
+                {"symbol", r.symbol.canonical()},
+                {"side", text(to_string(r.side))},
+                {"type", text(to_string(r.type))},
+                {"quantity", f.quantity_text(r.quantity)},
+                {"filled_quantity", f.quantity_text(e.filled_quantity)},
+                {"price", r.limit_price ? f.price_text(*r.limit_price) : std::string()},
+                {"status", text(to_string(e.status))},
+                {"reduce_only", r.reduce_only},
+                {"strategy_id", r.strategy_id},
+                {"created_at", r.created_at}};
+  f.add_decimals(order);
+  return order;
 }
 
-json quote_json(const runtime::QuoteView& q) {
-  return {{"symbol", q.symbol.canonical()},
-          {"asset", text(to_string(q.asset))},
-          {"price", q.price.to_string()},
-          {"time", q.time}};
+json quote_json(const runtime::QuoteView& q, const Formats& f) {
+  json quote = {{"symbol", q.symbol.canonical()},
+                {"asset", text(to_string(q.asset))},
+                {"price", f.price_text(q.price)},
+                {"time", q.time}};
+  f.add_decimals(quote);
+  return quote;
 }
 
-json trade_json(const orders::ClosedTrade& t) {
-  return {{"sequence", t.sequence},
-          {"strategy_id", t.strategy_id},
-          {"asset", text(to_string(t.asset))},
-          {"symbol", t.symbol.canonical()},
-          {"side", text(to_string(t.side))},
-          {"entry_time", t.entry_time},
-          {"exit_time", t.exit_time},
-          {"entry_price", t.entry_price.to_string()},
-          {"exit_price", t.exit_price.to_string()},
-          {"quantity", t.quantity.to_string()},
-          {"stop_loss", t.stop_loss.to_string()},
-          {"take_profit", t.take_profit.to_string()},
-          {"fees", t.fees.to_string()},
-          {"realized_pnl", t.realized_pnl.to_string()},
-          {"exit_reason", t.exit_reason}};
+json trade_json(const orders::ClosedTrade& t, const Formats& f) {
+  json trade = {{"sequence", t.sequence},
+                {"strategy_id", t.strategy_id},
+                {"asset", text(to_string(t.asset))},
+                {"symbol", t.symbol.canonical()},
+                {"side", text(to_string(t.side))},
+                {"entry_time", t.entry_time},
+                {"exit_time", t.exit_time},
+                {"entry_price", f.price_text(t.entry_price)},
+                {"exit_price", f.price_text(t.exit_price)},
+                {"quantity", f.quantity_text(t.quantity)},
+                {"stop_loss", f.price_text(t.stop_loss)},
+                {"take_profit", f.price_text(t.take_profit)},
+                {"fees", t.fees.to_string()},
+                {"realized_pnl", t.realized_pnl.to_string()},
+                {"exit_reason", t.exit_reason}};
+  f.add_decimals(trade);
+  return trade;
 }
 
 json strategy_json(const strategies::StrategyRecord& r) {
@@ -216,6 +266,9 @@ struct ApiServer::Snapshot {
   std::map<std::string, std::string> quote_prices;  // symbol key -> price, for the pushes
   std::shared_ptr<const std::vector<orders::ClosedTrade>> trades;
   std::shared_ptr<const std::vector<runtime::EquityMark>> marks;
+  // The precision of every instrument shown (positions, orders, quotes, trades), asked on the
+  // engine thread; the trades' pages are formatted with it.
+  std::shared_ptr<const Precisions> precisions;
   bool running = false;
 };
 
@@ -276,15 +329,27 @@ void ApiServer::refresh(bool force) {
   next->assets = json::array();
   for (const runtime::AssetPanel& a : runtime_.asset_panels())
     next->assets.push_back(asset_json(a));
+  // Precisions: the known ones carried over, the others asked again (rules may arrive later).
+  auto precisions = std::make_shared<Precisions>();
+  if (previous) {
+    for (const auto& [key, precision] : *previous->precisions) {
+      if (precision) precisions->emplace(key, precision);
+    }
+  }
+  const auto formats = [&](Asset asset, const Symbol& symbol) {
+    auto [at, added] = precisions->try_emplace(instrument_key(asset, symbol));
+    if (added) at->second = runtime_.precision(asset, symbol);
+    return Formats(at->second);
+  };
   next->positions = json::array();
   for (const runtime::PositionView& p : runtime_.positions())
-    next->positions.push_back(position_json(p));
+    next->positions.push_back(position_json(p, formats(p.position.asset, p.position.symbol)));
   next->orders = json::array();
   for (const orders::JournalEntry& e : runtime_.open_orders())
-    next->orders.push_back(order_json(e));
+    next->orders.push_back(order_json(e, formats(e.request.asset, e.request.symbol)));
   next->quotes = json::array();
   for (const runtime::QuoteView& q : runtime_.quotes()) {
-    next->quotes.push_back(quote_json(q));
+    next->quotes.push_back(quote_json(q, formats(q.asset, q.symbol)));
     next->quote_prices[fmt::format("{}/{}", to_string(q.asset), q.symbol.canonical())] =
         q.price.to_string();
   }
@@ -314,6 +379,9 @@ void ApiServer::refresh(bool force) {
     trades->insert(trades->end(), new_trades.begin(), new_trades.end());
     next->trades = std::move(trades);
   }
+  for (const orders::ClosedTrade& t : previous ? new_trades : *next->trades)
+    formats(t.asset, t.symbol);
+  next->precisions = std::move(precisions);
   const TimestampMs last_mark =
       previous && !previous->marks->empty() ? previous->marks->back().time : INT64_MIN;
   std::vector<runtime::EquityMark> new_marks = runtime_.equity_marks(last_mark);
@@ -348,8 +416,10 @@ void ApiServer::refresh(bool force) {
     server_->broadcast("quotes", json{{"type", "quotes"}, {"data", moved}}.dump());
   const std::size_t first_new = new_trades.size() > 50 ? new_trades.size() - 50 : 0;
   for (std::size_t i = first_new; i < new_trades.size(); ++i) {
-    server_->broadcast(fmt::format("trade:{}", new_trades[i].sequence),
-                       json{{"type", "trade"}, {"data", trade_json(new_trades[i])}}.dump());
+    const orders::ClosedTrade& t = new_trades[i];
+    const Formats f(precision_in(*next->precisions, t.asset, t.symbol));
+    server_->broadcast(fmt::format("trade:{}", t.sequence),
+                       json{{"type", "trade"}, {"data", trade_json(t, f)}}.dump());
   }
   if (!new_marks.empty()) {
     const runtime::EquityMark& m = new_marks.back();
@@ -432,7 +502,8 @@ json ApiServer::trades_page(const HttpRequest& request) const {
   const std::size_t begin = static_cast<std::size_t>((page - 1) * page_size);
   for (std::size_t i = begin;
        i < matching.size() && i < begin + static_cast<std::size_t>(page_size); ++i) {
-    trades.push_back(trade_json(*matching[i]));
+    const orders::ClosedTrade& t = *matching[i];
+    trades.push_back(trade_json(t, Formats(precision_in(*s->precisions, t.asset, t.symbol))));
   }
   return {{"total", matching.size()}, {"page", page}, {"page_size", page_size}, {"trades", trades}};
 }

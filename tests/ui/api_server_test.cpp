@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -55,6 +56,40 @@ void expect_documented(const Router& router) {
   EXPECT_GE(routes.size(), 23u);
 }
 
+// The decimals a decimal string is written with.
+int places(const json& text) {
+  const std::string value = text.get<std::string>();
+  const std::size_t dot = value.find('.');
+  return dot == std::string::npos ? 0 : static_cast<int>(value.size() - dot - 1);
+}
+
+// The replayed Binance pairs' grids (price decimals, quantity decimals), counted by hand (a
+// Python pass over the shared JSON) in the sessions' windows, days 2 to 5 of each file (April
+// 2021): BTC/USDT prices have at most 2 decimals and volumes 6, ETH/USDT 2 and 5, XRP/USDT 5 and
+// 1 (its volumes gained a second decimal only later in the file: a 0.1 lot then).
+const std::map<std::string, std::pair<int, int>>& replayed_grids() {
+  static const std::map<std::string, std::pair<int, int>> grids = {
+      {"BTCUSDT", {2, 6}}, {"ETHUSDT", {2, 5}}, {"XRPUSDT", {5, 1}}};
+  return grids;
+}
+
+// Every trade at its instrument's precision: the decimals named, the quantity (floored to the
+// step) and the prices (each trade's entry and exit are single fills on the tick) sent with
+// exactly those decimals, not up to nine.
+void expect_instrument_precision(const json& trades) {
+  ASSERT_FALSE(trades.empty());
+  for (const json& t : trades) {
+    const auto grid = replayed_grids().find(t["symbol"].get<std::string>());
+    ASSERT_NE(grid, replayed_grids().end()) << t.dump();
+    const auto [price, quantity] = grid->second;
+    EXPECT_EQ(t["price_decimals"], price) << t.dump();
+    EXPECT_EQ(t["quantity_decimals"], quantity) << t.dump();
+    EXPECT_EQ(places(t["quantity"]), quantity) << t.dump();
+    EXPECT_EQ(places(t["entry_price"]), price) << t.dump();
+    EXPECT_EQ(places(t["exit_price"]), price) << t.dump();
+  }
+}
+
 // The sessions replay a few days of the shared bars (RealBarsTest::window).
 class ApiServerTest : public testing::ui::RealBarsTest {};
 
@@ -96,6 +131,18 @@ TEST_F(ApiServerTest, AFinishedReplayIsServedReadOnlyAndMatchesTheOpenApiDocumen
   EXPECT_EQ(session.get("/trades?page_size=0").status, 400);
   EXPECT_EQ(session.get("/trades?page=x").error(), "bad_request");
   EXPECT_EQ(session.get("/trades?asset=moon").status, 400);
+
+  // Prices and quantities at the instrument's precision, in the trades and the quotes.
+  expect_instrument_precision(all["trades"]);
+  const json quotes = session.get("/quotes").json();
+  ASSERT_FALSE(quotes.empty());
+  for (const json& q : quotes) {
+    const auto grid = replayed_grids().find(q["symbol"].get<std::string>());
+    ASSERT_NE(grid, replayed_grids().end()) << q.dump();
+    EXPECT_EQ(q["price_decimals"], grid->second.first) << q.dump();
+    EXPECT_EQ(q["quantity_decimals"], grid->second.second) << q.dump();
+    EXPECT_EQ(places(q["price"]), grid->second.first) << q.dump();
+  }
 
   // Equity: a paper series per asset and a total, the same length.
   const json equity = session.get("/equity?mode=paper").json();
@@ -358,6 +405,9 @@ TEST_F(ApiServerTest, ServeShowsAStoredSessionReadOnly) {
   EXPECT_GT(status["market_time"].get<int64_t>(), 0);
   EXPECT_EQ(request(api.port(), "GET", "/trades", bearer).json()["total"].get<std::size_t>(),
             trades);
+  // The stored session has no venue: the precision comes from the session's own bars.
+  expect_instrument_precision(
+      request(api.port(), "GET", "/trades?page_size=1000", bearer).json()["trades"]);
   EXPECT_GT(request(api.port(), "GET", "/equity", bearer).json()["series"]["total"].size(), 1u);
   const json strategies = request(api.port(), "GET", "/strategies", bearer).json();
   ASSERT_EQ(strategies.size(), 1u);

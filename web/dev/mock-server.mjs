@@ -176,6 +176,7 @@ class Simulation {
       entry_price: fixed(entry, quote.decimals), exit_price: fixed(exit, quote.decimals),
       quantity: fixed(qty_units, qty_decimals), stop_loss: fixed(stop, quote.decimals),
       take_profit: fixed(target, quote.decimals), fees: cents(fees), realized_pnl: cents(pnl),
+      price_decimals: quote.decimals, quantity_decimals: qty_decimals,
       exit_reason: exit_reason ?? r.pick(['take_profit', 'stop_loss', 'signal', 'signal', 'timeout']),
       pnl_cents: pnl,
     };
@@ -238,6 +239,7 @@ class Simulation {
       entry_price: fixed(p.entry, p.quote.decimals), mark_price: fixed(p.quote.ticks, p.quote.decimals),
       unrealized_pnl: cents(Math.round(pnl * 100)), stop_loss: fixed(p.stop, p.quote.decimals),
       take_profit: fixed(p.target, p.quote.decimals), strategy_id: p.strategy_id, opened_at: p.opened_at,
+      price_decimals: p.quote.decimals, quantity_decimals: p.qty_decimals,
     };
   }
 
@@ -254,6 +256,7 @@ class Simulation {
       quantity: fixed(position.qty_units, position.qty_decimals),
       stop_loss: fixed(position.stop, position.quote.decimals),
       take_profit: fixed(position.target, position.quote.decimals),
+      quantity_decimals: position.qty_decimals,
     });
     this.record_trade(trade);
     return trade;
@@ -317,7 +320,11 @@ class Simulation {
   // ----- JSON views (docs/api.md) -----
 
   quote_json(q) {
-    return { symbol: q.symbol, asset: q.asset, price: fixed(q.ticks, q.decimals), time: q.time };
+    // The mock lists no quantity step for its quotes: null, as for an instrument without rules.
+    return {
+      symbol: q.symbol, asset: q.asset, price: fixed(q.ticks, q.decimals), time: q.time,
+      price_decimals: q.decimals, quantity_decimals: null,
+    };
   }
 
   trade_json(t) {
@@ -511,6 +518,7 @@ export async function start_mock_server({
       client_order_id: `mock-${i + 1}`, asset: p.asset, symbol: p.symbol, side: p.side === 'buy' ? 'sell' : 'buy',
       type: 'limit', quantity: fixed(p.qty_units, p.qty_decimals), price: fixed(p.target, p.quote.decimals),
       status: 'open', strategy_id: p.strategy_id, created_at: p.opened_at,
+      price_decimals: p.quote.decimals, quantity_decimals: p.qty_decimals,
     }))],
     ['GET', /^\/quotes$/, () => sim.quotes.map((q) => sim.quote_json(q))],
     ['GET', /^\/trades$/, (m, url) => {

@@ -3,22 +3,28 @@
 // answer (200 or the core's 409 reason) is shown as it came back.
 
 import { api } from './api.js';
-import { decimal_sign } from './decimal.js';
+import { decimal_sign, format_decimal, format_money } from './decimal.js';
 import { el, fill, format_time_short } from './dom.js';
 import { DataTable } from './table.js';
 
 export const kAssets = ['spot', 'perp', 'forex', 'options'];
 const kHistoryPageSize = 25;
 
+// Prices at the instrument's tick decimals, quantities at its step's, money to the cent; the
+// exact API value stays in each cell's data-value (sorting, tooltips).
+const price = (key) => (row) => format_decimal(row[key], row.price_decimals);
+const quantity = (key) => (row) => format_decimal(row[key], row.quantity_decimals);
+const money = (key) => (row) => format_money(row[key]);
+
 const kPositionColumns = [
   { key: 'symbol', label: 'Symbol', type: 'text' },
   { key: 'side', label: 'Side', type: 'text' },
-  { key: 'quantity', label: 'Qty', type: 'decimal' },
-  { key: 'entry_price', label: 'Entry', type: 'decimal' },
-  { key: 'mark_price', label: 'Mark', type: 'decimal' },
-  { key: 'unrealized_pnl', label: 'Unreal. P&L', type: 'decimal', signed: true },
-  { key: 'stop_loss', label: 'Stop', type: 'decimal' },
-  { key: 'take_profit', label: 'Target', type: 'decimal' },
+  { key: 'quantity', label: 'Qty', type: 'decimal', render: quantity('quantity') },
+  { key: 'entry_price', label: 'Entry', type: 'decimal', render: price('entry_price') },
+  { key: 'mark_price', label: 'Mark', type: 'decimal', render: price('mark_price') },
+  { key: 'unrealized_pnl', label: 'Unreal. P&L', type: 'decimal', signed: true, render: money('unrealized_pnl') },
+  { key: 'stop_loss', label: 'Stop', type: 'decimal', render: price('stop_loss') },
+  { key: 'take_profit', label: 'Target', type: 'decimal', render: price('take_profit') },
   { key: 'strategy_id', label: 'Strategy', type: 'text' },
   { key: 'opened_at', label: 'Opened', type: 'time', render: (r) => format_time_short(r.opened_at) },
 ];
@@ -28,17 +34,20 @@ const kTradeColumns = [
   { key: 'exit_time', label: 'Exit time', type: 'time', render: (r) => format_time_short(r.exit_time) },
   { key: 'symbol', label: 'Symbol', type: 'text' },
   { key: 'side', label: 'Side', type: 'text' },
-  { key: 'quantity', label: 'Qty', type: 'decimal' },
-  { key: 'entry_price', label: 'Entry', type: 'decimal' },
-  { key: 'exit_price', label: 'Exit', type: 'decimal' },
-  { key: 'realized_pnl', label: 'P&L', type: 'decimal', signed: true },
-  { key: 'fees', label: 'Fees', type: 'decimal' },
+  { key: 'quantity', label: 'Qty', type: 'decimal', render: quantity('quantity') },
+  { key: 'entry_price', label: 'Entry', type: 'decimal', render: price('entry_price') },
+  { key: 'exit_price', label: 'Exit', type: 'decimal', render: price('exit_price') },
+  { key: 'realized_pnl', label: 'P&L', type: 'decimal', signed: true, render: money('realized_pnl') },
+  { key: 'fees', label: 'Fees', type: 'decimal', render: money('fees') },
   { key: 'exit_reason', label: 'Reason', type: 'text' },
   { key: 'strategy_id', label: 'Strategy', type: 'text' },
   { key: 'entry_time', label: 'Entry time', type: 'time', render: (r) => format_time_short(r.entry_time) },
-  { key: 'stop_loss', label: 'Stop', type: 'decimal' },
-  { key: 'take_profit', label: 'Target', type: 'decimal' },
+  { key: 'stop_loss', label: 'Stop', type: 'decimal', render: price('stop_loss') },
+  { key: 'take_profit', label: 'Target', type: 'decimal', render: price('take_profit') },
 ];
+
+// The panel's money fields, shown to the cent.
+const kMoneyFields = new Set(['balance', 'allocation', 'reserved', 'available', 'realized_pnl']);
 
 const kFields = [
   ['balance', 'Balance'],
@@ -125,8 +134,9 @@ export class AssetSection {
     this.state = state;
     for (const [key, cell] of this.values) {
       const value = state[key];
-      cell.textContent = value === undefined || value === null ? '—' : String(value);
-      cell.dataset.value = cell.textContent;
+      const missing = value === undefined || value === null;
+      cell.textContent = missing ? '—' : kMoneyFields.has(key) ? format_money(value) : String(value);
+      cell.dataset.value = missing ? cell.textContent : String(value);
       if (key === 'realized_pnl') {
         cell.classList.toggle('pos', decimal_sign(value) > 0);
         cell.classList.toggle('neg', decimal_sign(value) < 0);

@@ -1,5 +1,6 @@
-// Ordering and sign of the API's decimal strings ("251.20", "-0.5"), compared digit by digit so
-// that no value is rounded through a float. Display helpers only: the UI does no arithmetic.
+// Ordering, sign and display of the API's decimal strings ("251.20", "-0.5"), handled digit by
+// digit so that no value is rounded through a float. Display helpers only: the UI does no
+// arithmetic.
 
 const kDecimalPattern = /^[+-]?(\d+\.?\d*|\.\d+)$/;
 
@@ -47,4 +48,33 @@ export function decimal_sign(value) {
   const parsed = parse_decimal(value);
   if (!parsed || (parsed.integer === '' && parsed.fraction === '')) return 0;
   return parsed.negative ? -1 : 1;
+}
+
+// `value` rounded (half away from zero) to exactly `places` decimals, digit by digit: "64000.125"
+// at 2 -> "64000.13", "0.5" at 3 -> "0.500". A value that is not a decimal, or places that are
+// not a number (an instrument whose rules are unknown: null), is shown as it came.
+export function format_decimal(value, places) {
+  if (!Number.isInteger(places) || places < 0) return value === null || value === undefined ? '' : String(value);
+  const parsed = parse_decimal(value);
+  if (!parsed) return value === null || value === undefined ? '' : String(value);
+  const fraction = parsed.fraction.padEnd(places + 1, '0');
+  let digits = (parsed.integer || '0') + fraction.slice(0, places);
+  if (fraction[places] >= '5') {
+    // Adds one unit in the last kept place, carrying through the nines.
+    const chars = digits.split('');
+    let i = chars.length - 1;
+    while (i >= 0 && chars[i] === '9') chars[i--] = '0';
+    if (i < 0) chars.unshift('1'); else chars[i] = String(Number(chars[i]) + 1);
+    digits = chars.join('');
+  }
+  const integer = digits.slice(0, digits.length - places).replace(/^0+(?=\d)/, '') || '0';
+  const kept = digits.slice(digits.length - places);
+  const zero = /^0*$/.test(integer + kept);
+  const text = places > 0 ? `${integer}.${kept}` : integer;
+  return parsed.negative && !zero ? `-${text}` : text;
+}
+
+// An amount of money for display: to the cent.
+export function format_money(value) {
+  return format_decimal(value, 2);
 }

@@ -2,7 +2,7 @@
 // merged into the latest quote per symbol and drawn at most once per animation frame, so a burst
 // of messages for 40 symbols costs one redraw.
 
-import { compare_decimal } from './decimal.js';
+import { compare_decimal, format_decimal } from './decimal.js';
 import { el, format_time_short } from './dom.js';
 import { DataTable } from './table.js';
 
@@ -17,7 +17,8 @@ function flash(td, before, after) {
 const kColumns = [
   { key: 'symbol', label: 'Symbol', type: 'text' },
   { key: 'asset', label: 'Asset', type: 'text' },
-  { key: 'price', label: 'Price', type: 'decimal', on_change: flash },
+  { key: 'price', label: 'Price', type: 'decimal', on_change: flash,
+    render: (q) => format_decimal(q.price, q.price_decimals) },
   { key: 'time', label: 'Time', type: 'time', render: (q) => format_time_short(q.time) },
 ];
 

@@ -2,7 +2,8 @@
 // touches the cells whose text changed (the quotes table redraws several times a second).
 //
 // Columns: {key, label, type: 'decimal'|'integer'|'time'|'text', render(row) -> text,
-//           signed: colour by the sign of the value, on_change(td, before, after)}.
+//           signed: colour by the sign of the value, on_change(td, before, after)}. A rendered
+// decimal (rounded for display) shows the exact value as the cell's tooltip.
 // Decimal, integer and time columns sort numerically (decimal strings digit by digit).
 
 import { compare_decimal, decimal_sign } from './decimal.js';
@@ -128,7 +129,9 @@ export class DataTable {
       const before = cell.text === null ? null : cell.td.dataset.value;
       cell.td.textContent = text;
       cell.td.dataset.value = display(raw);
-      cell.td.title = typeof column.title === 'function' ? column.title(row) : '';
+      // A rounded display keeps the exact value at hand.
+      cell.td.title = typeof column.title === 'function' ? column.title(row)
+          : column.render && column.type === 'decimal' && text !== display(raw) ? display(raw) : '';
       if (column.signed) {
         const sign = decimal_sign(raw);
         cell.td.classList.toggle('pos', sign > 0);

@@ -37,6 +37,20 @@ std::size_t index(Asset asset) {
   return static_cast<std::size_t>(asset);
 }
 
+// `price` on the tick grid against the taker: a buy rounds up, a sell down, to one tick at least.
+Decimal against_taker(Decimal price, OrderSide side, Decimal tick) {
+  if (!tick.is_positive()) return price;
+  const Decimal on_tick =
+      price.round_to_step(tick, side == OrderSide::kBuy ? Rounding::kCeil : Rounding::kFloor);
+  return max(on_tick, tick);
+}
+
+// Bybit's spot codes for orders that break the instrument's rules.
+constexpr int kPriceOffTick = 170134;
+constexpr int kQuantityBelowMinimum = 170136;
+constexpr int kQuantityOffStep = 170137;
+constexpr int kValueBelowMinimum = 170140;
+
 }  // namespace
 
 std::array<config::FeeRates, 4> venue_fees(const config::FeeModel& model) {
@@ -115,6 +129,13 @@ void SimBroker::submit(RouterKey, const OrderRequest& request) {
     reject(request, 10001, problem, ErrorClass::kRejected, now);
     return;
   }
+  const auto book =
+      books_.find(std::pair<Asset, std::string_view>{request.asset, request.symbol.canonical()});
+  const Decimal last_close = book == books_.end() ? Decimal::zero() : book->second.last_close;
+  if (const auto broken = breaks_rules(request, rules(request.asset, request.symbol), last_close)) {
+    reject(request, broken->first, broken->second, ErrorClass::kRejected, now);
+    return;
+  }
   WorkingOrder order;
   order.request = request;
   order.venue_order_id = next_venue_id();
@@ -165,9 +186,16 @@ void SimBroker::amend(RouterKey, const AmendRequest& request) {
            ErrorClass::kRejected, clock_.now_ms());
     return;
   }
-  if (request.quantity) found->request.quantity = *request.quantity;
-  if (request.limit_price) found->request.limit_price = request.limit_price;
-  if (request.trigger_price) found->request.trigger_price = request.trigger_price;
+  OrderRequest amended = found->request;
+  if (request.quantity) amended.quantity = *request.quantity;
+  if (request.limit_price) amended.limit_price = request.limit_price;
+  if (request.trigger_price) amended.trigger_price = request.trigger_price;
+  if (const auto broken =
+          breaks_rules(amended, rules(amended.asset, amended.symbol), Decimal::zero())) {
+    reject(target, broken->first, broken->second, ErrorClass::kRejected, clock_.now_ms());
+    return;
+  }
+  found->request = std::move(amended);
   bus_.publish(OrderAmended{config_.venue, found->request.client_order_id, found->request.asset,
                             found->request.symbol, found->request.quantity,
                             found->request.limit_price, found->request.trigger_price,
@@ -229,10 +257,49 @@ Decimal SimBroker::fee(Asset asset, Decimal notional, Decimal quantity, bool mak
   return max(rate_fee, rates.minimum_per_order) + rates.per_contract * quantity;
 }
 
-Decimal SimBroker::slipped(Decimal price, OrderSide side, double participation) const {
+Decimal SimBroker::slipped(Decimal price, OrderSide side, double participation,
+                           Decimal tick) const {
   const double bps = config_.slippage_bps + config_.impact_bps * participation;
   const double factor = 1.0 + sign(side) * bps / 10000.0;
-  return Decimal::from_double(price.to_double() * factor);
+  return against_taker(Decimal::from_double(price.to_double() * factor), side, tick);
+}
+
+data::InstrumentInfo SimBroker::rules(Asset asset, const Symbol& symbol) const {
+  return config_.instruments ? config_.instruments(asset, symbol) : data::InstrumentInfo{};
+}
+
+std::optional<std::pair<int, std::string>> SimBroker::breaks_rules(
+    const OrderRequest& request, const data::InstrumentInfo& rules, Decimal reference) const {
+  const Decimal tick = rules.tick_size;
+  for (const auto& [name, price] : {std::pair{"limit", request.limit_price},
+                                    std::pair{"trigger", request.trigger_price}}) {
+    if (tick.is_positive() && price && !price->is_multiple_of(tick)) {
+      return std::pair{kPriceOffTick, fmt::format("{} price {} is not on the tick {} of {}", name,
+                                                  *price, tick, request.symbol.canonical())};
+    }
+  }
+  if (request.reduce_only) return std::nullopt;  // a position closes whole, whatever its size
+  const Decimal quantity = request.quantity;
+  if (rules.qty_step.is_positive() && !quantity.is_multiple_of(rules.qty_step)) {
+    return std::pair{kQuantityOffStep,
+                     fmt::format("quantity {} is not a multiple of the quantity step {} of {}",
+                                 quantity, rules.qty_step, request.symbol.canonical())};
+  }
+  if (rules.min_qty.is_positive() && quantity < rules.min_qty) {
+    return std::pair{kQuantityBelowMinimum,
+                     fmt::format("quantity {} is below the minimum quantity {} of {}", quantity,
+                                 rules.min_qty, request.symbol.canonical())};
+  }
+  const Decimal price = request.limit_price.value_or(reference);
+  if (rules.min_notional.is_positive() && price.is_positive() &&
+      quantity * price < rules.min_notional) {
+    return std::pair{kValueBelowMinimum,
+                     fmt::format("order value {} (quantity {} x price {}) is below the minimum {} "
+                                 "of {}",
+                                 quantity * price, quantity, price, rules.min_notional,
+                                 request.symbol.canonical())};
+  }
+  return std::nullopt;
 }
 
 Decimal SimBroker::unrealised(const Book& book) const {
@@ -329,6 +396,7 @@ void SimBroker::process_orders(Asset asset, const Symbol& symbol, const Bar& bar
   const Decimal cap = volume_known
                           ? Decimal::from_double(bar.volume.to_double() * config_.max_participation)
                           : Decimal::max();
+  std::optional<data::InstrumentInfo> instrument;  // looked up for the first order of the symbol
   for (auto it = orders_.begin(); it != orders_.end();) {
     WorkingOrder& order = *it;
     const OrderRequest& request = order.request;
@@ -336,6 +404,9 @@ void SimBroker::process_orders(Asset asset, const Symbol& symbol, const Bar& bar
       ++it;
       continue;
     }
+    if (!instrument) instrument = rules(asset, symbol);
+    const Decimal tick = instrument->tick_size;
+    const Decimal step = instrument->qty_step;
     Decimal remaining = request.quantity - order.filled;
     if (request.reduce_only) {
       const bool closes = book.position && book.position->side != request.side;
@@ -348,7 +419,12 @@ void SimBroker::process_orders(Asset asset, const Symbol& symbol, const Bar& bar
       }
       remaining = min(remaining, book.position->quantity);
     }
-    const Decimal quantity = min(remaining, cap);
+    Decimal quantity = min(remaining, cap);
+    if (step.is_positive() && quantity < remaining) {
+      // Whole steps only; a remainder under one step goes with this part.
+      quantity = quantity.round_to_step(step, Rounding::kFloor);
+      if (quantity.is_positive() && remaining - quantity < step) quantity = remaining;
+    }
     const double participation = volume_known ? quantity.to_double() / bar.volume.to_double() : 0.0;
     const bool buy = request.side == OrderSide::kBuy;
     std::optional<Decimal> price;
@@ -359,16 +435,16 @@ void SimBroker::process_orders(Asset asset, const Symbol& symbol, const Bar& bar
       if (!order.triggered) order.triggered = buy ? bar.high >= trigger : bar.low <= trigger;
       if (order.triggered && type == OrderType::kStopMarket) {
         price = slipped(buy ? max(bar.open, trigger) : min(bar.open, trigger), request.side,
-                        participation);
+                        participation, tick);
       }
       if (order.triggered) type = type == OrderType::kStopMarket ? type : OrderType::kLimit;
     }
     if (type == OrderType::kMarket) {
-      price = slipped(bar.open, request.side, participation);
+      price = slipped(bar.open, request.side, participation, tick);
     } else if (type == OrderType::kLimit) {
       const Decimal limit = *request.limit_price;
       if (buy ? bar.open <= limit : bar.open >= limit) {  // marketable on arrival: taker
-        const Decimal at = slipped(bar.open, request.side, participation);
+        const Decimal at = slipped(bar.open, request.side, participation, tick);
         price = buy ? min(at, limit) : max(at, limit);
       } else if (buy ? bar.low < limit : bar.high > limit) {  // traded through: maker at limit
         price = limit;
@@ -585,10 +661,11 @@ void SimBroker::close_position(Asset asset, const Symbol& symbol, Book& book, De
   closing.venue_order_id = next_venue_id();
   closing.submitted_at = time;
   closing.active_at = time;
-  const Decimal fill_price =
-      kind == ProtectionTriggered::Kind::kLiquidation
-          ? price
-          : slipped(price, closing.request.side, 0.0);  // a triggered market order
+  // A triggered market order (a liquidation fills at its level), on the tick against the taker.
+  const Decimal tick = rules(asset, symbol).tick_size;
+  const Decimal fill_price = kind == ProtectionTriggered::Kind::kLiquidation
+                                 ? against_taker(price, closing.request.side, tick)
+                                 : slipped(price, closing.request.side, 0.0, tick);
   bus_.publish(ProtectionTriggered{config_.venue, asset, symbol, kind, price,
                                    closing.request.client_order_id, time});
   fill(closing, book, position.quantity, fill_price, false, time);

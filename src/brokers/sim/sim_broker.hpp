@@ -7,20 +7,26 @@
 //     that time;
 //   - market orders fill at the next price: the open of the first bar that starts at or after
 //     the submit time, plus slippage = fixed bps + impact bps x participation (fill / bar
-//     volume), always against the taker;
+//     volume), always against the taker, then onto the instrument's tick against the taker too
+//     (a buy rounds up, a sell down);
 //   - limit orders fill when price trades through the limit (a buy needs low < limit): at the
 //     limit as maker, or at the open as taker when the bar opens through it;
 //   - stop orders trigger when the bar reaches the trigger and fill at the worse of trigger and
-//     open, plus slippage;
-//   - partial fills: one bar fills at most max_participation of its volume per order; the rest
-//     waits for the next bar;
+//     open, plus slippage, on the tick against the taker;
+//   - partial fills: one bar fills at most max_participation of its volume per order, floored to
+//     the instrument's quantity step (a remainder under one step goes with the last part); the
+//     rest waits for the next bar;
+//   - instrument rules (config.instruments): an order off the quantity step (170137), under the
+//     minimum quantity (170136) or notional (170140), or with a limit or trigger price off the
+//     tick (170134) is rejected, Bybit's codes; reduce-only orders are held to the tick only, so
+//     a whole position always closes exactly. Without rules nothing is rounded;
 //   - fees from FEE_MODEL: maker or taker rate on the notional, at least minimum_per_order,
 //     plus per_contract per unit;
 //   - protection: stop loss / take profit on a position, set with the entry (entry_tp_sl) or on
 //     the position (set_protection); checked on every bar after the entry, the entry bar
 //     included; when one bar touches both, the stop wins (stop_first, configurable) - the
 //     conservative reading of a bar whose path is unknown. A bar that opens beyond a level
-//     fills at the open;
+//     fills at the open. Triggered exits and liquidations fill on the tick against the taker;
 //   - spot: cash buys holdings, no shorting, no leverage;
 //   - perpetuals: leverage up to the order's, initial margin = notional / leverage from the
 //     wallet, maintenance margin rate, liquidation at entry x (1 -+ 1/leverage +- maintenance),
@@ -34,6 +40,7 @@
 
 #include <array>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -45,8 +52,13 @@
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/event_bus.hpp"
+#include "data/market_events.hpp"
 
 namespace gauntlet::brokers {
+
+// The trading rules of an instrument, as the venue lists them (tick size, quantity step,
+// minimums; a zero field is unknown and not enforced).
+using InstrumentLookup = std::function<data::InstrumentInfo(Asset, const Symbol&)>;
 
 struct SimBrokerConfig {
   std::string venue = "sim";
@@ -63,6 +75,8 @@ struct SimBrokerConfig {
   // sl_tp_manager: TP/SL with the entry (Bybit create), on the position (trading-stop), or none.
   bool protection_at_entry = true;
   bool protection_on_position = true;
+  // The instruments' rules the fills respect; unset, nothing is rounded or refused for them.
+  InstrumentLookup instruments;
 };
 
 // The FEE_MODEL rates of the venue each asset trades on in production (Bybit for spot and
@@ -144,7 +158,14 @@ class SimBroker final : public Broker {
   void reject(const OrderRequest& request, int code, std::string message, ErrorClass error_class,
               TimestampMs time);
   Decimal fee(Asset asset, Decimal notional, Decimal quantity, bool maker) const;
-  Decimal slipped(Decimal price, OrderSide side, double participation) const;
+  // `price` plus slippage against `side`, then on `tick` (when positive) against it too.
+  Decimal slipped(Decimal price, OrderSide side, double participation, Decimal tick) const;
+  data::InstrumentInfo rules(Asset asset, const Symbol& symbol) const;
+  // Why `request` breaks `rules` (code and message), checked at submit and amend; `reference`
+  // prices a market order's notional (zero: unknown).
+  std::optional<std::pair<int, std::string>> breaks_rules(const OrderRequest& request,
+                                                          const data::InstrumentInfo& rules,
+                                                          Decimal reference) const;
   Decimal unrealised(const Book& book) const;
   double funding_rate(const Symbol& symbol, TimestampMs time) const;
   std::string next_venue_id();

@@ -399,6 +399,23 @@ SimulatedMarketConfig SimulatedMarketConfig::default_crypto(uint64_t seed, Times
   return config;
 }
 
+std::vector<InstrumentInfo> listed_instruments(const SimulatedMarketConfig& config) {
+  std::vector<InstrumentInfo> instruments;
+  for (const SimulatedSymbol& symbol : config.symbols) {
+    for (const SimulatedListing& listing : symbol.listings) {
+      InstrumentInfo info;
+      info.domain = listing.domain;
+      info.symbol = symbol.symbol;
+      info.status = "Trading";
+      info.tick_size = listing.tick_size;
+      info.qty_step = listing.qty_step;
+      info.min_qty = listing.qty_step;
+      instruments.push_back(std::move(info));
+    }
+  }
+  return instruments;
+}
+
 SimulatedMarket::SimulatedMarket(SimulatedMarketConfig config) : config_(std::move(config)) {
   check_config(config_, stationary_);
   market_random_.seed(split_mix(config_.seed));

@@ -138,6 +138,10 @@ struct SimulatedMarketConfig {
   static SimulatedMarketConfig default_crypto(uint64_t seed, TimestampMs start);
 };
 
+// The trading rules of every listing of `config`, as the simulated venue lists them: its tick
+// and quantity step, a minimum quantity of one step, no minimum notional; status "Trading".
+std::vector<InstrumentInfo> listed_instruments(const SimulatedMarketConfig& config);
+
 class SimulatedMarket {
  public:
   // Throws ConfigError listing every problem of the config.

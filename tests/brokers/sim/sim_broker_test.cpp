@@ -427,5 +427,195 @@ TEST(SimBroker, OptionsPayTheMinimumAndPerContractFees) {
   EXPECT_EQ(h.events.filled[0].fill.price, d("10.002"));  // 2 bps, no participation known
 }
 
+// --- Instrument rules: ticks, steps and minimums -------------------------------------------------
+
+// BTCUSDT on a tick of 0.01 and a step of 0.001, at least 0.002 and 5 USDT; `enabled` switches the
+// rules off (a venue that has not listed them yet).
+SimBrokerConfig with_rules(const bool* enabled = nullptr) {
+  SimBrokerConfig c = config();
+  c.instruments = [enabled](Asset asset, const Symbol& symbol) {
+    data::InstrumentInfo info;
+    if (enabled && !*enabled) return info;
+    info.domain = asset;
+    info.symbol = symbol;
+    info.status = "Trading";
+    info.tick_size = d("0.01");
+    info.qty_step = d("0.001");
+    info.min_qty = d("0.002");
+    info.min_notional = d("5");
+    return info;
+  };
+  return c;
+}
+
+TEST(SimBroker, FillPricesAfterSlippageGoOnTheTickAgainstTheTaker) {
+  SimBrokerConfig c = with_rules();
+  c.slippage_bps = 1.23;
+  c.impact_bps = 0;
+  Harness h(c);
+  h.submit(h.order("b1", OrderSide::kBuy, "1"));
+  h.feed(Asset::kSpot, bar(kStart, "100", "100", "100", "100"));
+  ASSERT_EQ(h.events.filled.size(), 1u);
+  // 100 x 1.000123 = 100.0123, a buy rounds up to 100.02
+  EXPECT_EQ(h.events.filled[0].fill.price, d("100.02"));
+  EXPECT_EQ(h.events.filled[0].fill.fee, d("0.10002"));
+  h.submit(h.order("s1", OrderSide::kSell, "1"));
+  h.feed(Asset::kSpot, bar(kStart + k15m, "100", "100", "100", "100"));
+  ASSERT_EQ(h.events.filled.size(), 2u);
+  // 100 x 0.999877 = 99.9877, a sell rounds down to 99.98
+  EXPECT_EQ(h.events.filled[1].fill.price, d("99.98"));
+
+  // A marketable limit: the rounded taker price, capped by the limit (on the tick).
+  auto limit = h.order("l1", OrderSide::kBuy, "1", OrderType::kLimit);
+  limit.limit_price = d("100.01");
+  h.submit(limit);
+  h.feed(Asset::kSpot, bar(kStart + 2 * k15m, "100", "100", "100", "100"));
+  ASSERT_EQ(h.events.filled.size(), 3u);
+  EXPECT_EQ(h.events.filled[2].fill.price, d("100.01"));
+
+  // Without rules the same fill keeps the exact slipped price.
+  SimBrokerConfig plain = config();
+  plain.slippage_bps = 1.23;
+  plain.impact_bps = 0;
+  Harness g(plain);
+  g.submit(g.order("b1", OrderSide::kBuy, "1"));
+  g.feed(Asset::kSpot, bar(kStart, "100", "100", "100", "100"));
+  ASSERT_EQ(g.events.filled.size(), 1u);
+  EXPECT_EQ(g.events.filled[0].fill.price, d("100.0123"));
+}
+
+TEST(SimBroker, StopsTargetsAndStopOrdersFillOnTheTickAgainstTheTaker) {
+  Harness h(with_rules());
+  auto entry = h.order("e1", OrderSide::kBuy, "1");
+  entry.stop_loss = d("98");
+  entry.take_profit = d("103");
+  h.submit(entry);
+  h.feed(Asset::kSpot, bar(kStart, "100", "101", "99", "100"));
+  ASSERT_EQ(h.events.filled.size(), 1u);
+  // 100 x 1.000205 = 100.0205 -> 100.03
+  EXPECT_EQ(h.events.filled[0].fill.price, d("100.03"));
+  h.feed(Asset::kSpot, bar(kStart + k15m, "100", "100", "97", "99"));
+  ASSERT_EQ(h.events.triggered.size(), 1u);
+  EXPECT_EQ(h.events.triggered[0].trigger_price, d("98"));
+  // The stop's market sell: 98 x 0.9998 = 97.9804 -> 97.98
+  ASSERT_EQ(h.events.filled.size(), 2u);
+  EXPECT_EQ(h.events.filled[1].fill.price, d("97.98"));
+
+  // A buy stop at 101 reached by a bar opening at 100: 101 x 1.000205 = 101.020705 -> 101.03
+  auto stop = h.order("st1", OrderSide::kBuy, "1", OrderType::kStopMarket);
+  stop.trigger_price = d("101");
+  h.submit(stop);
+  h.feed(Asset::kSpot, bar(kStart + 2 * k15m, "100", "102", "100", "101"));
+  ASSERT_EQ(h.events.filled.size(), 3u);
+  EXPECT_EQ(h.events.filled[2].fill.price, d("101.03"));
+}
+
+TEST(SimBroker, ALiquidationFillsAtItsLevelOnTheTickAgainstTheHolder) {
+  SimBrokerConfig c = with_rules();
+  c.slippage_bps = 0;
+  c.impact_bps = 0;
+  Harness h(c);
+  auto entry = h.order("long", OrderSide::kBuy, "4", OrderType::kMarket, Asset::kPerp);
+  entry.leverage = 5;
+  h.submit(entry);
+  h.feed(Asset::kPerp, bar(kStart, "100.01", "100.01", "100.01", "100.01", "1000000"));
+  const auto position = h.broker.position(Asset::kPerp, h.btc);
+  ASSERT_TRUE(position);
+  // 100.01 x (1 - 1/5 + 0.005) = 80.50805
+  EXPECT_EQ(position->liquidation_price, d("80.50805"));
+  h.feed(Asset::kPerp, bar(kStart + k15m, "99", "99", "80", "85", "1000000"));
+  ASSERT_EQ(h.events.triggered.size(), 1u);
+  EXPECT_EQ(h.events.triggered[0].kind, ProtectionTriggered::Kind::kLiquidation);
+  ASSERT_EQ(h.events.filled.size(), 2u);
+  EXPECT_EQ(h.events.filled[1].fill.price, d("80.5"));  // the closing sell rounds down
+}
+
+TEST(SimBroker, PartialFillsAreWholeStepsAndARemainderUnderAStepGoesWithTheLastPart) {
+  bool rules_on = true;
+  SimBrokerConfig c = with_rules(&rules_on);
+  c.slippage_bps = 0;
+  c.impact_bps = 0;
+  Harness h(c);
+  h.submit(h.order("p1", OrderSide::kBuy, "3"));
+  // cap 10 % of 12.345 = 1.2345 -> 1.234 a bar; the last bar fills the 0.532 left
+  for (int i = 0; i < 3; ++i) {
+    h.feed(Asset::kSpot, bar(kStart + i * k15m, "100", "100", "100", "100", "12.345"));
+  }
+  ASSERT_EQ(h.events.filled.size(), 3u);
+  EXPECT_EQ(h.events.filled[0].fill.quantity, d("1.234"));
+  EXPECT_EQ(h.events.filled[1].fill.quantity, d("1.234"));
+  EXPECT_EQ(h.events.filled[2].fill.quantity, d("0.532"));
+  EXPECT_EQ(h.events.filled[2].status, OrderStatus::kFilled);
+  // A bar whose cap is under one step fills nothing; the order waits.
+  h.submit(h.order("p2", OrderSide::kBuy, "0.05"));
+  h.feed(Asset::kSpot, bar(kStart + 3 * k15m, "100", "100", "100", "100", "0.005"));
+  EXPECT_EQ(h.events.filled.size(), 3u);
+  h.feed(Asset::kSpot, bar(kStart + 4 * k15m, "100", "100", "100", "100", "1"));
+  ASSERT_EQ(h.events.filled.size(), 4u);
+  EXPECT_EQ(h.events.filled[3].fill.quantity, d("0.05"));
+
+  // A position off the step (opened before the venue listed its rules) still closes whole:
+  // cap 1 leaves 0.0005 after a step-floored part, so the part takes it too.
+  Harness g(c);
+  rules_on = false;
+  g.submit(g.order("b1", OrderSide::kBuy, "1.0005"));
+  g.feed(Asset::kSpot, bar(kStart, "100", "100", "100", "100", "100"));
+  ASSERT_EQ(g.events.filled.size(), 1u);
+  rules_on = true;
+  auto exit = g.order("x1", OrderSide::kSell, "1.0005");
+  exit.reduce_only = true;
+  g.submit(exit);
+  EXPECT_TRUE(g.events.rejected.empty());
+  g.feed(Asset::kSpot, bar(kStart + k15m, "100", "100", "100", "100", "10"));
+  ASSERT_EQ(g.events.filled.size(), 2u);
+  EXPECT_EQ(g.events.filled[1].fill.quantity, d("1.0005"));
+  EXPECT_FALSE(g.broker.position(Asset::kSpot, g.btc).has_value());
+}
+
+TEST(SimBroker, OrdersBreakingTheInstrumentRulesAreRejectedWithTheReason) {
+  Harness h(with_rules());
+  const auto rejected = [&](const OrderRequest& r) {
+    const std::size_t before = h.events.rejected.size();
+    h.submit(r);
+    if (h.events.rejected.size() == before) return std::pair{0, std::string("accepted")};
+    return std::pair{h.events.rejected.back().failure.code, h.events.rejected.back().failure.message};
+  };
+  EXPECT_EQ(rejected(h.order("q1", OrderSide::kBuy, "0.0015")),
+            std::pair(170137, std::string("quantity 0.0015 is not a multiple of the quantity step "
+                                          "0.001 of BTCUSDT")));
+  EXPECT_EQ(rejected(h.order("q2", OrderSide::kBuy, "0.001")),
+            std::pair(170136, std::string("quantity 0.001 is below the minimum quantity 0.002 of "
+                                          "BTCUSDT")));
+  auto off_tick = h.order("q3", OrderSide::kBuy, "1", OrderType::kLimit);
+  off_tick.limit_price = d("100.005");
+  EXPECT_EQ(rejected(off_tick),
+            std::pair(170134, std::string("limit price 100.005 is not on the tick 0.01 of BTCUSDT")));
+  auto small = h.order("q4", OrderSide::kBuy, "0.04", OrderType::kLimit);
+  small.limit_price = d("100");
+  EXPECT_EQ(rejected(small),
+            std::pair(170140, std::string("order value 4 (quantity 0.04 x price 100) is below the "
+                                          "minimum 5 of BTCUSDT")));
+  // A market order's value is priced at the last close once a bar has been seen.
+  EXPECT_EQ(rejected(h.order("q5", OrderSide::kBuy, "0.04")).second, "accepted");
+  h.feed(Asset::kSpot, bar(kStart, "100", "100", "100", "100"));
+  EXPECT_EQ(rejected(h.order("q6", OrderSide::kBuy, "0.04")).first, 170140);
+  ASSERT_EQ(h.events.filled.size(), 1u);  // q5
+  EXPECT_EQ(h.events.rejected.size(), 5u);
+
+  // An amendment is held to the same rules.
+  auto resting = h.order("r1", OrderSide::kBuy, "1", OrderType::kLimit);
+  resting.limit_price = d("90");
+  h.submit(resting);
+  h.broker.amend(OrderRouter::key(), {"r1", Asset::kSpot, h.btc, d("1.0001"), std::nullopt,
+                                      std::nullopt});
+  h.broker.amend(OrderRouter::key(), {"r1", Asset::kSpot, h.btc, std::nullopt, d("90.001"),
+                                      std::nullopt});
+  h.bus.drain();
+  ASSERT_EQ(h.events.rejected.size(), 7u);
+  EXPECT_EQ(h.events.rejected[5].failure.code, 170137);
+  EXPECT_EQ(h.events.rejected[6].failure.code, 170134);
+  EXPECT_TRUE(h.events.amended.empty());
+}
+
 }  // namespace
 }  // namespace gauntlet::brokers
