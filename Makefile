@@ -3,6 +3,7 @@
 #   make run    build (release) and run the main job: the paper session, until stopped
 #   make test   build (dev: Debug + ASan/UBSan, -Werror) and run every test in parallel
 #   make soak   build (dev) and run the kill soak with 200 SIGKILLs (make test runs it with 12)
+#   make e2e    build (release) and run the two-year end-to-end gauntlet (not part of make test)
 #   make bench  build (release) and run the Google Benchmarks under bench/
 #   make tsan   build (ThreadSanitizer) and run the tests labelled tsan: the control plane and the
 #               runtime, the code that runs threads
@@ -25,7 +26,7 @@ SOAK_KILLS ?= 200
 NO_ASLR := $(shell setarch $$(uname -m) -R true 2>/dev/null && echo setarch $$(uname -m) -R)
 
 .PHONY: all deps configure-dev configure-release configure-tsan build-dev build-release \
-	build-release-all run test soak bench tsan fmt fmt-check clean
+	build-release-all run test soak e2e bench tsan fmt fmt-check clean
 
 all: build-dev
 
@@ -62,6 +63,13 @@ test: build-dev
 soak: configure-dev
 	@cmake --build --preset dev -j $(JOBS) --target gauntlet kill_soak_test
 	@GAUNTLET_SOAK_KILLS=$(SOAK_KILLS) ctest --preset dev --timeout 3600 -L soak -R KillSoak -V
+
+# The two years of BTC, ETH and SUI 1m bars through gauntlet run with the automatic gauntlet
+# (tests/apps/gauntlet_e2e_test.cpp); release, since under ASan it takes well over half an hour.
+e2e: configure-release
+	@cmake --preset release -DGAUNTLET_SLOW_TESTS=ON >/dev/null
+	@cmake --build --preset release -j $(JOBS) --target gauntlet gauntlet_e2e_test
+	@ctest --preset release --timeout 7200 -R GauntletEndToEnd -V
 
 bench: configure-release
 	@cmake --build --preset release -j $(JOBS) --target benchmarks

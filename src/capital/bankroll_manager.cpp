@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <exception>
 #include <string_view>
@@ -157,6 +158,64 @@ std::vector<Epoch> BankrollManager::epochs(const std::string& session_id) const 
         logged.push_back(std::move(epoch));
       });
   return logged;
+}
+
+std::vector<Epoch> BankrollManager::session_epochs() const {
+  if (!sessions_.has_session()) return {};
+  const SessionState& session = sessions_.current();
+  std::vector<Epoch> all;
+  all.push_back({session.session_id, 0, session.started_at, Decimal::zero(),
+                 session.starting_equity, "session start"});
+  for (Epoch& logged : epochs(session.session_id)) all.push_back(std::move(logged));
+  return all;
+}
+
+std::vector<EpochStatistics> epoch_statistics(std::span<const Epoch> epochs,
+                                              std::span<const EquitySample> equity,
+                                              std::span<const TradeOutcome> trades) {
+  std::vector<EpochStatistics> out;
+  out.reserve(epochs.size());
+  std::size_t sample = 0;
+  std::size_t trade = 0;
+  const TimestampMs first = epochs.empty() ? 0 : epochs.front().started_at;
+  while (sample < equity.size() && equity[sample].time < first) ++sample;
+  while (trade < trades.size() && trades[trade].exit_time < first) ++trade;
+  for (std::size_t i = 0; i < epochs.size(); ++i) {
+    EpochStatistics e;
+    e.epoch = epochs[i];
+    const Epoch* next = i + 1 < epochs.size() ? &epochs[i + 1] : nullptr;
+    if (next) e.ended_at = next->started_at;
+    const auto inside = [&](TimestampMs time) { return !next || time < next->started_at; };
+    // A sample at the instant of the next top-up showing what it found is this epoch's last.
+    const auto last_mark = [&](const EquitySample& s) {
+      return next && s.time == next->started_at && s.equity == next->equity_before;
+    };
+    e.starting_equity = e.epoch.equity_after;
+    e.ending_equity = e.starting_equity;
+    e.peak_equity = e.starting_equity;
+    e.lowest_equity = e.starting_equity;
+    const auto observe = [&e](Decimal value) {
+      e.ending_equity = value;
+      e.peak_equity = std::max(e.peak_equity, value);
+      e.lowest_equity = std::min(e.lowest_equity, value);
+      if (e.peak_equity.is_positive()) {
+        const double fall = (e.peak_equity - value).to_double() / e.peak_equity.to_double();
+        e.max_drawdown = std::max(e.max_drawdown, fall);
+      }
+    };
+    for (; sample < equity.size() && (inside(equity[sample].time) || last_mark(equity[sample]));
+         ++sample)
+      observe(equity[sample].equity);
+    if (next) observe(next->equity_before);  // what the top-up that ended it found
+    for (; trade < trades.size() && inside(trades[trade].exit_time); ++trade) {
+      ++e.trades;
+      if (trades[trade].realized_pnl.is_positive()) ++e.wins;
+      e.realized_pnl += trades[trade].realized_pnl;
+      e.fees += trades[trade].fees;
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
 }
 
 }  // namespace gauntlet::capital

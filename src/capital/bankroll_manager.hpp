@@ -9,7 +9,18 @@
 //
 // Epochs: epoch 0 is the stretch from the session's start to its first top-up and is not
 // logged; top-up n starts epoch n and logs it. Epochs belong to the session they were logged
-// in; epochs() lists the current session's.
+// in; epochs() lists the current session's, session_epochs() the same with epoch 0 first.
+//
+// Per-epoch statistics (epoch_statistics): each epoch's results kept apart from the others', so
+// that a bankroll lost and topped up does not hide in, or flatter, the session's totals. Epoch
+// e runs from its start to the next epoch's start (several top-ups at one instant leave the
+// earlier epochs empty); it counts the trades that closed in it (exit time in its interval;
+// wins are a positive realised P&L, fees included as the journal books it) and measures its
+// equity from the bankroll it started with (its top-up's equity after; the session's starting
+// equity for epoch 0) over the equity samples in its interval, to the equity its successor's
+// top-up found (equity before): ending, peak and lowest equity, and the largest fall from a
+// running peak as a fraction of that peak. A sample at the instant of a top-up that shows the
+// equity the top-up found is the ending epoch's (the mark recorded just before it).
 //
 // Persistence: the epoch log lives in the Store (component "bankroll_manager", table
 // bankroll_epochs; money as exact Decimal text). The store must be the one the SessionManager
@@ -29,6 +40,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -52,6 +64,43 @@ struct Epoch {
 
   friend bool operator==(const Epoch&, const Epoch&) = default;
 };
+
+// An observation of the session's equity (its equity history or the marks a reader keeps).
+struct EquitySample {
+  TimestampMs time = 0;
+  Decimal equity;
+};
+
+// A closed trade as the epoch statistics count it.
+struct TradeOutcome {
+  TimestampMs exit_time = 0;
+  Decimal realized_pnl;  // after fees
+  Decimal fees;
+};
+
+// One epoch's results (the header comment says how each is measured).
+struct EpochStatistics {
+  Epoch epoch;
+  std::optional<TimestampMs> ended_at;  // the next epoch's start; nullopt for the current one
+  Decimal starting_equity;
+  Decimal ending_equity;
+  Decimal peak_equity;
+  Decimal lowest_equity;
+  double max_drawdown = 0.0;  // a fraction of the running peak, in [0, 1] unless leveraged
+  int64_t trades = 0;
+  int64_t wins = 0;
+  Decimal realized_pnl;
+  Decimal fees;
+
+  friend bool operator==(const EpochStatistics&, const EpochStatistics&) = default;
+};
+
+// The statistics of `epochs` (ordered by number, as session_epochs() lists them) over the
+// session's equity samples and closed trades, each in time order; samples and trades before the
+// first epoch's start are not the session's and are ignored. Pure.
+std::vector<EpochStatistics> epoch_statistics(std::span<const Epoch> epochs,
+                                              std::span<const EquitySample> equity,
+                                              std::span<const TradeOutcome> trades);
 
 class BankrollManager {
  public:
@@ -81,6 +130,9 @@ class BankrollManager {
   std::vector<Epoch> epochs() const;
   // The logged epochs of any session, by number; empty for an unknown id.
   std::vector<Epoch> epochs(const std::string& session_id) const;
+  // The current session's epochs with epoch 0 first (the session's start: equity before 0,
+  // after the starting equity, reason "session start"); empty when there is no session.
+  std::vector<Epoch> session_epochs() const;
 
   Decimal threshold() const { return threshold_; }
   Decimal top_up_amount() const { return top_up_amount_; }

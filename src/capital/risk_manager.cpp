@@ -144,6 +144,13 @@ void RiskManager::record_equity(Asset asset, Decimal equity, TimestampMs now) {
   }
 }
 
+void RiskManager::record_transfer(Asset asset, Decimal amount) {
+  AssetLedger& book = ledger(asset);
+  book.equity += amount;
+  book.peak_equity = std::max(book.peak_equity + amount, book.equity);
+  if (book.has_day) book.day_start_equity += amount;
+}
+
 void RiskManager::record_position_opened(Asset asset, const std::string& strategy_id,
                                          Decimal notional, TimestampMs /*opened_at*/) {
   GAUNTLET_CHECK(!notional.is_negative(), "opened notional must not be negative, was {}", notional);

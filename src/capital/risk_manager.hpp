@@ -72,6 +72,10 @@ class RiskManager {
   // The first equity recorded at or after a UTC midnight becomes that day's start equity, the
   // base of the daily loss cap.
   void record_equity(Asset asset, Decimal equity, TimestampMs now);
+  // Records money moved into (amount > 0) or out of (amount < 0) the asset's account that is
+  // neither a profit nor a loss (a reallocation step): the equity, its peak and the day's start
+  // equity all move by `amount`, so the drawdown and the daily loss measure trading only.
+  void record_transfer(Asset asset, Decimal amount);
   // Records a filled entry: one more open position on the asset and `notional` (quote units,
   // >= 0) more committed by the strategy.
   void record_position_opened(Asset asset, const std::string& strategy_id, Decimal notional,

@@ -166,29 +166,50 @@ DataManager::SymbolData& DataManager::data_of(const Symbol& symbol) {
   return data_.emplace(symbol.canonical(), SymbolData(symbol)).first->second;
 }
 
+bool DataManager::resamples(Timeframe base, Timeframe target) const {
+  const DurationMs from = duration_ms(base);
+  const DurationMs to = duration_ms(target);
+  return to > from && to % from == 0 &&
+         std::find(options_.resample_to.begin(), options_.resample_to.end(), target) !=
+             options_.resample_to.end();
+}
+
+void DataManager::set_base_timeframe(const Symbol& symbol, Timeframe base) {
+  SymbolData& data = data_of(symbol);
+  if (data.base == base) return;
+  data.base = base;
+  data.resamplers = {};
+  for (StoredWindow& memo : data.stored) memo.valid = false;
+}
+
+Timeframe DataManager::base_timeframe(const Symbol& symbol) const {
+  const auto found = data_.find(symbol.canonical());
+  return found == data_.end() ? Timeframe::k1m : found->second.base;
+}
+
 BarSeries DataManager::stored_or_resampled(const Symbol& symbol, Timeframe timeframe,
                                            TimestampMs from, TimestampMs to) const {
-  const bool resampled = timeframe != Timeframe::k1m &&
-                         std::find(options_.resample_to.begin(), options_.resample_to.end(),
-                                   timeframe) != options_.resample_to.end();
-  if (!resampled || store_.last_bar_time(key(symbol, timeframe))) {
+  const Timeframe base = base_timeframe(symbol);
+  if (!resamples(base, timeframe) || store_.last_bar_time(key(symbol, timeframe))) {
     return load_bars(symbol, timeframe, from, to);
   }
-  // A timeframe this manager makes from 1m bars: made the same way from the stored 1m bars.
+  // A timeframe this manager makes from the base bars: made the same way from the stored ones.
   const DurationMs step = duration_ms(timeframe);
   const TimestampMs start = floor_to(from, step);
-  return resample(load_bars(symbol, Timeframe::k1m, start, to), Timeframe::k1m, timeframe, to);
+  return resample(load_bars(symbol, base, start, to), base, timeframe, to);
 }
 
 void DataManager::resume_at(TimestampMs now) {
   for (const Symbol& symbol : symbols_) {
+    const Timeframe base = base_timeframe(symbol);
     for (Timeframe target : options_.resample_to) {
+      if (!resamples(base, target)) continue;
       const TimestampMs start = floor_to(now, duration_ms(target));
-      const BarSeries sources = load_bars(symbol, Timeframe::k1m, start, now);
+      const BarSeries sources = load_bars(symbol, base, start, now);
       if (sources.empty()) continue;
       std::optional<Resampler>& resampler =
           data_of(symbol).resamplers[static_cast<std::size_t>(target)];
-      if (!resampler) resampler.emplace(Timeframe::k1m, target);
+      if (!resampler) resampler.emplace(base, target);
       for (std::size_t i = 0; i < sources.size(); ++i) {
         resampler->add(sources.bar(i), [](const Bar&) {});  // a forming interval: nothing closes
       }
@@ -279,10 +300,11 @@ void DataManager::on_bar_closed(const BarClosed& event) {
     }
   }
 
-  if (event.timeframe != Timeframe::k1m) return;
+  if (event.timeframe != data.base) return;
   for (Timeframe target : options_.resample_to) {
+    if (!resamples(data.base, target)) continue;
     std::optional<Resampler>& resampler = data.resamplers[static_cast<std::size_t>(target)];
-    if (!resampler) resampler.emplace(Timeframe::k1m, target);
+    if (!resampler) resampler.emplace(data.base, target);
     // One pointer captured: the callback fits std::function's small buffer (no allocation).
     const struct {
       DataManager* self;

@@ -4,9 +4,11 @@
 // 000 data_manager.py). It owns the bars at rest (load_bars, upsert_bars, last_bar_time), plans
 // gap backfills in venue-sized pages, keeps the last quote per symbol and a cache of recent
 // closed bars fed by the event bus (get_last_quote, get_ohlc, on_tick), persists bars closed by
-// the live feed, and resamples closed 1m bars into the configured timeframes, publishing them
-// as BarClosed of the same feed (a bar closes only when its interval has ended; advance_to()
-// closes intervals that time has passed when the source bars stopped coming).
+// the live feed, and resamples each symbol's closed base bars (1m unless set_base_timeframe
+// names a coarser source, e.g. a replay of stored 5m bars) into the configured timeframes that
+// are whole multiples of it, publishing them as BarClosed of the same feed (a bar closes only
+// when its interval has ended; advance_to() closes intervals that time has passed when the
+// source bars stopped coming).
 //
 // Feeds (replay, simulated market, live venue) publish on the bus; subscribe() forwards the
 // wanted symbols and streams to the MarketDataSource attached, if any. fetch_klines_async (the
@@ -116,10 +118,16 @@ class DataManager {
   // Closes resampled intervals that ended by `now` (a quiet market or an outage).
   void advance_to(TimestampMs now);
 
-  // After a restart at `now`: gives the resamplers of every subscribed symbol the stored 1m
+  // After a restart at `now`: gives the resamplers of every subscribed symbol the stored base
   // bars of the interval still forming, so the first resampled bars after the restart are
   // whole, exactly those an uninterrupted run closes.
   void resume_at(TimestampMs now);
+
+  // The timeframe `symbol`'s bars arrive in and are resampled from (1m until set): the
+  // configured targets that are coarser whole multiples of it are made from it, in the stream
+  // and from the store; a target finer than it or not a multiple is not made.
+  void set_base_timeframe(const Symbol& symbol, Timeframe base);
+  Timeframe base_timeframe(const Symbol& symbol) const;
 
   // The feed the last event came from; nullopt before any.
   std::optional<FeedKind> feed_kind() const { return feed_; }
@@ -142,12 +150,16 @@ class DataManager {
     explicit SymbolData(Symbol s) : symbol(std::move(s)) {}
     Symbol symbol;
     std::optional<FeedKind> last_feed;
+    Timeframe base = Timeframe::k1m;  // set_base_timeframe
     std::array<std::deque<Bar>, kTimeframes> recent;
     std::array<std::optional<Resampler>, kTimeframes> resamplers;  // by target timeframe
     std::array<StoredWindow, kTimeframes> stored;                  // get_ohlc's top-ups
   };
 
   SymbolData& data_of(const Symbol& symbol);
+  // Whether `target` is made from `base` bars: a configured resample target that is a coarser
+  // whole multiple of it.
+  bool resamples(Timeframe base, Timeframe target) const;
   // The stored bars of [from, end), from the memo when the store has not changed since.
   const BarSeries& stored_window(SymbolData& data, Timeframe timeframe, TimestampMs from,
                                  TimestampMs end) const;

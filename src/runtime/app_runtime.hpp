@@ -233,6 +233,7 @@ class AppRuntime final : public ControlSource {
   // forward from the last mark that recorded it.
   std::vector<EquityMark> equity_marks(TimestampMs after) const override;
   std::vector<strategies::Transition> strategy_history(const std::string& id) const override;
+  std::vector<capital::Epoch> epochs() const override;
   std::optional<Precision> precision(Asset asset, const Symbol& symbol) const override;
 
   // Engine-thread actions, each through its owner; refused with not_running once stopped.

@@ -61,4 +61,25 @@ void add_record(RuntimeStatus& status, std::map<Asset, AssetStatus>& by_asset,
   }
 }
 
+std::vector<EquityMark> equity_marks_from(const std::vector<capital::EquityPoint>& history,
+                                          TimestampMs after) {
+  std::vector<EquityMark> out;
+  std::array<Decimal, 4> carried{};  // the marks before `after` set the starting values
+  for (const capital::EquityPoint& point : history) {
+    for (const auto& [asset, equity] : point.assets)
+      carried[static_cast<std::size_t>(asset)] = equity;
+    if (point.time <= after) continue;
+    EquityMark mark;
+    mark.time = point.time;
+    mark.total = point.equity;
+    mark.assets = carried;
+    if (!out.empty() && out.back().time == mark.time) {
+      out.back() = mark;
+    } else {
+      out.push_back(mark);
+    }
+  }
+  return out;
+}
+
 }  // namespace gauntlet::runtime

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "capital/bankroll_manager.hpp"
 #include "capital/session_manager.hpp"
 #include "core/decimal.hpp"
 #include "core/interfaces.hpp"
@@ -170,6 +171,9 @@ class ControlSource {
   virtual std::vector<orders::ClosedTrade> closed_trades(int64_t after_sequence) const = 0;
   virtual std::vector<EquityMark> equity_marks(TimestampMs after) const = 0;
   virtual std::vector<strategies::Transition> strategy_history(const std::string& id) const = 0;
+  // The paper session's epochs, epoch 0 first (bankroll_manager's session_epochs); empty
+  // without a session.
+  virtual std::vector<capital::Epoch> epochs() const = 0;
   // The decimals of the prices and quantities of `symbol` on `asset`, from its trading rules
   // (data_manager's get_instrument); nullopt when there are none.
   virtual std::optional<Precision> precision(Asset asset, const Symbol& symbol) const = 0;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "capital/bankroll_manager.hpp"
 #include "capital/budget_manager.hpp"
 #include "capital/session_manager.hpp"
 #include "core/clock.hpp"
@@ -39,6 +40,7 @@ struct StoredSession::Owners {
   std::unique_ptr<orders::OrderJournal> journal;
   std::unique_ptr<strategies::StrategyRegistry> registry;
   std::unique_ptr<capital::SessionManager> sessions;
+  std::unique_ptr<capital::BankrollManager> bankroll;
   std::unique_ptr<capital::BudgetManager> budget;
   std::unique_ptr<orders::EntryHalts> halts;
   std::unique_ptr<orders::PnlLedger> ledger;
@@ -82,6 +84,8 @@ void StoredSession::reload() {
   owners->sessions = std::make_unique<capital::SessionManager>(*store_, config_.paper);
   owners->has_session = owners->sessions->resume_session().has_value();
   owners->budget = std::make_unique<capital::BudgetManager>(*store_, config_.budgets);
+  owners->bankroll =
+      std::make_unique<capital::BankrollManager>(*store_, *owners->sessions, config_.paper);
   owners->halts = std::make_unique<orders::EntryHalts>(*store_);
   owners->ledger = std::make_unique<orders::PnlLedger>(*store_);
   owners_ = std::move(owners);
@@ -233,9 +237,8 @@ std::vector<EquityMark> StoredSession::equity_marks(TimestampMs after) const {
 const data::BarStore* StoredSession::session_bars() const {
   if (bars_opened_) return bars_.get();
   bars_opened_ = true;
-  std::vector<std::filesystem::path> roots = {state_dir_ / "replay-bars",
-                                              state_dir_ / "simulated-bars",
-                                              state_dir_ / "live-bars"};
+  std::vector<std::filesystem::path> roots = {
+      state_dir_ / "replay-bars", state_dir_ / "simulated-bars", state_dir_ / "live-bars"};
   // A replay of a bar store reads it in place: "<data root>|<from>|<to>".
   if (const std::optional<std::string> identity = owners_->state->get("replay.identity"))
     roots.emplace_back(identity->substr(0, identity->find('|')));
@@ -248,7 +251,8 @@ const data::BarStore* StoredSession::session_bars() const {
       bars_ = std::move(bars);
       break;
     } catch (const GauntletError& failure) {
-      module_logger("stored_session")->warn("no bars read from {}: {}", root.string(), failure.what());
+      module_logger("stored_session")
+          ->warn("no bars read from {}: {}", root.string(), failure.what());
     }
   }
   return bars_.get();
@@ -266,6 +270,10 @@ std::optional<Precision> StoredSession::precision(Asset asset, const Symbol& sym
   const std::optional<Precision> found = rules ? precision_of(*rules) : std::nullopt;
   if (found) precisions_.emplace(key, *found);
   return found;
+}
+
+std::vector<capital::Epoch> StoredSession::epochs() const {
+  return owners_->bankroll->session_epochs();
 }
 
 std::vector<strategies::Transition> StoredSession::strategy_history(const std::string& id) const {

@@ -58,6 +58,7 @@ class StoredSession final : public ControlSource {
   std::vector<orders::ClosedTrade> closed_trades(int64_t after_sequence) const override;
   std::vector<EquityMark> equity_marks(TimestampMs after) const override;
   std::vector<strategies::Transition> strategy_history(const std::string& id) const override;
+  std::vector<capital::Epoch> epochs() const override;
   // From the session's own bars (or IDEALPRO's conventions for a forex pair): a stored session
   // has no venue to ask.
   std::optional<Precision> precision(Asset asset, const Symbol& symbol) const override;

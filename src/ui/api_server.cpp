@@ -9,6 +9,7 @@
 #include <map>
 #include <sstream>
 
+#include "capital/bankroll_manager.hpp"
 #include "core/exceptions.hpp"
 #include "core/logging.hpp"
 #include "strategies/strategy_registry.hpp"
@@ -266,6 +267,7 @@ struct ApiServer::Snapshot {
   std::map<std::string, std::string> quote_prices;  // symbol key -> price, for the pushes
   std::shared_ptr<const std::vector<orders::ClosedTrade>> trades;
   std::shared_ptr<const std::vector<runtime::EquityMark>> marks;
+  std::vector<capital::Epoch> epochs;  // the paper session's, epoch 0 first
   // The precision of every instrument shown (positions, orders, quotes, trades), asked on the
   // engine thread; the trades' pages are formatted with it.
   std::shared_ptr<const Precisions> precisions;
@@ -393,6 +395,7 @@ void ApiServer::refresh(bool force) {
     marks->insert(marks->end(), new_marks.begin(), new_marks.end());
     next->marks = std::move(marks);
   }
+  next->epochs = runtime_.epochs();
   {
     const std::lock_guard lock(mutex_);
     snapshot_ = next;
@@ -529,6 +532,37 @@ json ApiServer::equity(const HttpRequest& request) const {
   return {{"mode", mode}, {"series", series}};
 }
 
+json ApiServer::epochs() const {
+  const std::shared_ptr<const Snapshot> s = snapshot();
+  std::vector<capital::EquitySample> equity;
+  equity.reserve(s->marks->size());
+  for (const runtime::EquityMark& m : *s->marks) equity.push_back({m.time, m.total});
+  std::vector<capital::TradeOutcome> outcomes;
+  outcomes.reserve(s->trades->size());
+  for (const orders::ClosedTrade& t : *s->trades)
+    outcomes.push_back({t.exit_time, t.realized_pnl, t.fees});
+  std::stable_sort(outcomes.begin(), outcomes.end(),
+                   [](const auto& a, const auto& b) { return a.exit_time < b.exit_time; });
+  json out = json::array();
+  for (const capital::EpochStatistics& e : capital::epoch_statistics(s->epochs, equity, outcomes)) {
+    out.push_back({{"number", e.epoch.number},
+                   {"started_at", e.epoch.started_at},
+                   {"ended_at", e.ended_at ? json(*e.ended_at) : json(nullptr)},
+                   {"reason", e.epoch.reason},
+                   {"equity_before_top_up", e.epoch.equity_before.to_string()},
+                   {"starting_equity", e.starting_equity.to_string()},
+                   {"ending_equity", e.ending_equity.to_string()},
+                   {"peak_equity", e.peak_equity.to_string()},
+                   {"lowest_equity", e.lowest_equity.to_string()},
+                   {"max_drawdown", e.max_drawdown},
+                   {"trades", e.trades},
+                   {"wins", e.wins},
+                   {"realized_pnl", e.realized_pnl.to_string()},
+                   {"fees", e.fees.to_string()}});
+  }
+  return {{"epochs", out}};
+}
+
 HttpResponse ApiServer::validation(const std::string& id, bool html) const {
   const std::shared_ptr<const Snapshot> s = snapshot();
   if (std::find(s->strategy_ids.begin(), s->strategy_ids.end(), id) == s->strategy_ids.end()) {
@@ -583,6 +617,9 @@ void ApiServer::add_routes() {
   r.add(
       "GET", "/equity",
       [this](const HttpRequest& request) { return json_response(equity(request)); }, Access::kRead);
+  r.add(
+      "GET", "/epochs", [this](const HttpRequest&) { return json_response(epochs()); },
+      Access::kRead);
   r.add(
       "GET", "/strategy/{id}",
       [this](const HttpRequest& request) {

@@ -88,6 +88,9 @@ class ApiServer {
   nlohmann::json history_json(const std::string& id) const;
   nlohmann::json trades_page(const HttpRequest& request) const;
   nlohmann::json equity(const HttpRequest& request) const;
+  // GET /epochs: each epoch's statistics (bankroll_manager's epoch_statistics) over the
+  // snapshot's equity marks and closed trades.
+  nlohmann::json epochs() const;
   HttpResponse validation(const std::string& id, bool html) const;
 
   runtime::ControlSource& runtime_;

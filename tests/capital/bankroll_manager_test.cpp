@@ -82,9 +82,9 @@ TEST_F(BankrollManagerTest, TopsUpExactlyAtTenDollars) {
   EXPECT_EQ(sessions_.current().epoch, 1);
   EXPECT_EQ(sessions_.current().starting_equity, "1000"_d);  // the session's start is history
   EXPECT_EQ(bankroll_.epochs(), std::vector<Epoch>{expected});
-  EXPECT_EQ(sessions_.equity_history(),
-            (std::vector<EquityPoint>{
-                {kT0, "1000"_d, "start", {}}, {kT1, "10"_d, "mark", {}}, {kT1, "1010"_d, "top_up", {}}}));
+  EXPECT_EQ(sessions_.equity_history(), (std::vector<EquityPoint>{{kT0, "1000"_d, "start", {}},
+                                                                  {kT1, "10"_d, "mark", {}},
+                                                                  {kT1, "1010"_d, "top_up", {}}}));
 }
 
 TEST_F(BankrollManagerTest, TopsUpBelowTenDollarsAndAtZero) {
@@ -290,5 +290,115 @@ TEST(BankrollManagerNoSessionTest, EnsureMinEquityWithoutASessionAborts) {
   EXPECT_DEATH((void)bankroll.ensure_min_equity(kT0), "no paper session is current");
 }
 
+// --- Per-epoch statistics
+// -------------------------------------------------------------------------
+
+// Three epochs worked by hand: the first two end in a top-up, the third is current. Samples and
+// trades before the session's start are another session's and do not count.
+TEST(EpochStatistics, EachEpochCountsItsOwnTradesAndEquityByHand) {
+  const std::vector<Epoch> epochs = {{"s", 0, 1000, "0"_d, "1000"_d, "session start"},
+                                     {"s", 1, 5000, "8"_d, "1008"_d, "top_up"},
+                                     {"s", 2, 9000, "500"_d, "1500"_d, "top_up"}};
+  const std::vector<EquitySample> equity = {
+      {500, "999"_d},                                                         // before the session
+      {1000, "1000"_d}, {2000, "1100"_d}, {3000, "900"_d}, {4000, "1050"_d},  // epoch 0
+      {5000, "1008"_d}, {6000, "1200"_d}, {7000, "600"_d}, {8000, "700"_d},   // epoch 1
+      {9000, "1500"_d}, {10000, "1400"_d}};                                   // epoch 2
+  const std::vector<TradeOutcome> trades = {{900, "5"_d, "1"_d},              // before the session
+                                            {2000, "100"_d, "1"_d},   {3000, "-200"_d, "2"_d},
+                                            {4500, "-1092"_d, "3"_d}, {6000, "192"_d, "1"_d},
+                                            {7000, "-600"_d, "2"_d},  {9000, "-100"_d, "1"_d}};
+  const std::vector<EpochStatistics> stats = epoch_statistics(epochs, equity, trades);
+  ASSERT_EQ(stats.size(), 3u);
+
+  // Epoch 0: 1000 -> 1100 (peak) -> 900 -> 1050 -> 8 (what the first top-up found).
+  EXPECT_EQ(stats[0].epoch, epochs[0]);
+  EXPECT_EQ(stats[0].ended_at, std::optional<TimestampMs>(5000));
+  EXPECT_EQ(stats[0].starting_equity, "1000"_d);
+  EXPECT_EQ(stats[0].ending_equity, "8"_d);
+  EXPECT_EQ(stats[0].peak_equity, "1100"_d);
+  EXPECT_EQ(stats[0].lowest_equity, "8"_d);
+  EXPECT_DOUBLE_EQ(stats[0].max_drawdown, 1092.0 / 1100.0);
+  EXPECT_EQ(stats[0].trades, 3);
+  EXPECT_EQ(stats[0].wins, 1);
+  EXPECT_EQ(stats[0].realized_pnl, "-1192"_d);  // 100 - 200 - 1092
+  EXPECT_EQ(stats[0].fees, "6"_d);
+
+  // Epoch 1: 1008 -> 1200 (peak) -> 600 -> 700 -> 500 (the second top-up found).
+  EXPECT_EQ(stats[1].ended_at, std::optional<TimestampMs>(9000));
+  EXPECT_EQ(stats[1].starting_equity, "1008"_d);
+  EXPECT_EQ(stats[1].ending_equity, "500"_d);
+  EXPECT_EQ(stats[1].peak_equity, "1200"_d);
+  EXPECT_EQ(stats[1].lowest_equity, "500"_d);
+  EXPECT_DOUBLE_EQ(stats[1].max_drawdown, 700.0 / 1200.0);
+  EXPECT_EQ(stats[1].trades, 2);
+  EXPECT_EQ(stats[1].wins, 1);
+  EXPECT_EQ(stats[1].realized_pnl, "-408"_d);
+  EXPECT_EQ(stats[1].fees, "3"_d);
+
+  // Epoch 2, current: 1500 -> 1400; the trade closed at its start instant is its own.
+  EXPECT_EQ(stats[2].ended_at, std::nullopt);
+  EXPECT_EQ(stats[2].starting_equity, "1500"_d);
+  EXPECT_EQ(stats[2].ending_equity, "1400"_d);
+  EXPECT_EQ(stats[2].peak_equity, "1500"_d);
+  EXPECT_EQ(stats[2].lowest_equity, "1400"_d);
+  EXPECT_DOUBLE_EQ(stats[2].max_drawdown, 100.0 / 1500.0);
+  EXPECT_EQ(stats[2].trades, 1);
+  EXPECT_EQ(stats[2].wins, 0);
+  EXPECT_EQ(stats[2].realized_pnl, "-100"_d);
+  EXPECT_EQ(stats[2].fees, "1"_d);
+}
+
+// Two top-ups at one instant (a leveraged loss beyond the account): the first epoch they start
+// is empty and ends where it began, at the equity the second found.
+TEST(EpochStatistics, TopUpsAtOneInstantLeaveTheEarlierEpochEmpty) {
+  const std::vector<Epoch> epochs = {{"s", 0, 0, "0"_d, "1000"_d, "session start"},
+                                     {"s", 1, 100, "-1500"_d, "-500"_d, "top_up"},
+                                     {"s", 2, 100, "-500"_d, "500"_d, "top_up"}};
+  const std::vector<EquitySample> equity = {{0, "1000"_d}, {100, "500"_d}, {200, "600"_d}};
+  const std::vector<TradeOutcome> trades = {{100, "-2500"_d, "2"_d}};
+  const std::vector<EpochStatistics> stats = epoch_statistics(epochs, equity, trades);
+  ASSERT_EQ(stats.size(), 3u);
+  EXPECT_EQ(stats[0].ending_equity, "-1500"_d);
+  EXPECT_EQ(stats[0].trades, 0);
+  EXPECT_EQ(stats[1].ended_at, std::optional<TimestampMs>(100));
+  EXPECT_EQ(stats[1].trades, 0);
+  EXPECT_EQ(stats[1].starting_equity, "-500"_d);
+  EXPECT_EQ(stats[1].ending_equity, "-500"_d);
+  EXPECT_EQ(stats[1].max_drawdown, 0.0);  // no positive peak to fall from
+  EXPECT_EQ(stats[2].trades, 1);
+  EXPECT_EQ(stats[2].ending_equity, "600"_d);
+  EXPECT_EQ(stats[2].peak_equity, "600"_d);
+}
+
+// The session's own records: its epochs with epoch 0 first, and its equity history (start,
+// marks, top-ups) measured per epoch.
+TEST_F(BankrollManagerTest, SessionEpochsStartWithEpochZeroAndSplitTheSessionsHistory) {
+  sessions_.record_equity("400"_d, kT0 + kMinuteMs);
+  sessions_.record_equity("10"_d, kT1);
+  ASSERT_TRUE(bankroll_.ensure_min_equity(kT1).has_value());
+  sessions_.record_equity("1200"_d, kT2);
+  const std::vector<Epoch> epochs = bankroll_.session_epochs();
+  ASSERT_EQ(epochs.size(), 2u);
+  EXPECT_EQ(epochs[0], (Epoch{"paper-1", 0, kT0, "0"_d, "1000"_d, "session start"}));
+  EXPECT_EQ(epochs[1].number, 1);
+  EXPECT_EQ(epochs[1].equity_after, "1010"_d);
+
+  std::vector<EquitySample> equity;
+  for (const EquityPoint& p : sessions_.equity_history()) equity.push_back({p.time, p.equity});
+  const std::vector<EpochStatistics> stats = epoch_statistics(epochs, equity, {});
+  ASSERT_EQ(stats.size(), 2u);
+  // Epoch 0: 1000 -> 400 -> 10. The mark of 10 at kT1, the top-up's instant, is what the
+  // top-up found: epoch 0's, not epoch 1's (whose low would otherwise be 10).
+  EXPECT_EQ(stats[0].ending_equity, "10"_d);
+  EXPECT_EQ(stats[0].lowest_equity, "10"_d);
+  EXPECT_DOUBLE_EQ(stats[0].max_drawdown, 0.99);
+  // Epoch 1: from 1010 to 1200.
+  EXPECT_EQ(stats[1].starting_equity, "1010"_d);
+  EXPECT_EQ(stats[1].ending_equity, "1200"_d);
+  EXPECT_EQ(stats[1].peak_equity, "1200"_d);
+  EXPECT_EQ(stats[1].lowest_equity, "1010"_d);
+  EXPECT_EQ(stats[1].max_drawdown, 0.0);
+}
 }  // namespace
 }  // namespace gauntlet::capital

@@ -612,6 +612,31 @@ TEST(PretradeCheck, DrawdownHalt) {
             "drawdown_halt: drawdown 0.15 from peak 1000 to equity 850 >= drawdown_halt 0.15");
 }
 
+// Reallocations move money, not P&L: removing $200 of a $1,000 spot bucket (the API's
+// reallocation steps) trips neither the daily loss cap (50) nor the drawdown halt (0.15), and
+// a trading loss after it is measured from the reduced base.
+TEST(PretradeCheck, ATransferIsNeitherALossNorAGain) {
+  RiskManager manager = funded_manager();  // 1000: peak and day start
+  manager.record_transfer(Asset::kSpot, "-200"_d);
+  EXPECT_EQ(manager.equity(Asset::kSpot), "800"_d);
+  EXPECT_EQ(manager.peak_equity(Asset::kSpot), "800"_d);
+  EXPECT_EQ(manager.day_start_equity(Asset::kSpot, kT0 + kHourMs), "800"_d);
+  manager.record_equity(Asset::kSpot, "800"_d, kT0 + kHourMs);  // the next mark agrees
+  EXPECT_EQ(manager.drawdown(Asset::kSpot), Decimal::zero());
+  EXPECT_EQ(manager.daily_loss(Asset::kSpot, kT0 + kHourMs), Decimal::zero());
+  EXPECT_TRUE(manager.pretrade_check(buy_entry(), btc(), kT0 + kHourMs).ok);
+  // A loss of 40 after it: 40 / 800 = 0.05 of drawdown, the cap 0.05 x 800 = 40 reached.
+  manager.record_equity(Asset::kSpot, "760"_d, kT0 + 2 * kHourMs);
+  EXPECT_EQ(manager.drawdown(Asset::kSpot), "0.05"_d);
+  EXPECT_EQ(manager.pretrade_check(buy_entry(), btc(), kT0 + 2 * kHourMs).reason,
+            "daily_loss_cap: loss today 40 >= daily_loss_cap 0.05 x day-start equity 800 = 40");
+  // Money added back raises the base by as much: the loss stays 40.
+  manager.record_transfer(Asset::kSpot, "100"_d);
+  EXPECT_EQ(manager.equity(Asset::kSpot), "860"_d);
+  EXPECT_EQ(manager.peak_equity(Asset::kSpot), "900"_d);
+  EXPECT_EQ(manager.daily_loss(Asset::kSpot, kT0 + 2 * kHourMs), "40"_d);
+}
+
 TEST(PretradeCheck, MaxOpenPositions) {
   RiskManager manager = funded_manager();
   for (int i = 0; i < 5; ++i) {

@@ -326,3 +326,57 @@ TEST(ReplayFeed, AResumedReplayWarmsItsTrailingDayAndPublishesTheSameQuotes) {
 
 }  // namespace
 }  // namespace gauntlet::data
+
+namespace gauntlet::data {
+namespace {
+
+// A symbol whose bars are 5m (a replay of stored 5m files, no 1m): the 15m bars are made from
+// them, from the store and in the stream; nothing is made from 1m bars it does not have.
+// Bar i has open 100 + i, high open + 2, low open - 1, close open + 1, volume 3 (minute_bar):
+// a 15m bar of 5m bars i..i+2 opens at 100 + i, closes at 103 + i, high 104 + i, low 99 + i,
+// volume 9.
+TEST(DataManager, ResamplesFromAFiveMinuteBase) {
+  Harness h;
+  std::vector<Bar> fives;
+  for (int i = 0; i < 12; ++i) fives.push_back(minute_bar(kStart + i * 5 * kMinuteMs, 100 + i));
+  h.store.upsert_bars({"bybit", Asset::kSpot, h.btc, Timeframe::k5m},
+                      std::span<const Bar>(fives).first(6));
+  DataManager manager("bybit", Asset::kSpot, h.store, h.bus, h.clock);
+  EXPECT_EQ(manager.base_timeframe(h.btc), Timeframe::k1m);
+  manager.set_base_timeframe(h.btc, Timeframe::k5m);
+  EXPECT_EQ(manager.base_timeframe(h.btc), Timeframe::k5m);
+  manager.subscribe({h.btc}, {Stream::kBars});
+
+  h.clock.advance_to(kStart + 30 * kMinuteMs);
+  const BarSeries stored = manager.get_ohlc(h.btc, Timeframe::k15m, 5);
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(stored.bar(0), (Bar{kStart, "100"_d, "104"_d, "99"_d, "103"_d, "9"_d,
+                                "909"_d}));  // turnover 3 x (100 + 101 + 102)
+  EXPECT_EQ(stored.bar(1).open_time, kStart + 15 * kMinuteMs);
+  EXPECT_EQ(stored.bar(1).open, "103"_d);
+
+  std::vector<BarClosed> closed;
+  Subscription subscription =
+      h.bus.subscribe<BarClosed>([&](const BarClosed& event) { closed.push_back(event); });
+  for (std::size_t i = 6; i < fives.size(); ++i) {
+    h.clock.advance_to(fives[i].open_time + 5 * kMinuteMs);
+    h.bus.publish(BarClosed{FeedKind::kReplay, Asset::kSpot, h.btc, Timeframe::k5m, fives[i],
+                            h.clock.now_ms()});
+    h.bus.drain();
+  }
+  std::vector<Bar> fifteen;
+  int five = 0;
+  for (const BarClosed& event : closed) {
+    if (event.timeframe == Timeframe::k15m) fifteen.push_back(event.bar);
+    if (event.timeframe == Timeframe::k5m) ++five;
+  }
+  EXPECT_EQ(five, 6);  // only the published ones: 5m is the base, not made again
+  ASSERT_EQ(fifteen.size(), 2u);
+  EXPECT_EQ(fifteen[0], (Bar{kStart + 30 * kMinuteMs, "106"_d, "110"_d, "105"_d, "109"_d, "9"_d,
+                             "963"_d}));  // 3 x (106 + 107 + 108)
+  EXPECT_EQ(fifteen[1].open_time, kStart + 45 * kMinuteMs);
+  EXPECT_EQ(fifteen[1].close, "112"_d);
+}
+
+}  // namespace
+}  // namespace gauntlet::data

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "capital/bankroll_manager.hpp"
 #include "capital/budget_manager.hpp"
 #include "core/config_manager.hpp"
 #include "core/exceptions.hpp"
@@ -278,6 +279,29 @@ TEST(AppRuntime, AHotReloadOfTheRiskSectionSizesTheNextOrderAndShowsTheNewVersio
   EXPECT_GE(after, 3);
 }
 
+// A replay of stored 5m bars only (freqtrade's 5m file, no 1m): the 15m signal bars are made
+// from the 5m ones and the candidate trades (before the data manager learnt a base other than
+// 1m, such a replay made no signal at all).
+TEST(AppRuntime, AReplayOfFiveMinuteBarsTrades) {
+  GAUNTLET_SHARED_DATA_OR_SKIP(data);
+  testing::TempDir dir;
+  const fs::path files = dir.path() / "files";
+  fs::create_directories(files);
+  fs::create_symlink(data / "crypto/binance_spot/BTC_USDT-5m.json.gz",
+                     files / "BTC_USDT-5m.json.gz");
+  RunOptions options = replay_of(dir, files, write_config(dir.path() / "five.yaml", ""));
+  options.min_turnover = 0;
+  options.universe_size = 1;
+  options.lifecycle = false;
+  options.to = parse_iso8601("2021-05-05T00:00:00Z");
+  options.candidates = {{"sma_cross", Asset::kSpot, R"({"fast":5,"slow":10})"}};
+  AppRuntime runtime(load_config(options.config_file), options);
+  ASSERT_EQ(runtime.run(), 0);
+  const std::vector<orders::ClosedTrade> trades = runtime.closed_trades();
+  ASSERT_GE(trades.size(), 3u) << "a 5/10 SMA cross on 15m bars trades within two weeks";
+  for (const orders::ClosedTrade& t : trades) EXPECT_EQ(t.symbol.canonical(), "BTCUSDT");
+}
+
 // max_holding_time closes a position that outlives it with a market exit of that reason.
 TEST(AppRuntime, ATimeBasedExitClosesAPositionHeldTooLong) {
   GAUNTLET_SHARED_DATA_OR_SKIP(data);
@@ -338,6 +362,26 @@ TEST(AppRuntime, ATopUpReachesTheBudgetAndTheStoredSessionShowsOpenPositions) {
   EXPECT_GT(buckets, Decimal::parse("1000"));
 
   StoredSession stored(config, options.state_dir);
+  // The epochs, apart: epoch 0 from the start, then one per top-up of 100 exactly; their
+  // statistics count every closed trade once.
+  const std::vector<capital::Epoch> epochs = stored.epochs();
+  ASSERT_EQ(static_cast<int64_t>(epochs.size()), sessions.current().epoch + 1);
+  EXPECT_EQ(epochs[0].number, 0);
+  EXPECT_EQ(epochs[0].equity_after, Decimal::parse("1000"));
+  for (std::size_t i = 1; i < epochs.size(); ++i) {
+    EXPECT_EQ(epochs[i].number, static_cast<int64_t>(i));
+    EXPECT_EQ(epochs[i].equity_after, epochs[i].equity_before + Decimal::parse("100"));
+    EXPECT_LE(epochs[i].equity_before, Decimal::parse("999.9"));
+  }
+  std::vector<capital::TradeOutcome> outcomes;
+  for (const orders::ClosedTrade& t : stored.closed_trades(0))
+    outcomes.push_back({t.exit_time, t.realized_pnl, t.fees});
+  std::sort(outcomes.begin(), outcomes.end(),
+            [](const auto& a, const auto& b) { return a.exit_time < b.exit_time; });
+  int64_t counted = 0;
+  for (const capital::EpochStatistics& e : capital::epoch_statistics(epochs, {}, outcomes))
+    counted += e.trades;
+  EXPECT_EQ(counted, static_cast<int64_t>(outcomes.size()));
   const std::vector<PositionView> shown = stored.positions();
   ASSERT_FALSE(open.empty()) << "the replay ends with positions open";
   ASSERT_EQ(shown.size(), open.size());

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "core/config_manager.hpp"
+#include "core/decimal.hpp"
 #include "runtime/app_runtime.hpp"
 #include "runtime/stored_session.hpp"
 #include "support/lcg.hpp"
@@ -151,6 +152,41 @@ TEST_F(ApiServerTest, AFinishedReplayIsServedReadOnlyAndMatchesTheOpenApiDocumen
   EXPECT_EQ(equity["series"]["spot"].size(), equity["series"]["total"].size());
   EXPECT_TRUE(session.get("/equity?mode=live").json()["series"]["total"].empty());
   EXPECT_EQ(session.get("/equity?mode=moon").status, 400);
+
+  // Epochs: no top-up in four days, so one epoch from the session's start holding every trade;
+  // its trades, wins, P&L and fees are the sums of the trades above, its ending equity the last
+  // point of the total series, its peak and low the extremes of that series.
+  const json epochs = session.get("/epochs").json()["epochs"];
+  ASSERT_EQ(epochs.size(), 1u) << epochs.dump();
+  const json& epoch = epochs[0];
+  EXPECT_EQ(epoch["number"], 0);
+  EXPECT_EQ(epoch["reason"], "session start");
+  EXPECT_TRUE(epoch["ended_at"].is_null());
+  EXPECT_EQ(epoch["starting_equity"], "1000");
+  EXPECT_EQ(epoch["trades"].get<std::size_t>(), total);
+  Decimal pnl;
+  Decimal fees;
+  int64_t wins = 0;
+  for (const json& t : all["trades"]) {
+    const Decimal trade_pnl = Decimal::parse(t["realized_pnl"].get<std::string>());
+    pnl += trade_pnl;
+    fees += Decimal::parse(t["fees"].get<std::string>());
+    wins += trade_pnl.is_positive() ? 1 : 0;
+  }
+  EXPECT_EQ(Decimal::parse(epoch["realized_pnl"].get<std::string>()), pnl);
+  EXPECT_EQ(Decimal::parse(epoch["fees"].get<std::string>()), fees);
+  EXPECT_EQ(epoch["wins"], wins);
+  const json& curve = equity["series"]["total"];
+  Decimal peak = Decimal::parse("1000");
+  Decimal low = peak;
+  for (const json& point : curve) {
+    const Decimal value = Decimal::parse(point["value"].get<std::string>());
+    peak = std::max(peak, value);
+    low = std::min(low, value);
+  }
+  EXPECT_EQ(epoch["ending_equity"], curve.back()["value"]);
+  EXPECT_EQ(Decimal::parse(epoch["peak_equity"].get<std::string>()), peak);
+  EXPECT_EQ(Decimal::parse(epoch["lowest_equity"].get<std::string>()), low);
 
   // Strategies: the two candidates, one with its history; unknown ids are 404.
   const json strategies = session.get("/strategies").json();
@@ -309,6 +345,14 @@ TEST_F(ApiServerTest, ARunningSessionTakesActionsThroughTheirOwners) {
   EXPECT_TRUE(remove.json()["ok"].get<bool>());
   session.wait_status([&](const json&) { return allocation() == before - 100; });
   EXPECT_DOUBLE_EQ(allocation(), before - 100);
+  // Moving $100 out is not a loss: a few steps later (each refreshes the account halts) spot is
+  // halted neither by the daily loss cap nor by the drawdown halt, which 40 % of its bucket
+  // would trip both (5 % and 15 %) if the risk ledger read the step as a loss.
+  const int64_t steps = session.get("/status").json()["steps"];
+  session.wait_status([&](const json& s) { return s["steps"].get<int64_t>() > steps + 2; });
+  const std::string halts = session.get("/assets").json()[0]["halts"].dump();
+  EXPECT_EQ(halts.find("daily_loss"), std::string::npos) << halts;
+  EXPECT_EQ(halts.find("drawdown"), std::string::npos) << halts;
   ASSERT_EQ(session.call("POST", "/alloc/spot/add/100").status, 200);
   EXPECT_EQ(session.call("POST", "/alloc/moon/add/100").status, 404);
 

@@ -1,0 +1,338 @@
+// File: runtime/market_feeds.cpp
+//
+// The runtime's feeds and universe (internal/runtime_impl.hpp): the replay of a bar store or of
+// bar files imported into the state directory, the seeded simulated market and the bars it
+// publishes, Bybit's live public feed, the per-asset markets (a data_manager per venue) and the
+// refresh of the symbol universe that decides which symbols are watched.
+//
+// Threading: the engine thread.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "core/exceptions.hpp"
+#include "data/bar_import.hpp"
+#include "runtime/internal/runtime_impl.hpp"
+
+namespace gauntlet::runtime {
+namespace internal {
+
+// The series a replay publishes: per (domain, symbol) the finest timeframe, of the venue that
+// holds the most series of that domain.
+std::vector<data::SeriesKey> replay_series(const data::BarStore& store) {
+  std::map<Asset, std::map<std::string, int>> venues;
+  const std::vector<data::SeriesKey> all = store.list();
+  for (const data::SeriesKey& key : all) ++venues[key.domain][key.venue];
+  std::map<std::pair<Asset, std::string>, data::SeriesKey> finest;
+  for (const data::SeriesKey& key : all) {
+    const auto& counts = venues[key.domain];
+    const auto best =
+        std::max_element(counts.begin(), counts.end(),
+                         [](const auto& a, const auto& b) { return a.second < b.second; });
+    if (key.venue != best->first) continue;
+    auto [it, inserted] = finest.try_emplace({key.domain, key.symbol.canonical()}, key);
+    if (!inserted && duration_ms(key.timeframe) < duration_ms(it->second.timeframe))
+      it->second = key;
+  }
+  std::vector<data::SeriesKey> result;
+  for (auto& [id, key] : finest) result.push_back(key);
+  return result;
+}
+
+}  // namespace internal
+
+namespace {
+
+using internal::log;
+
+bool holds_bar_store(const std::filesystem::path& root) {
+  if (!std::filesystem::is_directory(root)) return false;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
+    if (entry.is_regular_file() && entry.path().extension() == data::BarStore::kExtension)
+      return true;
+  }
+  return false;
+}
+
+// Imports every bar file under `root` into `store`; files that hold something else (funding,
+// mark prices, option chains) are skipped. Returns the number of bars stored.
+std::size_t import_bar_files(const std::filesystem::path& root, data::BarStore& store) {
+  std::vector<std::filesystem::path> files;
+  if (std::filesystem::is_regular_file(root)) {
+    files.push_back(root);
+  } else {
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(root))
+      if (entry.is_regular_file()) files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::size_t stored = 0;
+  for (const std::filesystem::path& file : files) {
+    data::ImportGuess guess;
+    try {
+      guess = data::guess_import(file);
+    } catch (const DataError& error) {
+      log().info("replay import skips {}: {}", file.string(), error.what());
+      continue;
+    }
+    if (!guess.symbol) {
+      log().info("replay import skips {}: no symbol in its name", file.string());
+      continue;
+    }
+    const data::ImportedBars bars = data::read_bar_file(file, guess);
+    const Asset domain = guess.domain.value_or(data::default_domain(*guess.symbol));
+    const data::SeriesKey key{guess.venue, domain, *guess.symbol, bars.timeframe};
+    store.upsert_bars(key, bars.bars);
+    stored += bars.bars.size();
+    log().info("replay import {} -> {} bars={} rejected={}", file.filename().string(),
+               data::to_string(key), bars.bars.size(), bars.rejected);
+  }
+  return stored;
+}
+
+}  // namespace
+
+using internal::iso_minute;
+using internal::kSimulatedHistory;
+using internal::replay_series;
+using nlohmann::json;
+
+std::string_view to_string(FeedMode mode) {
+  switch (mode) {
+    case FeedMode::kAuto:
+      return "auto";
+    case FeedMode::kLive:
+      return "live";
+    case FeedMode::kSimulated:
+      return "simulated";
+    case FeedMode::kReplay:
+      return "replay";
+  }
+  return "auto";
+}
+
+std::optional<FeedMode> feed_mode_from_string(std::string_view text) {
+  for (FeedMode mode : {FeedMode::kAuto, FeedMode::kLive, FeedMode::kSimulated, FeedMode::kReplay})
+    if (to_string(mode) == text) return mode;
+  return std::nullopt;
+}
+
+bool AppRuntime::Impl::bybit_reachable(std::string& why) {
+  brokers::bybit::RestConfig config;
+  config.base_url = options.bybit_rest_url;
+  config.request_timeout_ms = 4 * kSecondMs;
+  brokers::bybit::RestClient client(loop, config);
+  bool done = false;
+  bool ok = false;
+  asio::co_spawn(loop, client.get_server_time_async(), [&](std::exception_ptr error, const auto&) {
+    done = true;
+    ok = !error;
+    if (!error) return;
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      why = fmt::format("{} unreachable: {}", options.bybit_rest_url, e.what());
+    }
+  });
+  loop.restart();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(6);
+  while (!done && std::chrono::steady_clock::now() < deadline) {
+    loop.run_for(std::chrono::milliseconds(50));
+    loop.restart();
+  }
+  if (!done) why = fmt::format("{} did not answer", options.bybit_rest_url);
+  return ok;
+}
+
+void AppRuntime::Impl::open_replay_data() {
+  if (options.data_root.empty()) throw ArgumentError("--feed replay needs --data-root DIR");
+  if (!std::filesystem::exists(options.data_root))
+    throw ArgumentError(fmt::format("--data-root {} does not exist", options.data_root.string()));
+  if (holds_bar_store(options.data_root)) {
+    bars = std::make_unique<data::BarStore>(options.data_root);
+    return;
+  }
+  const std::filesystem::path imported = options.state_dir / "replay-bars";
+  bars = std::make_unique<data::BarStore>(imported);
+  const std::optional<std::string> source = runtime_state->get("replay.imported_from");
+  const std::string root = std::filesystem::absolute(options.data_root).lexically_normal();
+  if (source && *source == root && !bars->list().empty()) return;
+  std::filesystem::remove_all(imported);
+  bars = std::make_unique<data::BarStore>(imported);
+  const std::size_t count = import_bar_files(options.data_root, *bars);
+  if (count == 0)
+    throw ArgumentError(
+        fmt::format("--data-root {} holds no bar files", options.data_root.string()));
+  runtime_state->set("replay.imported_from", root);
+}
+
+AssetMarket& AppRuntime::Impl::market(Asset asset, const std::string& venue) {
+  auto found = markets.find(asset);
+  if (found != markets.end()) return found->second;
+  AssetMarket& m = markets[asset];
+  m.asset = asset;
+  data::UniverseRules rules;
+  rules.size = options.universe_size;
+  rules.core_size = std::max(1, options.universe_size / 3);
+  rules.core_exit_rank = std::max(rules.core_size, options.universe_size * 2 / 3);
+  rules.min_turnover = options.min_turnover;
+  m.universe = data::SymbolUniverse(rules);
+  m.manager = std::make_unique<data::DataManager>(venue, asset, *bars, bus, *clock);
+  return m;
+}
+
+void AppRuntime::Impl::setup_replay() {
+  open_replay_data();
+  const std::vector<data::SeriesKey> series = replay_series(*bars);
+  if (series.empty()) throw ArgumentError("the replay data holds no bars");
+  TimestampMs first = INT64_MAX;
+  TimestampMs last = INT64_MIN;
+  for (const data::SeriesKey& key : series) {
+    AssetMarket& m = market(key.domain, key.venue);
+    m.symbols.push_back(key.symbol);
+    base_timeframe[{key.domain, key.symbol.canonical()}] = key.timeframe;
+    // Stored 5m bars (no 1m) are replayed as 5m and resampled from 5m.
+    m.manager->set_base_timeframe(key.symbol, key.timeframe);
+    first = std::min(first, *bars->first_bar_time(key));
+    last = std::max(last, *bars->last_bar_time(key) + duration_ms(key.timeframe));
+  }
+  const TimestampMs from = floor_to(options.from.value_or(first), kMinuteMs);
+  const TimestampMs to = options.to.value_or(last);
+  if (to <= from) throw ArgumentError("--to must come after --from and the first bar");
+  // A resumed replay must be the same replay.
+  const std::string identity = fmt::format("{}|{}|{}", options.data_root.string(), from, to);
+  const std::optional<std::string> stored = runtime_state->get("replay.identity");
+  if (stored && *stored != identity) {
+    throw ArgumentError(fmt::format(
+        "the state directory {} holds a replay of other data or another window ({}); use a "
+        "fresh --state directory",
+        options.state_dir.string(), *stored));
+  }
+  runtime_state->set("replay.identity", identity);
+  replay_from = from;
+  replay_to = to;
+  feed_name = "replay";
+  feed_note = fmt::format("REPLAY of {} ({} series, {} to {})", options.data_root.string(),
+                          series.size(), iso_minute(from), iso_minute(to));
+}
+
+void AppRuntime::Impl::setup_simulated() {
+  bars = std::make_unique<data::BarStore>(options.state_dir / "simulated-bars");
+  feed_name = "simulated";
+  feed_note = fmt::format("SIMULATED MARKET (seed {}, {}x)", options.seed, options.speed);
+}
+
+void AppRuntime::Impl::setup_live() {
+  wall_clock = std::make_unique<WallClock>(loop);
+  clock = wall_clock.get();
+  runtime_state = std::make_unique<RuntimeState>(*store, *clock);
+  bars = std::make_unique<data::BarStore>(options.state_dir / "live-bars");
+  brokers::bybit::RestConfig rest_config;
+  rest_config.base_url = options.bybit_rest_url;
+  rest = std::make_unique<brokers::bybit::RestClient>(loop, rest_config);
+  AssetMarket& m = market(Asset::kSpot, "bybit");
+  const brokers::bybit::InstrumentsPage instruments =
+      await_on_loop(rest->get_all_instruments_async(brokers::bybit::Category::kSpot));
+  m.manager->set_instruments(instruments.instruments);
+  for (const data::InstrumentInfo& info : instruments.instruments) {
+    if (info.status == "Trading") m.symbols.push_back(info.symbol);
+  }
+  live_tickers = await_on_loop(rest->get_tickers_async(brokers::bybit::Category::kSpot)).value;
+  brokers::bybit::PublicWsConfig ws;
+  ws.category = brokers::bybit::Category::kSpot;
+  ws.url = options.bybit_ws_url;
+  data::BybitLiveFeed::Options feed_options;
+  feed_options.initial_lookback = 2 * kDayMs;  // the strategies' warm-up
+  live_feed =
+      std::make_unique<data::BybitLiveFeed>(loop, *m.manager, *rest, ws, bus, *clock, feed_options);
+  m.manager->attach_source(live_feed.get());
+  feed_name = "live";
+  feed_note =
+      fmt::format("LIVE BYBIT SPOT PUBLIC FEED ({} pairs listed), paper fills", m.symbols.size());
+}
+
+void AppRuntime::Impl::start_simulated(bool resumed) {
+  const TimestampMs now = floor_to(wall_now_ms(), kMinuteMs);
+  TimestampMs start = now - kSimulatedHistory;
+  if (resumed) {
+    const json j = json::parse(*runtime_state->get(kCheckpointKey));
+    start = j.value("simulated_start", start);
+  }
+  data::SimulatedMarketConfig market =
+      data::SimulatedMarketConfig::default_crypto(options.seed, start);
+  simulated = std::make_unique<data::SimulatedFeed>(market, bus, sim_clock);
+  for (const data::SimulatedSymbol& s : market.symbols) {
+    for (const data::SimulatedListing& listing : s.listings) {
+      AssetMarket& m = this->market(listing.domain, "simulated");
+      m.symbols.push_back(s.symbol);
+      base_timeframe[{listing.domain, s.symbol.canonical()}] = Timeframe::k1m;
+    }
+  }
+  for (auto& [asset, m] : markets) m.manager->set_instruments(data::listed_instruments(market));
+}
+
+void AppRuntime::Impl::flush_simulated_bars(bool force) {
+  if (!simulated || simulated_backlog.empty()) return;
+  if (!force && simulated_backlog.size() < 60 * simulated->market().config().symbols.size()) return;
+  std::map<std::string, std::pair<data::SeriesKey, std::vector<Bar>>> by_series;
+  for (const data::BarClosed& e : simulated_backlog) {
+    const data::SeriesKey key{"simulated", e.domain, e.symbol, e.timeframe};
+    auto& slot = by_series[data::to_string(key)];
+    slot.first = key;
+    slot.second.push_back(e.bar);
+  }
+  for (auto& [name, series] : by_series) bars->upsert_bars(series.first, series.second);
+  simulated_backlog.clear();
+}
+
+TimestampMs AppRuntime::Impl::wall_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void AppRuntime::Impl::refresh_universe(AssetMarket& m, TimestampMs now) {
+  std::vector<data::UniverseCandidate> candidates;
+  std::map<std::string, double> tickers;
+  for (const data::QuoteUpdated& t : live_tickers)
+    tickers[t.symbol.canonical()] = t.turnover_24h.to_double();
+  for (const Symbol& symbol : m.symbols) {
+    const auto quote = m.manager->get_last_quote(symbol);
+    const auto ticker = tickers.find(symbol.canonical());
+    if (quote) {
+      candidates.push_back({symbol, quote->turnover_24h.to_double(), 0, "Trading"});
+    } else if (ticker != tickers.end()) {
+      candidates.push_back({symbol, ticker->second, 0, "Trading"});
+    }
+  }
+  if (m.asset == Asset::kForex || m.asset == Asset::kOptions) {
+    // The crypto universe's filters (USDT, turnover) do not apply: every symbol is watched.
+    for (const Symbol& s : m.symbols) m.watched.insert(s.canonical());
+    return;
+  }
+  const data::UniverseUpdate update = m.universe.refresh(candidates, now);
+  m.watched.clear();
+  for (const Symbol& s : m.universe.symbols()) m.watched.insert(s.canonical());
+  if (options.watch_all_symbols) {
+    for (const Symbol& s : m.symbols) m.watched.insert(s.canonical());
+  }
+  // A turnover spike is an opportunity: the symbol is watched (its signals reach the
+  // scheduler) until the next refresh, in the universe or not.
+  for (const Symbol& s : update.spikes) m.watched.insert(s.canonical());
+  if (live_feed) {
+    // Live: stream only what is watched (Bybit lists hundreds of pairs).
+    std::vector<Symbol> wanted;
+    for (const std::string& name : m.watched) {
+      wanted.push_back(Symbol::parse(name));
+      base_timeframe[{m.asset, wanted.back().canonical()}] = Timeframe::k1m;
+    }
+    m.manager->subscribe(wanted, {data::Stream::kBars, data::Stream::kQuotes});
+  }
+  if (!update.added.empty() || !update.removed.empty() || !update.spikes.empty()) {
+    log().info("universe {} at {}: {} symbols, +{} -{}, {} spiking", to_string(m.asset),
+               iso_minute(now), m.universe.symbols().size(), update.added.size(),
+               update.removed.size(), update.spikes.size());
+  }
+}
+
+}  // namespace gauntlet::runtime
