@@ -152,20 +152,24 @@ void RiskManager::record_transfer(Asset asset, Decimal amount) {
 }
 
 void RiskManager::record_position_opened(Asset asset, const std::string& strategy_id,
-                                         Decimal notional, TimestampMs /*opened_at*/) {
+                                         Decimal notional, TimestampMs /*opened_at*/,
+                                         bool adds_to_position) {
   GAUNTLET_CHECK(!notional.is_negative(), "opened notional must not be negative, was {}", notional);
   AssetLedger& book = ledger(asset);
-  ++book.open_positions;
+  if (!adds_to_position) ++book.open_positions;
   book.strategies[strategy_id].committed_notional += notional;
 }
 
 void RiskManager::record_position_closed(Asset asset, const std::string& strategy_id,
                                          Decimal notional, Decimal realised_pnl,
-                                         TimestampMs closed_at) {
+                                         TimestampMs closed_at, bool closes_position) {
   GAUNTLET_CHECK(!notional.is_negative(), "closed notional must not be negative, was {}", notional);
   AssetLedger& book = ledger(asset);
   StrategyLedger& strategy = book.strategies[strategy_id];
-  if (book.open_positions == 0 || strategy.committed_notional < notional) {
+  // The release is valued at the average entry price, the commitment at each fill's: they may
+  // differ in the last decimals (a thousandth of a cent here is rounding, not a ledger fault).
+  const Decimal rounding = Decimal::parse("0.00001");
+  if (book.open_positions == 0 || strategy.committed_notional + rounding < notional) {
     module_logger("risk_manager")
         ->warn(
             "close exceeds the ledger asset={} strategy_id={} open_positions={} committed={} "
@@ -173,7 +177,7 @@ void RiskManager::record_position_closed(Asset asset, const std::string& strateg
             to_string(asset), strategy_id, book.open_positions, strategy.committed_notional,
             notional);
   }
-  book.open_positions = std::max(0, book.open_positions - 1);
+  if (closes_position) book.open_positions = std::max(0, book.open_positions - 1);
   strategy.committed_notional = std::max(Decimal::zero(), strategy.committed_notional - notional);
   if (realised_pnl.is_negative()) {
     strategy.last_loss_at = std::max(strategy.last_loss_at.value_or(closed_at), closed_at);

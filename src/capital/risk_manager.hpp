@@ -76,16 +76,19 @@ class RiskManager {
   // neither a profit nor a loss (a reallocation step): the equity, its peak and the day's start
   // equity all move by `amount`, so the drawdown and the daily loss measure trading only.
   void record_transfer(Asset asset, Decimal amount);
-  // Records a filled entry: one more open position on the asset and `notional` (quote units,
-  // >= 0) more committed by the strategy.
+  // Records a filled entry: `notional` (quote units, >= 0) more committed by the strategy, and
+  // one more open position on the asset unless the fill adds to a position already open (a
+  // partial fill, a second entry): positions are counted, not fills.
   void record_position_opened(Asset asset, const std::string& strategy_id, Decimal notional,
-                              TimestampMs opened_at);
-  // Records a closed position: one fewer open position and `notional` (the value recorded when
-  // it opened) released from the strategy; counts never go below zero (a close the ledger never
-  // saw opened is logged and ignored). A negative `realised_pnl` starts the strategy's cooldown
-  // at `closed_at`.
+                              TimestampMs opened_at, bool adds_to_position = false);
+  // Records an exit fill: `notional` (the value recorded when it opened) released from the
+  // strategy, and one fewer open position when the fill closes the position (`closes_position`;
+  // a partial exit leaves it open); counts never go below zero (a close the ledger never saw
+  // opened is logged and ignored). A negative `realised_pnl` starts the strategy's cooldown at
+  // `closed_at`.
   void record_position_closed(Asset asset, const std::string& strategy_id, Decimal notional,
-                              Decimal realised_pnl, TimestampMs closed_at);
+                              Decimal realised_pnl, TimestampMs closed_at,
+                              bool closes_position = true);
 
   // The last recorded equity of the asset (zero before the first record).
   Decimal equity(Asset asset) const;

@@ -467,6 +467,7 @@ void OrderRouter::apply_fill(const OrderRequest& request, const Fill& fill, bool
       log().warn("reduce-only fill with no position to reduce id={}", fill.client_order_id);
       return;
     }
+    const bool adds_to_position = found != positions_.end();
     if (found == positions_.end()) {
       OpenPosition open;
       open.position.asset = fill.asset;
@@ -493,7 +494,8 @@ void OrderRouter::apply_fill(const OrderRequest& request, const Fill& fill, bool
       open.entry_ids.push_back(request.client_order_id);
     }
     if (replay) return;
-    risk_.record_position_opened(fill.asset, request.strategy_id, notional, fill.time);
+    risk_.record_position_opened(fill.asset, request.strategy_id, notional, fill.time,
+                                 adds_to_position);
     exposure_.on_position_opened(fill.asset, fill.symbol, fill.side,
                                  open.position.quantity * open.position.average_price);
     sl_tp_.attach(request, open.position.quantity, fill.time);
@@ -518,7 +520,8 @@ void OrderRouter::apply_fill(const OrderRequest& request, const Fill& fill, bool
   // The risk ledger's cooldown needs only the sign: the partial's P&L at the average price, or
   // the whole round trip's cash flow on the final fill.
   risk_.record_position_closed(fill.asset, p.strategy_id, closed * p.average_price,
-                               p.quantity > Decimal::zero() ? pnl : open.cash_flow, fill.time);
+                               p.quantity > Decimal::zero() ? pnl : open.cash_flow, fill.time,
+                               /*closes_position=*/p.quantity <= Decimal::zero());
   if (p.quantity > Decimal::zero()) {
     exposure_.on_position_opened(fill.asset, fill.symbol, p.side, p.quantity * p.average_price);
     return;

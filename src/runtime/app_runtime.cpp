@@ -105,6 +105,13 @@ void AppRuntime::Impl::build_engine() {
   sim.fees = brokers::venue_fees(config.fee_model);
   sim.order_delay = config.simulation_order_delay;
   if (options.slippage_bps) sim.slippage_bps = *options.slippage_bps;
+  for (const auto& [asset, rate] : options.paper_fee_rates) {
+    config::FeeRates& rates = sim.fees[static_cast<std::size_t>(asset)];
+    log().warn("the paper venue charges {} fills {} (maker and taker), not the fee model's {} / {}",
+               to_string(asset), rate, rates.maker, rates.taker);
+    rates.maker = rate;
+    rates.taker = rate;
+  }
   for (Asset asset : kAllAssets) {
     sim.starting_balance[static_cast<std::size_t>(asset)] =
         config.budgets.allocation[static_cast<std::size_t>(asset)];
@@ -127,10 +134,13 @@ void AppRuntime::Impl::build_engine() {
   orders::ReconcileTolerance tolerance;
   tolerance.allocation_fraction = config.validation.reconciliation_tolerance;
   tolerance.ack_timeout = config.order_ack_timeout;
-  // The paper venue charges what FEE_MODEL says the production venue of each asset charges.
+  // The engine's model of the paper venue's fees: what FEE_MODEL says the production venue of
+  // each asset charges (what the paper venue charges too, unless --paper-fee rehearses a venue
+  // that charges otherwise).
   config::FeeModel paper_fees;
+  const std::array<config::FeeRates, 4> modelled = brokers::venue_fees(config.fee_model);
   for (Asset asset : kAllAssets)
-    paper_fees.venues[sim.venue][asset] = sim.fees[static_cast<std::size_t>(asset)];
+    paper_fees.venues[sim.venue][asset] = modelled[static_cast<std::size_t>(asset)];
   reconciler = std::make_unique<orders::PnlReconciler>(bus, *router, *budget, *store,
                                                        std::move(paper_fees), tolerance);
   for (Asset asset : kAllAssets) reconciler->route(asset, *broker);

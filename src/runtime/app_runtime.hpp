@@ -161,6 +161,10 @@ struct RunOptions {
   // The paper venue's fixed slippage per taker fill in bps (default: the venue model's 2);
   // the stress tests' slippage shock raises it.
   std::optional<double> slippage_bps;
+  // The paper venue's maker and taker fee rate on an asset, instead of FEE_MODEL's: a rehearsal
+  // of a venue that charges otherwise than the engine's model. The engine keeps its model; the
+  // reconciler sees the venue's fees drift from it, flags broker_desync and halts the asset.
+  std::map<Asset, Decimal> paper_fee_rates;
   // FAULT INJECTION for the lookahead check's own test, never set otherwise (no command-line
   // flag): strategies are evaluated on a window that runs this many primary bars past the bar
   // that just closed, read from the bar data ahead of the clock: a deliberately leaky setup.

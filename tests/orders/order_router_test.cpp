@@ -97,6 +97,33 @@ TEST(OrderRouter, SizesJournalsSendsFillsProtectsAndClosesWithReconciledPnl) {
   EXPECT_TRUE(h.router.journal().closed_trades(1).empty());
 }
 
+// An entry filled in three parts (a bar's volume caps each fill at 10 % of it) is one position
+// for the risk ledger, and the stop that closes it in one fill leaves none open: counted by
+// fill, the ledger kept two positions that did not exist, and after a few such trades
+// max_open_positions refused every entry for good (found by the two-year end-to-end run).
+TEST(OrderRouter, PartialFillsOpenOnePositionForTheRiskLedger) {
+  Harness h;
+  const PlaceResult placed = h.router.place_order(h.entry("sig-1"));
+  ASSERT_TRUE(placed.decision.ok) << placed.decision.reason;
+  EXPECT_EQ(h.router.journal().find(placed.client_order_id)->request.quantity, d("0.5"));
+  h.bus.drain();
+  // Volume 2: at most 0.2 a bar; 0.2 + 0.2 + 0.1.
+  Bar thin = bar(kStart, "100", "101", "99", "100");
+  thin.volume = d("2");
+  for (int i = 0; i < 3; ++i) {
+    thin.open_time = kStart + i * k15m;
+    h.feed(thin);
+  }
+  EXPECT_EQ(h.router.journal().fills(placed.client_order_id).size(), 3u);
+  ASSERT_TRUE(h.router.position(Asset::kSpot, h.btc));
+  EXPECT_EQ(h.router.position(Asset::kSpot, h.btc)->quantity, d("0.5"));
+  EXPECT_EQ(h.risk.open_positions(Asset::kSpot), 1);
+  h.feed(bar(kStart + 3 * k15m, "99", "99.5", "94", "96"));  // the stop, one fill
+  ASSERT_EQ(h.closed.size(), 1u);
+  EXPECT_EQ(h.risk.open_positions(Asset::kSpot), 0);
+  EXPECT_EQ(h.risk.committed_notional(Asset::kSpot, "trend-1"), Decimal::zero());
+}
+
 TEST(OrderRouter, AClosedTradeKeepsTheExitOrdersReasonAndSurvivesARestart) {
   Harness h;
   ASSERT_TRUE(h.router.place_order(h.entry("sig-1")).decision.ok);

@@ -20,7 +20,10 @@
 #include "core/config_manager.hpp"
 #include "core/exceptions.hpp"
 #include "core/store/sqlite_store.hpp"
+#include "data/bar_import.hpp"
+#include "data/bar_store.hpp"
 #include "fakes/fake_bybit.hpp"
+#include "orders/entry_halts.hpp"
 #include "orders/order_journal.hpp"
 #include "runtime/stored_session.hpp"
 #include "support/shared_data.hpp"
@@ -300,6 +303,72 @@ TEST(AppRuntime, AReplayOfFiveMinuteBarsTrades) {
   const std::vector<orders::ClosedTrade> trades = runtime.closed_trades();
   ASSERT_GE(trades.size(), 3u) << "a 5/10 SMA cross on 15m bars trades within two weeks";
   for (const orders::ClosedTrade& t : trades) EXPECT_EQ(t.symbol.canonical(), "BTCUSDT");
+}
+
+// A lying venue in a running session: the paper venue charges spot fills 0.5 % (--paper-fee
+// spot=0.005) while the engine's FEE_MODEL says Bybit's 0.1 %; perp's venue tells the truth.
+// The reconciler sees the spot fees drift from the model: broker_desync on the spot strategies
+// and spot entries halted, perp untouched. Perp is killed mid-run; the clean reconciliations
+// that follow (hourly in a replay) never lift the kill.
+TEST(AppRuntime, ALyingVenueDesyncsItsAssetOnlyAndAKillSurvivesCleanReconciles) {
+  GAUNTLET_SHARED_DATA_OR_SKIP(data);
+  testing::TempDir dir;
+  const fs::path store_root = dir.path() / "store";
+  {
+    data::BarStore store(store_root);
+    for (const auto& [name, domain] : {std::pair{"BTC_USDT-1m.json.gz", Asset::kSpot},
+                                       std::pair{"ETH_USDT-1m.json.gz", Asset::kPerp}}) {
+      const fs::path file = data / "crypto/binance_spot" / name;
+      data::ImportGuess guess = data::guess_import(file);
+      guess.domain = domain;
+      const data::ImportedBars bars = data::read_bar_file(file, guess);
+      store.upsert_bars({guess.venue, domain, *guess.symbol, bars.timeframe}, bars.bars);
+    }
+  }
+  RunOptions options = replay_of(dir, store_root, write_config(dir.path() / "lying.yaml", ""));
+  options.min_turnover = 0;
+  options.universe_size = 1;
+  options.lifecycle = false;
+  options.to = parse_iso8601("2021-04-27T00:00:00Z");
+  options.candidates = {{"sma_cross", Asset::kSpot, R"({"fast":5,"slow":10})"},
+                        {"sma_cross", Asset::kPerp, R"({"fast":5,"slow":10})"}};
+  options.paper_fee_rates[Asset::kSpot] = Decimal::parse("0.005");
+  const TimestampMs kill_at = parse_iso8601("2021-04-23T00:00:00Z");
+  AppRuntime* session = nullptr;
+  bool kill_posted = false;
+  Decision killed = Decision::deny("not yet");
+  options.on_progress = [&](TimestampMs cursor) {
+    if (kill_posted || cursor < kill_at) return;
+    kill_posted = true;
+    session->post([&] { killed = session->kill(Asset::kPerp); });
+  };
+  const config::Config config = load_config(options.config_file);
+  {
+    AppRuntime runtime(config, options);
+    session = &runtime;
+    ASSERT_EQ(runtime.run(), 0);
+  }
+  ASSERT_TRUE(killed.ok) << killed.reason;
+
+  auto store = store::SqliteStore::open(options.state_dir / "gauntlet.db");
+  const orders::EntryHalts halts(*store);
+  EXPECT_TRUE(halts.holds(Asset::kSpot, orders::HaltReason::kBrokerDesync));
+  EXPECT_FALSE(halts.holds(Asset::kPerp, orders::HaltReason::kBrokerDesync));
+  EXPECT_TRUE(halts.holds(Asset::kPerp, orders::HaltReason::kKillSwitch))
+      << "a clean reconciliation lifts broker_desync only, never a kill";
+  EXPECT_FALSE(halts.holds(Asset::kSpot, orders::HaltReason::kKillSwitch));
+  const std::optional<std::string> why = halts.summary(Asset::kSpot);
+  ASSERT_TRUE(why.has_value());
+  EXPECT_NE(why->find("fees: the venue charged"), std::string::npos) << *why;
+  const strategies::StrategyRegistry registry(*store);
+  for (const strategies::StrategyRecord& r : registry.get_for(Asset::kSpot))
+    EXPECT_TRUE(r.flags.contains("broker_desync")) << r.id;
+  for (const strategies::StrategyRecord& r : registry.get_for(Asset::kPerp))
+    EXPECT_FALSE(r.flags.contains("broker_desync")) << r.id;
+  // Both assets traded: the perp side had fills to reconcile, and they agreed.
+  const orders::OrderJournal journal(*store);
+  EXPECT_FALSE(journal.orders(Asset::kPerp, 0).empty());
+  EXPECT_FALSE(journal.orders(Asset::kSpot, 0).empty());
 }
 
 // max_holding_time closes a position that outlives it with a market exit of that reason.

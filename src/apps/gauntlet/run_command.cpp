@@ -13,9 +13,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "apps/gauntlet/commands.hpp"
 #include "core/config_manager.hpp"
+#include "core/decimal.hpp"
 #include "core/exceptions.hpp"
 #include "core/time.hpp"
 #include "runtime/app_runtime.hpp"
@@ -70,6 +72,7 @@ struct RunCommandOptions {
   std::size_t validation_threads = 0;
   std::size_t validation_family = 8;
   bool validation_shocks = true;
+  std::vector<std::string> paper_fees;  // ASSET=RATE
   ApiCommandOptions api;
 };
 
@@ -159,6 +162,25 @@ int run(const RunCommandOptions& o) {
   options.bybit_ws_url = o.bybit_ws_url;
   if (o.replay_speed < 0) throw ArgumentError("--replay-speed must be positive");
   if (o.replay_speed > 0) options.replay_speed = o.replay_speed;
+  for (const std::string& fee : o.paper_fees) {
+    const std::size_t equals = fee.find('=');
+    const std::optional<Asset> asset =
+        equals == std::string::npos ? std::nullopt : asset_from_string(fee.substr(0, equals));
+    std::optional<Decimal> rate;
+    if (asset) {
+      try {
+        rate = Decimal::parse(fee.substr(equals + 1));
+      } catch (const DecimalError&) {
+      }
+    }
+    if (!rate || rate->is_negative() || *rate >= Decimal::one()) {
+      throw ArgumentError(fmt::format(
+          "--paper-fee must be ASSET=RATE with ASSET spot, perp, forex or options and RATE a "
+          "fraction in [0, 1), e.g. spot=0.002 (got {})",
+          fee));
+    }
+    options.paper_fee_rates[*asset] = *rate;
+  }
   options.serve_after_end = o.api.port >= 0;
   if (!o.no_validate) {
     runtime::ValidationPipelineOptions pipeline;
@@ -234,6 +256,10 @@ void add_run_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   command->add_flag("!--no-validation-shocks", options->validation_shocks,
                     "Automatic validation without the parameter, slippage and latency shocks");
+  command->add_option("--paper-fee", options->paper_fees,
+                      "ASSET=RATE: the paper venue charges RATE (maker and taker) on ASSET "
+                      "instead of the fee model's, to rehearse a venue whose fees differ: the "
+                      "reconciler flags broker_desync and halts that asset (repeatable)");
   add_api_options(command, options->api,
                   "Serve the control-plane API and the dashboard on this port (0: any free "
                   "port); a finished replay is then served until Ctrl-C");
