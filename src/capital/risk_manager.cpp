@@ -136,6 +136,19 @@ void RiskManager::record_equity(Asset asset, Decimal equity, TimestampMs now) {
   AssetLedger& book = ledger(asset);
   book.equity = equity;
   book.peak_equity = std::max(book.peak_equity, equity);
+  if (drawdown(asset) < decimal_of(limits(asset).drawdown_halt)) {
+    book.halted_since.reset();
+  } else if (!book.halted_since) {
+    book.halted_since = now;
+  } else if (const DurationMs cooldown = limits(asset).drawdown_halt_cooldown;
+             cooldown > 0 && now - *book.halted_since >= cooldown) {
+    module_logger("risk_manager")
+        ->warn("drawdown halt cooled down asset={} after={} peak={} restarts at equity={}",
+               to_string(asset), format_duration(now - *book.halted_since), book.peak_equity,
+               equity);
+    book.peak_equity = equity;
+    book.halted_since.reset();
+  }
   const TimestampMs day = floor_to(now, kDayMs);
   if (!book.has_day || day > book.day) {
     book.has_day = true;
@@ -296,6 +309,7 @@ std::string RiskManager::save_state() const {
         {"has_day", book.has_day},
         {"day", book.day},
         {"day_start_equity", book.day_start_equity.to_string()},
+        {"halted_since", book.halted_since ? json(*book.halted_since) : json(nullptr)},
         {"open_positions", book.open_positions},
         {"strategies", std::move(strategies)}};
   }
@@ -314,6 +328,9 @@ void RiskManager::restore_state(const std::string& text) {
       book.has_day = j.at("has_day").get<bool>();
       book.day = j.at("day").get<TimestampMs>();
       book.day_start_equity = decimal_from(j.at("day_start_equity"));
+      // Absent in a checkpoint written before the cooldown existed: not halted yet.
+      if (const auto since = j.find("halted_since"); since != j.end() && !since->is_null())
+        book.halted_since = since->get<TimestampMs>();
       book.open_positions = j.at("open_positions").get<int>();
       if (book.open_positions < 0) {
         throw StateError(fmt::format("risk state: {} has {} open positions, must not be negative",

@@ -68,7 +68,10 @@ class RiskManager {
 
   // --- The ledger, fed by the callers ---------------------------------------------------------
 
-  // Records the asset's equity at `now`. The peak only rises (drawdown is measured from it).
+  // Records the asset's equity at `now`. The peak only rises (drawdown is measured from it),
+  // except after the drawdown halt has held for drawdown_halt_cooldown (when set): then the
+  // peak restarts at this equity, the halt lifts and the throttle starts from full size, so a
+  // halted asset (a paper account no trade can lift back) is not halted for good.
   // The first equity recorded at or after a UTC midnight becomes that day's start equity, the
   // base of the daily loss cap.
   void record_equity(Asset asset, Decimal equity, TimestampMs now);
@@ -195,6 +198,7 @@ class RiskManager {
     bool has_day = false;
     TimestampMs day = 0;  // the UTC midnight of day_start_equity
     Decimal day_start_equity;
+    std::optional<TimestampMs> halted_since;  // the drawdown halt's start, while it holds
     int open_positions = 0;
     std::map<std::string, StrategyLedger, std::less<>> strategies;
   };

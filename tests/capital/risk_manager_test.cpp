@@ -637,6 +637,49 @@ TEST(PretradeCheck, ATransferIsNeitherALossNorAGain) {
   EXPECT_EQ(manager.daily_loss(Asset::kSpot, kT0 + 2 * kHourMs), "40"_d);
 }
 
+// The drawdown halt cools down: after drawdown_halt_cooldown (a day by default) halted, the
+// peak restarts at the equity then and the halt lifts; a recovery before that ends the halt and
+// its clock; with the cooldown off, only a recovery lifts it.
+TEST(PretradeCheck, TheDrawdownHaltCoolsDownAfterItsDuration) {
+  RiskManager manager = funded_manager();  // peak 1000 at kT0
+  EXPECT_EQ(manager.limits(Asset::kSpot).drawdown_halt_cooldown, kDayMs);
+  const TimestampMs halted = kT0 + kHourMs;
+  manager.record_equity(Asset::kSpot, "800"_d, halted);  // 0.2 >= 0.15
+  EXPECT_EQ(manager.drawdown_halt(Asset::kSpot).code(), "drawdown_halt");
+  manager.record_equity(Asset::kSpot, "790"_d, halted + kDayMs - 1);
+  EXPECT_EQ(manager.peak_equity(Asset::kSpot), "1000"_d);
+  EXPECT_EQ(manager.drawdown_halt(Asset::kSpot).code(), "drawdown_halt");
+  // A day after it began: the peak restarts at 790.
+  manager.record_equity(Asset::kSpot, "790"_d, halted + kDayMs);
+  EXPECT_EQ(manager.peak_equity(Asset::kSpot), "790"_d);
+  EXPECT_EQ(manager.drawdown(Asset::kSpot), Decimal::zero());
+  EXPECT_TRUE(manager.drawdown_halt(Asset::kSpot).ok);
+  // Survives a restart: the halt's start is in the saved state.
+  manager.record_equity(Asset::kSpot, "650"_d, halted + 2 * kDayMs);  // 140 / 790 = 0.177
+  RiskManager restored(default_limits());
+  restored.restore_state(manager.save_state());
+  restored.record_equity(Asset::kSpot, "650"_d, halted + 3 * kDayMs);
+  EXPECT_EQ(restored.peak_equity(Asset::kSpot), "650"_d);
+
+  // A recovery before the day is out ends the halt and restarts its clock.
+  RiskManager recovering = funded_manager();
+  recovering.record_equity(Asset::kSpot, "800"_d, halted);
+  recovering.record_equity(Asset::kSpot, "900"_d, halted + kHourMs);  // 0.1: lifted
+  recovering.record_equity(Asset::kSpot, "800"_d, halted + 2 * kHourMs);
+  recovering.record_equity(Asset::kSpot, "800"_d, halted + kDayMs + kHourMs);
+  EXPECT_EQ(recovering.peak_equity(Asset::kSpot), "1000"_d) << "halted 23 h, not a day";
+
+  // Off: only a recovery lifts it.
+  RiskLimitsByAsset limits = default_limits();
+  limits[static_cast<std::size_t>(Asset::kSpot)].drawdown_halt_cooldown = 0;
+  RiskManager never(limits);
+  never.record_equity(Asset::kSpot, "1000"_d, kT0);
+  never.record_equity(Asset::kSpot, "800"_d, halted);
+  never.record_equity(Asset::kSpot, "800"_d, halted + 30 * kDayMs);
+  EXPECT_EQ(never.peak_equity(Asset::kSpot), "1000"_d);
+  EXPECT_EQ(never.drawdown_halt(Asset::kSpot).code(), "drawdown_halt");
+}
+
 TEST(PretradeCheck, MaxOpenPositions) {
   RiskManager manager = funded_manager();
   for (int i = 0; i < 5; ++i) {
