@@ -136,18 +136,20 @@ void RiskManager::record_equity(Asset asset, Decimal equity, TimestampMs now) {
   AssetLedger& book = ledger(asset);
   book.equity = equity;
   book.peak_equity = std::max(book.peak_equity, equity);
-  if (drawdown(asset) < decimal_of(limits(asset).drawdown_halt)) {
-    book.halted_since.reset();
-  } else if (!book.halted_since) {
-    book.halted_since = now;
-  } else if (const DurationMs cooldown = limits(asset).drawdown_halt_cooldown;
-             cooldown > 0 && now - *book.halted_since >= cooldown) {
+  const config::RiskLimits& l = limits(asset);
+  if (drawdown(asset) < decimal_of(l.drawdown_throttle_start)) {
+    book.drawdown_since.reset();
+  } else if (!book.drawdown_since) {
+    book.drawdown_since = now;
+  } else if (const TimestampMs stalled_from = std::max(*book.drawdown_since, book.last_entry_at);
+             l.drawdown_reset_after > 0 && book.open_positions == 0 &&
+             now - stalled_from >= l.drawdown_reset_after) {
     module_logger("risk_manager")
-        ->warn("drawdown halt cooled down asset={} after={} peak={} restarts at equity={}",
-               to_string(asset), format_duration(now - *book.halted_since), book.peak_equity,
-               equity);
+        ->warn("drawdown reset asset={} no entry for {} drawdown={} peak={} restarts at equity={}",
+               to_string(asset), format_duration(now - stalled_from), drawdown(asset),
+               book.peak_equity, equity);
     book.peak_equity = equity;
-    book.halted_since.reset();
+    book.drawdown_since.reset();
   }
   const TimestampMs day = floor_to(now, kDayMs);
   if (!book.has_day || day > book.day) {
@@ -165,11 +167,12 @@ void RiskManager::record_transfer(Asset asset, Decimal amount) {
 }
 
 void RiskManager::record_position_opened(Asset asset, const std::string& strategy_id,
-                                         Decimal notional, TimestampMs /*opened_at*/,
+                                         Decimal notional, TimestampMs opened_at,
                                          bool adds_to_position) {
   GAUNTLET_CHECK(!notional.is_negative(), "opened notional must not be negative, was {}", notional);
   AssetLedger& book = ledger(asset);
   if (!adds_to_position) ++book.open_positions;
+  book.last_entry_at = std::max(book.last_entry_at, opened_at);
   book.strategies[strategy_id].committed_notional += notional;
 }
 
@@ -309,7 +312,8 @@ std::string RiskManager::save_state() const {
         {"has_day", book.has_day},
         {"day", book.day},
         {"day_start_equity", book.day_start_equity.to_string()},
-        {"halted_since", book.halted_since ? json(*book.halted_since) : json(nullptr)},
+        {"drawdown_since", book.drawdown_since ? json(*book.drawdown_since) : json(nullptr)},
+        {"last_entry_at", book.last_entry_at},
         {"open_positions", book.open_positions},
         {"strategies", std::move(strategies)}};
   }
@@ -328,9 +332,10 @@ void RiskManager::restore_state(const std::string& text) {
       book.has_day = j.at("has_day").get<bool>();
       book.day = j.at("day").get<TimestampMs>();
       book.day_start_equity = decimal_from(j.at("day_start_equity"));
-      // Absent in a checkpoint written before the cooldown existed: not halted yet.
-      if (const auto since = j.find("halted_since"); since != j.end() && !since->is_null())
-        book.halted_since = since->get<TimestampMs>();
+      // Absent in a checkpoint written before the drawdown reset existed: no stall yet.
+      if (const auto since = j.find("drawdown_since"); since != j.end() && !since->is_null())
+        book.drawdown_since = since->get<TimestampMs>();
+      book.last_entry_at = j.value("last_entry_at", TimestampMs{0});
       book.open_positions = j.at("open_positions").get<int>();
       if (book.open_positions < 0) {
         throw StateError(fmt::format("risk state: {} has {} open positions, must not be negative",

@@ -69,9 +69,11 @@ class RiskManager {
   // --- The ledger, fed by the callers ---------------------------------------------------------
 
   // Records the asset's equity at `now`. The peak only rises (drawdown is measured from it),
-  // except after the drawdown halt has held for drawdown_halt_cooldown (when set): then the
-  // peak restarts at this equity, the halt lifts and the throttle starts from full size, so a
-  // halted asset (a paper account no trade can lift back) is not halted for good.
+  // except when the drawdown has stalled the asset: in drawdown beyond drawdown_throttle_start
+  // for drawdown_reset_after (when set) with no entry since and no position open, the peak
+  // restarts at this equity, a halt lifts and the throttle starts from full size. A drawdown
+  // that stops entries (the halt, or a throttle that sizes every entry below the instrument's
+  // minimum) cannot be traded back, so without the reset a paper account stays stalled for good.
   // The first equity recorded at or after a UTC midnight becomes that day's start equity, the
   // base of the daily loss cap.
   void record_equity(Asset asset, Decimal equity, TimestampMs now);
@@ -198,7 +200,8 @@ class RiskManager {
     bool has_day = false;
     TimestampMs day = 0;  // the UTC midnight of day_start_equity
     Decimal day_start_equity;
-    std::optional<TimestampMs> halted_since;  // the drawdown halt's start, while it holds
+    std::optional<TimestampMs> drawdown_since;  // since beyond drawdown_throttle_start
+    TimestampMs last_entry_at = 0;              // the last filled entry (record_position_opened)
     int open_positions = 0;
     std::map<std::string, StrategyLedger, std::less<>> strategies;
   };

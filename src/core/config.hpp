@@ -47,9 +47,10 @@ struct RiskLimits {
   double max_leverage = 1.0;
   double drawdown_throttle_start = 0.05;  // drawdown from peak where risk_fraction starts to shrink
   double drawdown_halt = 0.15;            // drawdown from peak where new entries stop
-  // After the drawdown halt has held this long, the peak restarts at the equity then (the halt
-  // lifts, the throttle starts from full size again); 0: only a recovery lifts it.
-  DurationMs drawdown_halt_cooldown = kDayMs;
+  // After this long in drawdown (beyond drawdown_throttle_start) with no entry and no position
+  // open, the peak restarts at the equity then (a halt lifts, the throttle starts from full
+  // size again); 0: only a recovery does.
+  DurationMs drawdown_reset_after = kDayMs;
   int max_open_positions = 5;
   DurationMs max_holding_time = 2 * kDayMs;         // time-based exit (should_force_exit)
   DurationMs cooldown_after_loss = 30 * kMinuteMs;  // cooldown_required after a losing trade

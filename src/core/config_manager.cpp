@@ -327,7 +327,7 @@ void parse_risk(MapReader& reader, config::RiskLimits& risk) {
   read_int(reader, "max_open_positions", risk.max_open_positions, 1, 100);
   read_duration(reader, "max_holding_time", risk.max_holding_time, kMinuteMs, 365 * kDayMs);
   read_duration(reader, "cooldown_after_loss", risk.cooldown_after_loss, 0, 7 * kDayMs);
-  read_duration(reader, "drawdown_halt_cooldown", risk.drawdown_halt_cooldown, 0, 365 * kDayMs);
+  read_duration(reader, "drawdown_reset_after", risk.drawdown_reset_after, 0, 365 * kDayMs);
   reader.finish();
   Problems& problems = reader.problems();
   if (risk.min_sl_fraction >= risk.max_sl_fraction) {

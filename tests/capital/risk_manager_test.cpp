@@ -606,9 +606,10 @@ TEST(PretradeCheck, DrawdownHalt) {
   manager.record_equity(Asset::kSpot, "850.01"_d, next_day);
   // Drawdown 149.99 / 1000 = 0.14999 < 0.15: allowed (180 <= 0.25 x 850.01 = 212.5025).
   EXPECT_TRUE(manager.pretrade_check(buy_entry(), btc(), next_day).ok);
-  const TimestampMs day_after = parse_iso8601("2024-03-03T09:00:00Z");
-  manager.record_equity(Asset::kSpot, "850"_d, day_after);
-  EXPECT_EQ(manager.pretrade_check(buy_entry(), btc(), day_after).reason,
+  // Later that day (a day without entries would restart the peak: drawdown_reset_after).
+  const TimestampMs later = parse_iso8601("2024-03-02T21:00:00Z");
+  manager.record_equity(Asset::kSpot, "850"_d, later);
+  EXPECT_EQ(manager.pretrade_check(buy_entry(), btc(), later).reason,
             "drawdown_halt: drawdown 0.15 from peak 1000 to equity 850 >= drawdown_halt 0.15");
 }
 
@@ -637,45 +638,60 @@ TEST(PretradeCheck, ATransferIsNeitherALossNorAGain) {
   EXPECT_EQ(manager.daily_loss(Asset::kSpot, kT0 + 2 * kHourMs), "40"_d);
 }
 
-// The drawdown halt cools down: after drawdown_halt_cooldown (a day by default) halted, the
-// peak restarts at the equity then and the halt lifts; a recovery before that ends the halt and
-// its clock; with the cooldown off, only a recovery lifts it.
-TEST(PretradeCheck, TheDrawdownHaltCoolsDownAfterItsDuration) {
+// A stalled drawdown resets: a day (drawdown_reset_after) beyond drawdown_throttle_start (0.05)
+// with no entry and no position open restarts the peak at the equity. That covers the halt and
+// a throttle so deep that every entry sizes to nothing (0.1499 here: 0.1 % of the size). An
+// entry, an open position or a recovery restarts the day; with the reset off only a recovery
+// lifts the halt.
+TEST(PretradeCheck, AStalledDrawdownRestartsThePeakAfterADay) {
   RiskManager manager = funded_manager();  // peak 1000 at kT0
-  EXPECT_EQ(manager.limits(Asset::kSpot).drawdown_halt_cooldown, kDayMs);
-  const TimestampMs halted = kT0 + kHourMs;
-  manager.record_equity(Asset::kSpot, "800"_d, halted);  // 0.2 >= 0.15
-  EXPECT_EQ(manager.drawdown_halt(Asset::kSpot).code(), "drawdown_halt");
-  manager.record_equity(Asset::kSpot, "790"_d, halted + kDayMs - 1);
-  EXPECT_EQ(manager.peak_equity(Asset::kSpot), "1000"_d);
-  EXPECT_EQ(manager.drawdown_halt(Asset::kSpot).code(), "drawdown_halt");
-  // A day after it began: the peak restarts at 790.
-  manager.record_equity(Asset::kSpot, "790"_d, halted + kDayMs);
-  EXPECT_EQ(manager.peak_equity(Asset::kSpot), "790"_d);
-  EXPECT_EQ(manager.drawdown(Asset::kSpot), Decimal::zero());
+  EXPECT_EQ(manager.limits(Asset::kSpot).drawdown_reset_after, kDayMs);
+  const TimestampMs from = kT0 + kHourMs;
+  manager.record_equity(Asset::kSpot, "850.1"_d, from);  // 0.1499: throttled, not halted
   EXPECT_TRUE(manager.drawdown_halt(Asset::kSpot).ok);
-  // Survives a restart: the halt's start is in the saved state.
-  manager.record_equity(Asset::kSpot, "650"_d, halted + 2 * kDayMs);  // 140 / 790 = 0.177
+  manager.record_equity(Asset::kSpot, "850.1"_d, from + kDayMs - 1);
+  EXPECT_EQ(manager.peak_equity(Asset::kSpot), "1000"_d);
+  manager.record_equity(Asset::kSpot, "850.1"_d, from + kDayMs);
+  EXPECT_EQ(manager.peak_equity(Asset::kSpot), "850.1"_d);
+  EXPECT_EQ(manager.drawdown(Asset::kSpot), Decimal::zero());
+
+  // The halt itself, saved and restored on the way: the day counts from the last entry.
+  manager.record_position_opened(Asset::kSpot, "trend", "10"_d, from + 2 * kDayMs);
+  manager.record_equity(Asset::kSpot, "700"_d, from + 2 * kDayMs);  // 0.177: halted
+  manager.record_position_closed(Asset::kSpot, "trend", "10"_d, "-150.1"_d, from + 2 * kDayMs);
+  EXPECT_EQ(manager.drawdown_halt(Asset::kSpot).code(), "drawdown_halt");
   RiskManager restored(default_limits());
   restored.restore_state(manager.save_state());
-  restored.record_equity(Asset::kSpot, "650"_d, halted + 3 * kDayMs);
-  EXPECT_EQ(restored.peak_equity(Asset::kSpot), "650"_d);
+  restored.record_equity(Asset::kSpot, "700"_d, from + 3 * kDayMs - 1);
+  EXPECT_EQ(restored.drawdown_halt(Asset::kSpot).code(), "drawdown_halt");
+  restored.record_equity(Asset::kSpot, "700"_d, from + 3 * kDayMs);
+  EXPECT_EQ(restored.peak_equity(Asset::kSpot), "700"_d);
+  EXPECT_TRUE(restored.drawdown_halt(Asset::kSpot).ok);
 
-  // A recovery before the day is out ends the halt and restarts its clock.
-  RiskManager recovering = funded_manager();
-  recovering.record_equity(Asset::kSpot, "800"_d, halted);
-  recovering.record_equity(Asset::kSpot, "900"_d, halted + kHourMs);  // 0.1: lifted
-  recovering.record_equity(Asset::kSpot, "800"_d, halted + 2 * kHourMs);
-  recovering.record_equity(Asset::kSpot, "800"_d, halted + kDayMs + kHourMs);
-  EXPECT_EQ(recovering.peak_equity(Asset::kSpot), "1000"_d) << "halted 23 h, not a day";
+  // Entries keep the throttle at work: a drawdown that still trades is not reset.
+  RiskManager trading = funded_manager();
+  for (int day = 0; day < 5; ++day) {
+    const TimestampMs at = from + day * kDayMs;
+    trading.record_position_opened(Asset::kSpot, "trend", "10"_d, at);
+    trading.record_equity(Asset::kSpot, "900"_d, at);
+    trading.record_position_closed(Asset::kSpot, "trend", "10"_d, "-1"_d, at + kHourMs);
+  }
+  trading.record_equity(Asset::kSpot, "900"_d, from + 4 * kDayMs + 2 * kHourMs);
+  EXPECT_EQ(trading.peak_equity(Asset::kSpot), "1000"_d);
+  // A position open all along: not stalled either.
+  RiskManager holding = funded_manager();
+  holding.record_position_opened(Asset::kSpot, "trend", "10"_d, kT0);
+  holding.record_equity(Asset::kSpot, "800"_d, from);
+  holding.record_equity(Asset::kSpot, "800"_d, from + 3 * kDayMs);
+  EXPECT_EQ(holding.peak_equity(Asset::kSpot), "1000"_d);
 
-  // Off: only a recovery lifts it.
+  // Off: only a recovery lifts the halt.
   RiskLimitsByAsset limits = default_limits();
-  limits[static_cast<std::size_t>(Asset::kSpot)].drawdown_halt_cooldown = 0;
+  limits[static_cast<std::size_t>(Asset::kSpot)].drawdown_reset_after = 0;
   RiskManager never(limits);
   never.record_equity(Asset::kSpot, "1000"_d, kT0);
-  never.record_equity(Asset::kSpot, "800"_d, halted);
-  never.record_equity(Asset::kSpot, "800"_d, halted + 30 * kDayMs);
+  never.record_equity(Asset::kSpot, "800"_d, from);
+  never.record_equity(Asset::kSpot, "800"_d, from + 30 * kDayMs);
   EXPECT_EQ(never.peak_equity(Asset::kSpot), "1000"_d);
   EXPECT_EQ(never.drawdown_halt(Asset::kSpot).code(), "drawdown_halt");
 }
