@@ -159,7 +159,8 @@ void AppRuntime::Impl::apply_verdicts(TimestampMs now, bool all) {
     if (!record || record->state != StrategyState::kValidating) continue;
     const auto closed = record->counters.find(std::string(kClosedCounter));
     exploration->record_validation(v.strategy_id,
-                                   closed == record->counters.end() ? 0 : closed->second, now);
+                                   closed == record->counters.end() ? 0 : closed->second, now,
+                                   /*counts_as_attempt=*/!v.short_of_evidence);
     const std::string evidence_note =
         fmt::format("evidence: {} bars {} to {}{}", to_string(v.evidence), iso_minute(v.from),
                     iso_minute(v.to), v.report.empty() ? "" : "; report " + v.report.string());

@@ -47,6 +47,9 @@ struct ValidationVerdict {
   bool passed = false;
   std::vector<std::string> reasons;  // the gate's failed criteria (empty when it passed)
   std::string error;                 // the validation could not run (no bars, ...): not passed
+  // Refused for want of evidence only (GateDecision::short_of_evidence_only): too early, not
+  // bad; it does not count toward exploration.max_validation_attempts.
+  bool short_of_evidence = false;
   std::filesystem::path report;      // report.html, when one was written
   Evidence evidence = Evidence::kReplay;
   TimestampMs from = 0;

@@ -110,6 +110,7 @@ ValidationVerdict ValidationPipeline::run(const ValidationJob& job) const {
     const validation::ValidationOutcome outcome = validation::validate(spec);
     verdict.passed = outcome.decision.passed;
     verdict.reasons = outcome.decision.reasons;
+    verdict.short_of_evidence = outcome.decision.short_of_evidence_only();
     verdict.report = outcome.report.html;
   } catch (const std::exception& error) {
     verdict.error = error.what();

@@ -165,10 +165,10 @@ bool ExplorationManager::monitor_promoted(const std::string& id, Decimal pnl, De
 }
 
 void ExplorationManager::record_validation(const std::string& id, int64_t closed_trades,
-                                           TimestampMs now) {
+                                           TimestampMs now, bool counts_as_attempt) {
   const auto record = registry_.get(id);
   if (!record) return;
-  registry_.inc_counter(id, std::string(kValidationAttemptsCounter), now);
+  if (counts_as_attempt) registry_.inc_counter(id, std::string(kValidationAttemptsCounter), now);
   const auto found = record->counters.find(std::string(kValidatedAtTradesCounter));
   const int64_t before = found == record->counters.end() ? 0 : found->second;
   registry_.inc_counter(id, std::string(kValidatedAtTradesCounter), closed_trades - before, now);

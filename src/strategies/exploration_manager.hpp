@@ -115,8 +115,12 @@ class ExplorationManager {
   bool monitor_promoted(const std::string& id, Decimal pnl, Decimal allocation, double max_drawdown,
                         TimestampMs now);
 
-  // Counts one judgement of the gate on a validating strategy, taken at `closed_trades`.
-  void record_validation(const std::string& id, int64_t closed_trades, TimestampMs now);
+  // Counts one judgement of the gate on a validating strategy, taken at `closed_trades` (the
+  // next waits for min_paper_trades more); a refusal for want of evidence only
+  // (`counts_as_attempt` false: the data did not yet span the gate's history) is not one of
+  // the max_validation_attempts.
+  void record_validation(const std::string& id, int64_t closed_trades, TimestampMs now,
+                         bool counts_as_attempt = true);
 
   // Counts a trade of the strategy at `time` (counter "trades") and keeps the time for the
   // quotas. The strategy must exist (GAUNTLET_CHECK).

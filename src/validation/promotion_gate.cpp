@@ -28,6 +28,18 @@ std::string_view to_string(Verdict verdict) {
   return "fail";
 }
 
+bool GateDecision::short_of_evidence_only() const {
+  if (passed) return false;
+  bool short_of_evidence = false;
+  for (const GateCriterionResult& c : criteria) {
+    if (c.verdict == Verdict::kPass) continue;
+    const bool evidence = c.name.starts_with("min_");
+    if (!evidence && c.verdict != Verdict::kInsufficient) return false;
+    short_of_evidence = true;
+  }
+  return short_of_evidence;
+}
+
 GateDecision decide(const GateInput& in, const config::ValidationGate& t) {
   GateDecision d;
   const auto add = [&](GateCriterionResult c) {

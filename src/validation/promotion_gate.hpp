@@ -71,6 +71,11 @@ struct GateDecision {
   bool passed = false;
   std::vector<std::string> reasons;  // one per criterion that did not pass
   std::vector<GateCriterionResult> criteria;
+
+  // Failed for want of evidence only: every criterion that did not pass is a minimum of
+  // evidence (min_trades, min_history_days, min_tail_observations) or INSUFFICIENT. Such a
+  // refusal says the candidate came too early, not that it is bad.
+  bool short_of_evidence_only() const;
 };
 
 GateDecision decide(const GateInput& input, const config::ValidationGate& thresholds);

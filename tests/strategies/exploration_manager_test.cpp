@@ -361,6 +361,8 @@ TEST_F(ExplorationManagerTest, ReviewValidatesOnPhaseOneAndRetiresByTheRules) {
   // Refused by the gate: it explores again, is validated again only after min_paper_trades more
   // closed trades, and is retired after max_validation_attempts refusals.
   config_.max_validation_attempts = 2;
+  manager_.record_validation(id[0], 60, 2003, /*counts_as_attempt=*/false);  // too early
+  EXPECT_EQ(registry_.get(id[0])->counters.count("validation_attempts"), 0u);
   manager_.record_validation(id[0], 100, 2004);
   ASSERT_TRUE(registry_.set_state(id[0], S::kExploring, "refused", 2005));
   EXPECT_EQ(manager_.review(id[0], reviewed(150, 1.2, P::kPass), 2006), ReviewAction::kNone);

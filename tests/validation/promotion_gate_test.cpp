@@ -79,6 +79,7 @@ TEST(PromotionGate, EveryFailingCriterionGivesItsReasonWithValueAndThreshold) {
   EXPECT_EQ(d.reasons[4], "deflated_sharpe: 0.6 < 0.95");
   EXPECT_EQ(d.reasons[5], "pbo: 0.7 > 0.5");
   EXPECT_NE(d.reasons[6].find("reconciliation: engine and broker P&L differ"), std::string::npos);
+  EXPECT_FALSE(d.short_of_evidence_only());
 }
 
 TEST(PromotionGate, ShortEvidenceMakesTheMetricsInsufficientWithoutComparingThem) {
@@ -108,6 +109,14 @@ TEST(PromotionGate, ShortEvidenceMakesTheMetricsInsufficientWithoutComparingThem
   EXPECT_EQ(criterion(short_history, "cvar_95").note,
             "30.0 days of history < 180, 15.0 returns in the CVaR tail < 20");
   EXPECT_EQ(criterion(short_history, "min_tail_observations").verdict, Verdict::kFail);
+
+  // Refused for want of evidence only: too early, not bad (it does not count as an attempt);
+  // with a criterion the evidence does not excuse (the broker's truth), it is a refusal.
+  EXPECT_TRUE(d.short_of_evidence_only());
+  EXPECT_TRUE(short_history.short_of_evidence_only());
+  in.reconciliation_error = 0.01;
+  EXPECT_FALSE(decide(in, config::ValidationGate{}).short_of_evidence_only());
+  EXPECT_FALSE(decide(strong(), config::ValidationGate{}).short_of_evidence_only());
 }
 
 TEST(PromotionGate, UndefinedValuesFailAndInfinityPassesWithTheEvidence) {
