@@ -123,13 +123,18 @@ ReviewAction ExplorationManager::review(const std::string& id, const ReviewInput
                               attempts, config_.max_validation_attempts));
   }
   if (in.phase1 != Phase1::kPass) return ReviewAction::kNone;
-  const int64_t since = in.closed_trades - counter(kValidatedAtTradesCounter);
-  if (attempts > 0 && since < config_.min_paper_trades) return ReviewAction::kNone;
+  // After any verdict, counted or not (a refusal for want of evidence), the next validation
+  // waits for min_paper_trades more closed trades.
+  const int64_t validated_at = counter(kValidatedAtTradesCounter);
+  const int64_t since = in.closed_trades - validated_at;
+  if (validated_at > 0 && since < config_.min_paper_trades) return ReviewAction::kNone;
   const Decision moved = promote_candidate(
       id,
       fmt::format("phase 1 passed: {}; profit factor {:.2f} after {} closed trades{}",
                   in.phase1_reason, in.profit_factor, in.closed_trades,
-                  attempts > 0 ? fmt::format(" ({} since validation {})", since, attempts) : ""),
+                  validated_at > 0 ? fmt::format(" ({} since the last validation; {} refusals)",
+                                                 since, attempts)
+                                   : ""),
       now);
   return moved ? ReviewAction::kValidate : ReviewAction::kNone;
 }

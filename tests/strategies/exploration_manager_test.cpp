@@ -363,6 +363,10 @@ TEST_F(ExplorationManagerTest, ReviewValidatesOnPhaseOneAndRetiresByTheRules) {
   config_.max_validation_attempts = 2;
   manager_.record_validation(id[0], 60, 2003, /*counts_as_attempt=*/false);  // too early
   EXPECT_EQ(registry_.get(id[0])->counters.count("validation_attempts"), 0u);
+  ASSERT_TRUE(registry_.set_state(id[0], S::kExploring, "too early", 2003));
+  EXPECT_EQ(manager_.review(id[0], reviewed(159, 1.2, P::kPass), 2003), ReviewAction::kNone)
+      << "the next validation waits for 100 more trades, as after a counted refusal";
+  EXPECT_EQ(manager_.review(id[0], reviewed(160, 1.2, P::kPass), 2003), ReviewAction::kValidate);
   manager_.record_validation(id[0], 100, 2004);
   ASSERT_TRUE(registry_.set_state(id[0], S::kExploring, "refused", 2005));
   EXPECT_EQ(manager_.review(id[0], reviewed(150, 1.2, P::kPass), 2006), ReviewAction::kNone);
