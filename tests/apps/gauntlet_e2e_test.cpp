@@ -29,6 +29,7 @@
 
 #include "core/store/sqlite_store.hpp"
 #include "strategies/strategy_registry.hpp"
+#include "support/command.hpp"
 #include "support/shared_data.hpp"
 #include "support/temp_dir.hpp"
 
@@ -40,25 +41,7 @@ using strategies::StrategyState;
 using strategies::TransitionKind;
 
 int run(const std::vector<std::string>& arguments, const fs::path& log) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    std::vector<char*> argv;
-    std::string binary = GAUNTLET_BINARY;
-    argv.push_back(binary.data());
-    std::vector<std::string> copy = arguments;
-    for (std::string& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::setenv("GAUNTLET_LOG_LEVEL", "warn", 1);
-    ::execv(binary.c_str(), argv.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return testing::wait_exit_code(testing::spawn_binary(GAUNTLET_BINARY, arguments, log, log));
 }
 
 TEST(GauntletEndToEnd, TwoYearsOfRealBarsMoveCandidatesThroughTheGauntletUnattended) {
@@ -79,13 +62,12 @@ TEST(GauntletEndToEnd, TwoYearsOfRealBarsMoveCandidatesThroughTheGauntletUnatten
   const fs::path config = dir.path() / "e2e.yaml";
   std::ofstream(config) << "extends: " << (source / "config" / "default.yaml").string()
                         << "\nexploration:\n  retire_below_profit_factor: 0.5\n";
-  ASSERT_EQ(
-      run({"run", "--feed", "replay", "--config", config.string(),
-           "--search-space", (source / "config" / "ml_search.json").string(), "--data-root",
-           store.string(), "--state", state.string(), "--validation-family", "2",
-           "--no-validation-shocks", "--quiet"},
-          log),
-      0)
+  ASSERT_EQ(run({"run", "--feed", "replay", "--config", config.string(), "--search-space",
+                 (source / "config" / "ml_search.json").string(), "--data-root", store.string(),
+                 "--state", state.string(), "--validation-family", "2", "--no-validation-shocks",
+                 "--quiet"},
+                log),
+            0)
       << testing::read_file(log);
 
   auto db = store::SqliteStore::open(state / "gauntlet.db");

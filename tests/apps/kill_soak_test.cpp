@@ -55,6 +55,7 @@
 #include "orders/order_journal.hpp"
 #include "orders/pnl_ledger.hpp"
 #include "strategies/strategy_registry.hpp"
+#include "support/command.hpp"
 #include "support/lcg.hpp"
 #include "support/shared_data.hpp"
 #include "support/temp_dir.hpp"
@@ -105,24 +106,7 @@ std::string tail(const fs::path& path, std::size_t lines = 30) {
 // warn, goes to stderr); returns the child's pid without waiting. Called from the test's main
 // thread only: PR_SET_PDEATHSIG follows the thread that forked.
 pid_t spawn(const std::vector<std::string>& arguments, const fs::path& out, const fs::path& err) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a test that was killed
-    const int out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int err_fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(out_fd, 1);
-    ::dup2(err_fd, 2);
-    std::vector<char*> argv;
-    std::string binary = GAUNTLET_BINARY;
-    argv.push_back(binary.data());
-    std::vector<std::string> copy = arguments;
-    for (std::string& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::setenv("GAUNTLET_LOG_LEVEL", "warn", 1);
-    ::execv(binary.c_str(), argv.data());
-    ::_exit(127);
-  }
-  return pid;
+  return testing::spawn_binary(GAUNTLET_BINARY, arguments, out, err);
 }
 
 int exit_code(int status) {

@@ -27,6 +27,7 @@
 #include "core/store/sqlite_store.hpp"
 #include "orders/order_journal.hpp"
 #include "strategies/strategy_registry.hpp"
+#include "support/command.hpp"
 #include "support/shared_data.hpp"
 #include "support/temp_dir.hpp"
 
@@ -40,29 +41,11 @@ constexpr const char* kPairs[] = {"BTC", "ETH", "XRP"};
 // Runs the gauntlet binary with `arguments` (split on spaces), output to `log`; returns the
 // child's pid without waiting.
 pid_t spawn(const std::vector<std::string>& arguments, const fs::path& log) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a test that was killed
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    std::vector<char*> argv;
-    std::string binary = GAUNTLET_BINARY;
-    argv.push_back(binary.data());
-    std::vector<std::string> copy = arguments;
-    for (std::string& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::setenv("GAUNTLET_LOG_LEVEL", "warn", 1);
-    ::execv(binary.c_str(), argv.data());
-    ::_exit(127);
-  }
-  return pid;
+  return testing::spawn_binary(GAUNTLET_BINARY, arguments, log, log);
 }
 
 int wait_for(pid_t pid) {
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return testing::wait_exit_code(pid);
 }
 
 int run(const std::vector<std::string>& arguments, const fs::path& log) {
