@@ -47,7 +47,8 @@ struct Fixture {
       auto on_tick = [&tick](double value, Rounding rounding) {
         return Decimal::from_double(value).round_to_step(tick, rounding);
       };
-      const Decimal volume = Decimal::from_double(50.0 * (step(random) + 1.0)).round_to_step(Decimal::parse("0.001"));
+      const Decimal volume =
+          Decimal::from_double(50.0 * (step(random) + 1.0)).round_to_step(Decimal::parse("0.001"));
       const Decimal close = on_tick(price, Rounding::kHalfEven);
       day.push_back({t, on_tick(open, Rounding::kHalfEven), on_tick(high, Rounding::kCeil),
                      on_tick(low, Rounding::kFloor), close, volume, volume * close});
@@ -62,7 +63,8 @@ struct Fixture {
     std::ofstream out(flat_file, std::ios::binary);
     const std::vector<char> chunk(1 << 20, 'x');
     for (std::size_t written = 0; written < bytes; written += chunk.size()) {
-      out.write(chunk.data(), static_cast<std::streamsize>(std::min(chunk.size(), bytes - written)));
+      out.write(chunk.data(),
+                static_cast<std::streamsize>(std::min(chunk.size(), bytes - written)));
     }
   }
   ~Fixture() { fs::remove_all(root); }
@@ -95,7 +97,8 @@ void BM_ReadSameBytesFromPageCache(benchmark::State& state) {
   auto read_all = [&] {
     std::size_t done = 0;
     while (done < f.bytes) {
-      const ssize_t got = ::pread(fd, buffer.get() + done, f.bytes - done, static_cast<off_t>(done));
+      const ssize_t got =
+          ::pread(fd, buffer.get() + done, f.bytes - done, static_cast<off_t>(done));
       if (got <= 0) break;
       done += static_cast<std::size_t>(got);
     }

@@ -69,8 +69,7 @@ Decimal grid_of(std::span<const int64_t> raws) {
   const auto wanted =
       static_cast<std::size_t>(std::ceil(kGridShare * static_cast<double>(raws.size())));
   std::size_t places = 0;
-  for (std::size_t covered = by_places[0]; covered < wanted; covered += by_places[places])
-    ++places;
+  for (std::size_t covered = by_places[0]; covered < wanted; covered += by_places[places]) ++places;
   int64_t grid = 0;
   for (const int64_t raw : raws) {
     if (static_cast<std::size_t>(places_of(raw)) <= places) grid = std::gcd(grid, raw);

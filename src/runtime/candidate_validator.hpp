@@ -50,7 +50,7 @@ struct ValidationVerdict {
   // Refused for want of evidence only (GateDecision::short_of_evidence_only): too early, not
   // bad; it does not count toward exploration.max_validation_attempts.
   bool short_of_evidence = false;
-  std::filesystem::path report;      // report.html, when one was written
+  std::filesystem::path report;  // report.html, when one was written
   Evidence evidence = Evidence::kReplay;
   TimestampMs from = 0;
   TimestampMs to = 0;

@@ -132,9 +132,9 @@ ReviewAction ExplorationManager::review(const std::string& id, const ReviewInput
       id,
       fmt::format("phase 1 passed: {}; profit factor {:.2f} after {} closed trades{}",
                   in.phase1_reason, in.profit_factor, in.closed_trades,
-                  validated_at > 0 ? fmt::format(" ({} since the last validation; {} refusals)",
-                                                 since, attempts)
-                                   : ""),
+                  validated_at > 0
+                      ? fmt::format(" ({} since the last validation; {} refusals)", since, attempts)
+                      : ""),
       now);
   return moved ? ReviewAction::kValidate : ReviewAction::kNone;
 }

@@ -4,17 +4,25 @@
 
 #include <array>
 #include <charconv>
+#include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "brokers/bybit/loop_helpers.hpp"
+#include "brokers/bybit/rest_client.hpp"
 #include "core/interfaces.hpp"
-#include "fakes/fake_bybit.hpp"
 #include "support/command.hpp"
 #include "support/shared_data.hpp"
 #include "support/temp_dir.hpp"
+#include "venues/bybit/venue_server.hpp"
 
 namespace gauntlet {
 namespace {
@@ -154,7 +162,7 @@ TEST(GauntletCli, DataImportReadsAFolderOfLeanDayFilesAndSkipsAStrayFile) {
 }
 
 TEST(GauntletCli, DataFetchBackfillsFromBybitAndResumes) {
-  testing::fakes::FakeBybit fake;
+  venues::bybit::VenueServer venue;
   std::vector<Bar> bars;
   const TimestampMs start = 1'700'000'000'000 / kMinuteMs * kMinuteMs;
   for (int i = 0; i < 2500; ++i) {
@@ -162,13 +170,13 @@ TEST(GauntletCli, DataFetchBackfillsFromBybitAndResumes) {
     bars.push_back({start + i * kMinuteMs, price, price + Decimal::one(), price - Decimal::one(),
                     price, Decimal::one(), price});
   }
-  fake.set_klines(testing::fakes::Category::kSpot, "BTCUSDT", Timeframe::k1m, bars);
-  fake.fail_next_http(1, 502);
+  venue.set_klines(brokers::bybit::Category::kSpot, "BTCUSDT", Timeframe::k1m, bars);
+  venue.fail_next_http(1, 502);
   const testing::TempDir dir;
   const std::string command = "data fetch --symbol BTC/USDT --timeframe 1m --from " +
                               format_iso8601(start) + " --to " +
                               format_iso8601(start + 2500 * kMinuteMs) + " --base-url " +
-                              fake.rest_url() + " --data-root " + (dir.path() / "bars").string();
+                              venue.rest_url() + " --data-root " + (dir.path() / "bars").string();
   Outcome outcome = run(command);
   ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
   EXPECT_NE(outcome.output.find("[3/3] 2500 bars stored"), std::string::npos) << outcome.output;
@@ -294,6 +302,94 @@ TEST(GauntletCli, TaRejectsBadColumnsAndBadInputWithTheReason) {
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(lines[1], "0,,10");
   EXPECT_EQ(lines[2], "60000,,22");
+}
+
+// The first line of `path` that starts with `prefix`, once the file has it.
+std::optional<std::string> wait_for_line(const std::filesystem::path& path,
+                                         const std::string& prefix, std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in(path);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.starts_with(prefix) && !in.eof()) return line;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return std::nullopt;
+}
+
+// `gauntlet venue bybit` as a user runs it: the URL line, real Bybit requests answered from
+// the simulated market while it moves, SIGTERM ends it with 0.
+TEST(GauntletCli, VenueBybitServesTheMarketUntilSigterm) {
+  const testing::TempDir dir;
+  const std::filesystem::path out = dir.path() / "venue.log";
+  const pid_t pid = testing::spawn_binary(
+      GAUNTLET_BINARY,
+      {"venue", "bybit", "--port", "0", "--speed", "600", "--symbols", "BTCUSDT,ETH/USDT",
+       "--config", (testing::project_source_dir() / "config" / "default.yaml").string()},
+      out, out);
+  const std::optional<std::string> line =
+      wait_for_line(out, "REST http://", std::chrono::seconds(60));
+  if (!line) {
+    ::kill(pid, SIGKILL);
+    testing::wait_exit_code(pid);
+    FAIL() << "no URL line; the venue printed: " << testing::read_file(out);
+  }
+  // REST http://127.0.0.1:PORT  public WS ws://127.0.0.1:PORT/v5/public/{spot,linear}
+  std::istringstream words(*line);
+  std::string rest_word, url, public_word, ws_word, ws_url;
+  words >> rest_word >> url >> public_word >> ws_word >> ws_url;
+  EXPECT_TRUE(url.starts_with("http://127.0.0.1:")) << *line;
+  EXPECT_NE(url, "http://127.0.0.1:0") << *line;
+  EXPECT_EQ(ws_url, "ws" + url.substr(4) + "/v5/public/{spot,linear}") << *line;
+
+  asio::io_context loop;
+  brokers::bybit::RestClient client(loop, {url, 5'000, 4, 32u << 20, "gauntlet-test"});
+  const auto klines = [&] {
+    return testing::run_task(loop, client.get_klines_async(brokers::bybit::Category::kLinear,
+                                                           Symbol::parse("BTCUSDT"), Timeframe::k1m,
+                                                           0, INT64_MAX / 2, 10))
+        .value;
+  };
+  const std::vector<Bar> first = klines();
+  ASSERT_EQ(first.size(), 10u);  // a day of history from the start
+  const brokers::bybit::InstrumentsPage spot =
+      testing::run_task(loop, client.get_all_instruments_async(brokers::bybit::Category::kSpot));
+  ASSERT_EQ(spot.instruments.size(), 2u);
+  EXPECT_EQ(spot.instruments[0].symbol, Symbol::parse("BTCUSDT"));
+  EXPECT_EQ(spot.instruments[1].symbol, Symbol::parse("ETHUSDT"));
+  EXPECT_TRUE(spot.instruments[0].tick_size.is_positive());
+  // A bar every 100 ms: the history grows while we watch.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  std::vector<Bar> later = klines();
+  while (later.back().open_time == first.back().open_time &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    later = klines();
+  }
+  EXPECT_GT(later.back().open_time, first.back().open_time);
+
+  ASSERT_EQ(::kill(pid, SIGTERM), 0);
+  EXPECT_EQ(testing::wait_exit_code(pid), 0) << testing::read_file(out);
+}
+
+TEST(GauntletCli, VenueBybitNamesWhatIsWrong) {
+  const std::string config =
+      " --config " + (testing::project_source_dir() / "config" / "default.yaml").string();
+  const Outcome market = run("venue bybit --market live" + config);
+  EXPECT_EQ(market.exit_code, 1);
+  EXPECT_NE(market.output.find("--market live"), std::string::npos) << market.output;
+  const Outcome symbol = run("venue bybit --symbols PEPEUSDT" + config);
+  EXPECT_EQ(symbol.exit_code, 1);
+  EXPECT_NE(symbol.output.find("PEPEUSDT"), std::string::npos) << symbol.output;
+  const testing::TempDir dir;
+  const std::filesystem::path bad = dir.write("bad.yaml", "environment: staging\n");
+  const Outcome invalid = run("venue bybit --config " + bad.string());
+  EXPECT_EQ(invalid.exit_code, 2) << invalid.output;
+  EXPECT_NE(invalid.output.find("environment: must be one of"), std::string::npos)
+      << invalid.output;
+  EXPECT_NE(run("venue").exit_code, 0);
 }
 
 }  // namespace

@@ -199,8 +199,9 @@ TEST_F(SessionManagerTest, MarksCarryEachAssetsEquityAndReadersFollowTheCurve) {
   const std::vector<EquityPoint> after = sessions_.equity_history_after(kT0 + 2 * kMinuteMs);
   ASSERT_EQ(after.size(), 1u);
   EXPECT_EQ(after[0].equity, "1011"_d);
-  EXPECT_EQ(text_at(*store_, "SELECT equity FROM paper_equity_by_asset WHERE asset = 'spot' "
-                             "ORDER BY equity_seq DESC LIMIT 1"),
+  EXPECT_EQ(text_at(*store_,
+                    "SELECT equity FROM paper_equity_by_asset WHERE asset = 'spot' "
+                    "ORDER BY equity_seq DESC LIMIT 1"),
             "260.5");
 }
 
@@ -352,9 +353,9 @@ TEST(SessionManagerResumeTest, ResumesTheSessionAndItsOpenTradesAfterReopeningTh
   EXPECT_EQ(open[1].take_profit, "3024.24"_d);
   EXPECT_EQ(open[1].symbol.canonical(), "ETHUSDT");
 
-  EXPECT_EQ(
-      sessions.equity_history(),
-      (std::vector<EquityPoint>{{kT0, "1000"_d, "start", {}}, {kT0 + kHourMs, "987.65"_d, "mark", {}}}));
+  EXPECT_EQ(sessions.equity_history(),
+            (std::vector<EquityPoint>{{kT0, "1000"_d, "start", {}},
+                                      {kT0 + kHourMs, "987.65"_d, "mark", {}}}));
 
   // The resumed session goes on where it stopped.
   sessions.record_equity("1001"_d, kT0 + 2 * kHourMs);
@@ -389,9 +390,9 @@ TEST_F(SessionManagerTest, ANewSessionKeepsTheOldOneAsHistory) {
 
   const SessionState expected_first{"paper-1", kT0, "1000"_d, "640.4"_d, 0, 7.0, false};
   EXPECT_EQ(sessions_.sessions(), (std::vector<SessionState>{expected_first, expected_second}));
-  EXPECT_EQ(
-      sessions_.equity_history("paper-1"),
-      (std::vector<EquityPoint>{{kT0, "1000"_d, "start", {}}, {kT0 + kHourMs, "640.4"_d, "mark", {}}}));
+  EXPECT_EQ(sessions_.equity_history("paper-1"),
+            (std::vector<EquityPoint>{{kT0, "1000"_d, "start", {}},
+                                      {kT0 + kHourMs, "640.4"_d, "mark", {}}}));
   EXPECT_TRUE(sessions_.equity_history("paper-9").empty());
 
   EXPECT_EQ(int_at(*store_, "SELECT ended_at FROM paper_sessions WHERE session_id = 'paper-1'"),

@@ -1,4 +1,4 @@
-// The data_manager's REST backfill against the fake Bybit server, with every REST fault: the
+// The data_manager's REST backfill against the local Bybit server, with every REST fault: the
 // stored bars must be complete and identical to what the venue serves.
 #include "data/backfill.hpp"
 
@@ -12,16 +12,16 @@
 #include "core/exceptions.hpp"
 #include "core/wall_clock.hpp"
 #include "data/bar_import.hpp"
-#include "fakes/fake_bybit.hpp"
 #include "support/shared_data.hpp"
 #include "support/temp_dir.hpp"
+#include "venues/bybit/venue_server.hpp"
 
 namespace gauntlet::data {
 namespace {
 
 namespace bybit = brokers::bybit;
-using testing::fakes::Category;
-using testing::fakes::FakeBybit;
+using bybit::Category;
+using venues::bybit::VenueServer;
 
 enum class Fault {
   kNone,
@@ -48,8 +48,8 @@ TEST_P(BackfillTest, StoresEveryBarTheVenueHasDespiteTheFault) {
   const auto file = data / "crypto/binance_spot/BTC_USDT-1m.json.gz";
   std::vector<Bar> source = read_bar_file(file, guess_import(file)).bars;
   source.resize(7000);  // 2021-04-20 20:42 to 2021-04-25 22:05, across the outage
-  FakeBybit fake;
-  fake.set_klines(Category::kLinear, "BTCUSDT", Timeframe::k1m, source);
+  VenueServer venue;
+  venue.set_klines(Category::kLinear, "BTCUSDT", Timeframe::k1m, source);
 
   const testing::TempDir dir;
   BarStore store(dir.path());
@@ -57,15 +57,15 @@ TEST_P(BackfillTest, StoresEveryBarTheVenueHasDespiteTheFault) {
   EventBus bus(loop);
   WallClock clock(loop);
   DataManager manager("bybit", Asset::kPerp, store, bus, clock);
-  bybit::RestClient client(loop, {fake.rest_url(), 300, 4, 32u << 20, "gauntlet-test"});
+  bybit::RestClient client(loop, {venue.rest_url(), 300, 4, 32u << 20, "gauntlet-test"});
   RateLimiter limiter(clock, {50.0, 5.0});
   connect_rate_limiter(client, limiter, clock);
 
   const Fault fault = GetParam();
-  if (fault == Fault::kServerErrors || fault == Fault::kAll) fake.fail_next_http(3, 503);
-  if (fault == Fault::kRateLimits || fault == Fault::kAll) fake.rate_limit_next_http(2);
-  if (fault == Fault::kMalformedBodies || fault == Fault::kAll) fake.set_malformed_http(3);
-  if (fault == Fault::kStall) fake.stall(std::chrono::milliseconds(700));
+  if (fault == Fault::kServerErrors || fault == Fault::kAll) venue.fail_next_http(3, 503);
+  if (fault == Fault::kRateLimits || fault == Fault::kAll) venue.rate_limit_next_http(2);
+  if (fault == Fault::kMalformedBodies || fault == Fault::kAll) venue.set_malformed_http(3);
+  if (fault == Fault::kStall) venue.stall(std::chrono::milliseconds(700));
 
   const Symbol btc = Symbol::parse("BTCUSDT");
   const TimestampMs from = source.front().open_time;
@@ -86,7 +86,7 @@ TEST_P(BackfillTest, StoresEveryBarTheVenueHasDespiteTheFault) {
             asio::steady_timer timer(co_await asio::this_coro::executor);
             timer.expires_after(std::chrono::milliseconds(5));
             co_await timer.async_wait(asio::use_awaitable);
-            fake.drop_connections();
+            venue.drop_connections();
           }
         },
         asio::detached);
@@ -120,18 +120,18 @@ INSTANTIATE_TEST_SUITE_P(Faults, BackfillTest,
 
 TEST(Backfill, CachesTheVenuesInstruments) {
   GAUNTLET_SHARED_DATA_OR_SKIP(data);
-  FakeBybit fake;
+  VenueServer venue;
   const auto fixture = nlohmann::json::parse(
       read_maybe_gzip(data / "fixtures/bybit/http_get_instruments_linear.json"));
   for (const auto& instrument : fixture["result"]["list"])
-    fake.add_instrument(Category::kLinear, instrument);
+    venue.add_instrument(Category::kLinear, instrument);
   const testing::TempDir dir;
   BarStore store(dir.path());
   asio::io_context loop;
   EventBus bus(loop);
   WallClock clock(loop);
   DataManager manager("bybit", Asset::kPerp, store, bus, clock);
-  bybit::RestClient client(loop, {fake.rest_url(), 1000, 4, 32u << 20, "gauntlet-test"});
+  bybit::RestClient client(loop, {venue.rest_url(), 1000, 4, 32u << 20, "gauntlet-test"});
   EXPECT_EQ(testing::run_task(loop, refresh_instruments_async(manager, client)), 2u);
   const auto btc = manager.get_instrument(Symbol::parse("BTCUSDT"));
   ASSERT_TRUE(btc);
@@ -143,16 +143,16 @@ TEST(Backfill, CachesTheVenuesInstruments) {
 }
 
 TEST(Backfill, GivesUpOnANonRetryableError) {
-  FakeBybit fake;
-  fake.set_klines(Category::kLinear, "BTCUSDT", Timeframe::k1m, {});
+  VenueServer venue;
+  venue.set_klines(Category::kLinear, "BTCUSDT", Timeframe::k1m, {});
   const testing::TempDir dir;
   BarStore store(dir.path());
   asio::io_context loop;
   EventBus bus(loop);
   WallClock clock(loop);
   DataManager manager("bybit", Asset::kPerp, store, bus, clock);
-  bybit::RestClient client(loop, {fake.rest_url(), 300, 4, 32u << 20, "gauntlet-test"});
-  fake.fail_next_http(1, 400);
+  bybit::RestClient client(loop, {venue.rest_url(), 300, 4, 32u << 20, "gauntlet-test"});
+  venue.fail_next_http(1, 400);
   const TimestampMs now = floor_to(clock.now_ms(), kMinuteMs);
   EXPECT_THROW(
       testing::run_task(loop, fetch_klines_async(manager, client, clock, Symbol::parse("BTCUSDT"),

@@ -23,8 +23,13 @@ constexpr TimestampMs kMarch1 = 1'709'251'200'000;  // 2024-03-01T00:00:00Z
 
 Bar make_bar(TimestampMs open_time, int64_t price_units, int64_t volume = 1) {
   const Decimal price = Decimal::from_int(price_units);
-  return Bar{open_time, price, price + "1"_d, price - "1"_d, price + "0.5"_d,
-             Decimal::from_int(volume), price * Decimal::from_int(volume)};
+  return Bar{open_time,
+             price,
+             price + "1"_d,
+             price - "1"_d,
+             price + "0.5"_d,
+             Decimal::from_int(volume),
+             price * Decimal::from_int(volume)};
 }
 
 std::vector<Bar> minute_bars(TimestampMs start, int count, int64_t first_price = 100) {
@@ -33,7 +38,9 @@ std::vector<Bar> minute_bars(TimestampMs start, int count, int64_t first_price =
   return bars;
 }
 
-SeriesKey btc_key() { return {"bybit", Asset::kPerp, Symbol::parse("BTCUSDT"), Timeframe::k1m}; }
+SeriesKey btc_key() {
+  return {"bybit", Asset::kPerp, Symbol::parse("BTCUSDT"), Timeframe::k1m};
+}
 
 TEST(BarStore, StoresBarsInDayPartitionsAndLoadsThemBack) {
   const testing::TempDir dir;
@@ -76,7 +83,8 @@ TEST(BarStore, UpsertReplacesBarsWithTheSameOpenTime) {
   const testing::TempDir dir;
   BarStore store(dir.path());
   store.upsert_bars(btc_key(), minute_bars(kMarch1, 10));
-  std::vector<Bar> update = {make_bar(kMarch1 + 3 * kMinuteMs, 500), make_bar(kMarch1 + 12 * kMinuteMs, 700),
+  std::vector<Bar> update = {make_bar(kMarch1 + 3 * kMinuteMs, 500),
+                             make_bar(kMarch1 + 12 * kMinuteMs, 700),
                              make_bar(kMarch1 + 3 * kMinuteMs, 600)};  // the later one is newer
   const UpsertResult result = store.upsert_bars(btc_key(), update);
   EXPECT_EQ(result.replaced, 1u);
@@ -109,14 +117,16 @@ TEST(BarStore, RejectsInvalidBarsAndWritesNothing) {
       store.upsert_bars(btc_key(), bars);
       ADD_FAILURE() << "accepted a bad bar";
     } catch (const DataError& error) {
-      EXPECT_NE(std::string(error.what()).find("bybit/perp/BTCUSDT/1m: bar at 2024-03-01"), std::string::npos)
+      EXPECT_NE(std::string(error.what()).find("bybit/perp/BTCUSDT/1m: bar at 2024-03-01"),
+                std::string::npos)
           << error.what();
     }
   }
   EXPECT_EQ(store.count_bars(btc_key()), 0u);
-  EXPECT_THROW(store.upsert_bars({"Bad Venue", Asset::kSpot, Symbol::parse("BTCUSDT"), Timeframe::k1m},
-                                 minute_bars(kMarch1, 1)),
-               DataError);
+  EXPECT_THROW(
+      store.upsert_bars({"Bad Venue", Asset::kSpot, Symbol::parse("BTCUSDT"), Timeframe::k1m},
+                        minute_bars(kMarch1, 1)),
+      DataError);
 }
 
 TEST(BarStore, DetectsCorruptAndTruncatedPartitions) {
@@ -133,7 +143,8 @@ TEST(BarStore, DetectsCorruptAndTruncatedPartitions) {
     store.load_bars(btc_key(), kMarch1, kMarch1 + kDayMs);
     ADD_FAILURE();
   } catch (const DataError& error) {
-    EXPECT_NE(std::string(error.what()).find("checksum mismatch"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("checksum mismatch"), std::string::npos)
+        << error.what();
   }
   fs::resize_file(path, fs::file_size(path) - 8);
   EXPECT_THROW(store.load_bars(btc_key(), kMarch1, kMarch1 + kDayMs), DataError);
@@ -182,7 +193,8 @@ TEST(BarStoreCrash, KilledWriterNeverLeavesATornPartition) {
     const BarStore store(dir.path());
     const auto loaded = store.load_bars(btc_key(), kMarch1, kMarch1 + kDayMs).to_bars();
     // Bars 0..9 come from whichever version won; a large write replaces them all.
-    ASSERT_TRUE(loaded == large || (loaded.size() == 1440 && std::equal(small.begin(), small.end(), loaded.begin())) ||
+    ASSERT_TRUE(loaded == large ||
+                (loaded.size() == 1440 && std::equal(small.begin(), small.end(), loaded.begin())) ||
                 loaded == small)
         << "cycle " << cycle << ": " << loaded.size() << " bars";
   }

@@ -24,8 +24,9 @@ constexpr TimestampMs kStart = 1'709'251'200'000;  // 2024-03-01T00:00:00Z
 
 Bar bar(TimestampMs open_time, const char* open, const char* high, const char* low,
         const char* close, const char* volume) {
-  return {open_time,         Decimal::parse(open),   Decimal::parse(high), Decimal::parse(low),
-          Decimal::parse(close), Decimal::parse(volume), Decimal::zero()};
+  return {open_time,           Decimal::parse(open),  Decimal::parse(high),
+          Decimal::parse(low), Decimal::parse(close), Decimal::parse(volume),
+          Decimal::zero()};
 }
 
 TEST(InstrumentRules, DecimalPlacesAreThoseTheExactStringNeeds) {
@@ -73,8 +74,8 @@ TEST(InstrumentRules, TheDerivedTickAndStepAreTheGridsOfPricesAndVolumes) {
   EXPECT_EQ(info.min_notional, "0"_d);
 
   // Float noise (a value printed from a double with 17 digits) is read as the double's number.
-  bars.push_back(bar(kStart + 3 * kMinuteMs, "1001.5", "1001.5", "1001.5", "1001.5",
-                     "10075848.800000001"));
+  bars.push_back(
+      bar(kStart + 3 * kMinuteMs, "1001.5", "1001.5", "1001.5", "1001.5", "10075848.800000001"));
   EXPECT_EQ(derive_instrument(Asset::kSpot, symbol, bars).qty_step, "0.001"_d);
 
   // Round prices: the tick keeps 4 significant digits of the lowest price (a quarter would be
@@ -85,8 +86,8 @@ TEST(InstrumentRules, TheDerivedTickAndStepAreTheGridsOfPricesAndVolumes) {
   EXPECT_EQ(derive_instrument(Asset::kSpot, symbol, bars).tick_size, "0.01"_d);
   EXPECT_EQ(derive_instrument(Asset::kSpot, symbol, round).qty_step, "1"_d);  // at most a unit
   // Without volumes the step is the finest, 10^-8; 9-decimal prices give the finest tick too.
-  const std::vector<Bar> fine = {bar(kStart, "0.000000123", "0.000000125", "0.000000121",
-                                     "0.000000124", "0")};
+  const std::vector<Bar> fine = {
+      bar(kStart, "0.000000123", "0.000000125", "0.000000121", "0.000000124", "0")};
   EXPECT_EQ(derive_instrument(Asset::kSpot, symbol, fine).tick_size, "0.00000001"_d);
   EXPECT_EQ(derive_instrument(Asset::kSpot, symbol, fine).qty_step, "0.00000001"_d);
 }

@@ -1,4 +1,4 @@
-// The live Bybit feed against the fake Bybit: closed bars pushed over the WebSocket through
+// The live Bybit feed against the local Bybit: closed bars pushed over the WebSocket through
 // every WebSocket fault must end up stored and published, complete, in order and identical to
 // the source, recovered over REST where the WebSocket lost them.
 #include <gtest/gtest.h>
@@ -9,16 +9,16 @@
 #include "brokers/bybit/loop_helpers.hpp"
 #include "core/wall_clock.hpp"
 #include "data/feeds/bybit_live_feed.hpp"
-#include "fakes/fake_bybit.hpp"
 #include "support/temp_dir.hpp"
+#include "venues/bybit/venue_server.hpp"
 
 namespace gauntlet::data {
 namespace {
 
 namespace bybit = brokers::bybit;
 using namespace std::chrono_literals;
-using testing::fakes::Category;
-using testing::fakes::FakeBybit;
+using brokers::bybit::Category;
+using venues::bybit::VenueServer;
 
 std::vector<Bar> source_bars(TimestampMs first, int count) {
   std::vector<Bar> bars;
@@ -32,24 +32,24 @@ std::vector<Bar> source_bars(TimestampMs first, int count) {
 }
 
 TEST(BybitLiveFeed, LosesNoClosedBarThroughEveryWebSocketFault) {
-  FakeBybit fake;
+  VenueServer venue;
   asio::io_context loop;
   EventBus bus(loop);
   WallClock clock(loop);
   // 180 closed bars ending a minute ago: 120 already in the venue's history, 60 to be pushed.
   const TimestampMs first = floor_to(clock.now_ms(), kMinuteMs) - 181 * kMinuteMs;
   const std::vector<Bar> source = source_bars(first, 180);
-  fake.set_klines(Category::kLinear, "BTCUSDT", Timeframe::k1m,
-                  {source.begin(), source.begin() + 120});
+  venue.set_klines(Category::kLinear, "BTCUSDT", Timeframe::k1m,
+                   {source.begin(), source.begin() + 120});
 
   const testing::TempDir dir;
   BarStore store(dir.path());
   DataManager manager("bybit", Asset::kPerp, store, bus, clock);
-  bybit::RestClient rest(loop, {fake.rest_url(), 500, 4, 32u << 20, "gauntlet-test"});
+  bybit::RestClient rest(loop, {venue.rest_url(), 500, 4, 32u << 20, "gauntlet-test"});
   RateLimiter limiter(clock, {50.0, 10.0});
   connect_rate_limiter(rest, limiter, clock);
   bybit::PublicWsConfig ws;
-  ws.url = fake.public_ws_url(Category::kLinear);
+  ws.url = venue.public_ws_url(Category::kLinear);
   ws.ping_interval_ms = 200;
   ws.stale_timeout_ms = 600;
   ws.connect_timeout_ms = 1000;
@@ -83,31 +83,31 @@ TEST(BybitLiveFeed, LosesNoClosedBarThroughEveryWebSocketFault) {
 
   // Every pushed bar also joins the venue's REST history, as on the real venue.
   auto push = [&](int index) {
-    fake.add_kline(Category::kLinear, "BTCUSDT", Timeframe::k1m, source[index]);
-    fake.push_kline(Category::kLinear, "BTCUSDT", Timeframe::k1m, source[index], true);
+    venue.add_kline(Category::kLinear, "BTCUSDT", Timeframe::k1m, source[index]);
+    venue.push_kline(Category::kLinear, "BTCUSDT", Timeframe::k1m, source[index], true);
     testing::run_for(loop, 15ms);
   };
   for (int i = 120; i < 130; ++i) push(i);  // clean
-  fake.set_duplicate_pushes(true);
+  venue.set_duplicate_pushes(true);
   for (int i = 130; i < 136; ++i) push(i);
-  fake.set_duplicate_pushes(false);
-  fake.set_out_of_order(true);
+  venue.set_duplicate_pushes(false);
+  venue.set_out_of_order(true);
   for (int i = 136; i < 142; ++i) push(i);
-  fake.set_out_of_order(false);
-  fake.send_malformed(Category::kLinear, 10);
+  venue.set_out_of_order(false);
+  venue.send_malformed(Category::kLinear, 10);
   for (int i = 142; i < 148; ++i) push(i);
-  fake.drop_connections();  // pushed while the client is away: lost on the WebSocket
+  venue.drop_connections();  // pushed while the client is away: lost on the WebSocket
   for (int i = 148; i < 156; ++i) {
-    fake.add_kline(Category::kLinear, "BTCUSDT", Timeframe::k1m, source[i]);
-    fake.push_kline(Category::kLinear, "BTCUSDT", Timeframe::k1m, source[i], true);
+    venue.add_kline(Category::kLinear, "BTCUSDT", Timeframe::k1m, source[i]);
+    venue.push_kline(Category::kLinear, "BTCUSDT", Timeframe::k1m, source[i], true);
   }
   ASSERT_TRUE(testing::run_until(
       loop, [&] { return feed.connected() && published.size() >= 156; }, 10s))
       << "published=" << published.size();
-  fake.stall(900ms);  // silent: the watchdog drops the connection and reconnects
+  venue.stall(900ms);  // silent: the watchdog drops the connection and reconnects
   for (int i = 156; i < 170; ++i) {
-    fake.add_kline(Category::kLinear, "BTCUSDT", Timeframe::k1m, source[i]);
-    fake.push_kline(Category::kLinear, "BTCUSDT", Timeframe::k1m, source[i], true);
+    venue.add_kline(Category::kLinear, "BTCUSDT", Timeframe::k1m, source[i]);
+    venue.push_kline(Category::kLinear, "BTCUSDT", Timeframe::k1m, source[i], true);
   }
   testing::run_for(loop, 1200ms);
   for (int i = 170; i < 180; ++i) push(i);

@@ -22,12 +22,12 @@
 #include "core/store/sqlite_store.hpp"
 #include "data/bar_import.hpp"
 #include "data/bar_store.hpp"
-#include "fakes/fake_bybit.hpp"
 #include "orders/entry_halts.hpp"
 #include "orders/order_journal.hpp"
 #include "runtime/stored_session.hpp"
 #include "support/shared_data.hpp"
 #include "support/temp_dir.hpp"
+#include "venues/bybit/venue_server.hpp"
 
 namespace gauntlet::runtime {
 namespace {
@@ -115,38 +115,37 @@ TEST(AppRuntime, AStateDirectoryServesOneFeed) {
   }
 }
 
-// auto with Bybit reachable (a fake Bybit on 127.0.0.1): the live public feed, the universe
+// auto with Bybit reachable (the local Bybit on 127.0.0.1): the live public feed, the universe
 // from the venue's tickers, only its pairs streamed; unreachable: the simulated market, with
 // the reason.
 TEST(AppRuntime, AutoTakesTheLiveFeedWhenBybitAnswersAndSaysWhyWhenNot) {
   GAUNTLET_SHARED_DATA_OR_SKIP(data);
-  using testing::fakes::FakeBybit;
-  FakeBybit fake;
+  venues::bybit::VenueServer venue;
   const auto spot = nlohmann::json::parse(
       testing::read_file(data / "fixtures" / "bybit" / "http_get_instruments_spot.json"));
   std::vector<std::string> listed;
   for (const auto& item : spot["result"]["list"]) {
-    fake.add_instrument(testing::fakes::Category::kSpot, item);
+    venue.add_instrument(brokers::bybit::Category::kSpot, item);
     listed.push_back(item["symbol"].get<std::string>());
-    fake.set_ticker(testing::fakes::Category::kSpot, {{"symbol", listed.back()},
-                                                      {"lastPrice", "100"},
-                                                      {"volume24h", "1000000"},
-                                                      {"turnover24h", "100000000"}});
+    venue.set_ticker(brokers::bybit::Category::kSpot, {{"symbol", listed.back()},
+                                                       {"lastPrice", "100"},
+                                                       {"volume24h", "1000000"},
+                                                       {"turnover24h", "100000000"}});
   }
   testing::TempDir dir;
   RunOptions options = simulated(dir);
   options.feed = FeedMode::kAuto;
-  options.bybit_rest_url = fake.rest_url();
-  options.bybit_ws_url = fake.public_ws_url(testing::fakes::Category::kSpot);
+  options.bybit_rest_url = venue.rest_url();
+  options.bybit_ws_url = venue.public_ws_url(brokers::bybit::Category::kSpot);
   options.run_for = 3 * kSecondMs;
   {
     AppRuntime runtime(config::Config{}, options);
-    // The session runs on its own thread; the fake is watched from this one while it does.
+    // The session runs on its own thread; the venue is watched from this one while it does.
     std::thread session([&] { EXPECT_EQ(runtime.run(), 0); });
     std::vector<std::string> topics;
     for (int i = 0; i < 100 && topics.size() < 2 * listed.size(); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
-      topics = fake.subscriptions(testing::fakes::Category::kSpot);
+      topics = venue.subscriptions(brokers::bybit::Category::kSpot);
     }
     session.join();
     for (const std::string& symbol : listed) {

@@ -102,8 +102,12 @@ TEST_F(ApiConcurrencyTest, EightClientsReadingWhileSpotIsKilledAndResumedGetOnly
   for (const std::string& failure : tally.failures()) ADD_FAILURE() << failure;
   EXPECT_GT(tally.answers(), kReaders * 10) << "the clients were starved";
   EXPECT_GT(actions, 4);
-  // Spot resumed, the session still running and further on: the engine was never blocked.
-  ASSERT_EQ(session.call("POST", "/resume/spot").status, 200);
+  // Spot resumed (the loop ends after a kill when it made an odd number of actions; a resume
+  // of a spot that is not killed is a 409), the session still running and further on: the
+  // engine was never blocked.
+  if (actions % 2 == 1) {
+    ASSERT_EQ(session.call("POST", "/resume/spot").status, 200);
+  }
   const json after = session.get("/status").json();
   EXPECT_TRUE(after["running"].get<bool>()) << "the replay ended during the load: make it longer";
   EXPECT_GT(after["steps"].get<int64_t>(), before["steps"].get<int64_t>());

@@ -46,6 +46,9 @@ void add_backtest_command(CLI::App& app, int& exit_code);
 // `gauntlet validate --strategy-id ID | --strategy ...` and `gauntlet report`.
 void add_validate_commands(CLI::App& app, int& exit_code);
 
+// `gauntlet venue bybit [--port N] ...`: a local venue on loopback (docs/local-venues.md).
+void add_venue_commands(CLI::App& app, int& exit_code);
+
 // The options that choose what a session or a backtest trades: --search-space (the strategy
 // generator's), --universe-size and --min-turnover (the crypto universe).
 void add_candidate_options(CLI::App* command, std::string& search_space, int& universe_size,

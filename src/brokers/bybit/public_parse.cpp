@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "brokers/bybit/json_fields.hpp"
 #include "core/decimal.hpp"
 #include "core/exceptions.hpp"
 
@@ -36,104 +37,15 @@ constexpr std::array<std::string_view, 2> kCategoryNames = {"spot", "linear"};
 constexpr std::string_view kKlinePrefix = "kline.";
 constexpr std::string_view kTickerPrefix = "tickers.";
 
-// At most this much of a bad value is echoed in a reason, so garbage cannot flood the log.
-constexpr std::size_t kEchoLimit = 40;
-
-std::string_view clip(std::string_view text) {
-  return text.substr(0, kEchoLimit);
-}
+using internal::clip;
+using internal::engine_symbol;
+using internal::kEchoLimit;
+using internal::Number;
+using internal::read_decimal;
 
 // Topics are echoed in every reason; a real one is short, a garbage one is cut.
 std::string_view clip_topic(std::string_view topic) {
   return topic.substr(0, 2 * kEchoLimit);
-}
-
-// ---- Decimals
-
-constexpr std::array<int64_t, 10> kPow10 = {1,      10,      100,      1000,      10000,
-                                            100000, 1000000, 10000000, 100000000, 1000000000};
-
-// Reads the plain form Bybit sends, "[-]digits[.digits]" with at most 10 integer digits and 9
-// fraction digits, into raw 1e-9 units. Returns false for anything else (the caller falls back
-// to Decimal::parse, which knows exponents, rounding and the exact range).
-bool parse_plain_decimal(std::string_view text, int64_t* raw) noexcept {
-  const char* p = text.data();
-  const char* const end = p + text.size();
-  bool negative = false;
-  if (p != end && *p == '-') {
-    negative = true;
-    ++p;
-  }
-  uint64_t whole = 0;
-  int whole_digits = 0;
-  for (; p != end && static_cast<unsigned>(*p - '0') < 10; ++p) {
-    if (++whole_digits > 10) return false;
-    whole = whole * 10 + static_cast<unsigned>(*p - '0');
-  }
-  uint64_t fraction = 0;
-  int fraction_digits = 0;
-  if (p != end && *p == '.') {
-    ++p;
-    for (; p != end && static_cast<unsigned>(*p - '0') < 10; ++p) {
-      if (++fraction_digits > 9) return false;
-      fraction = fraction * 10 + static_cast<unsigned>(*p - '0');
-    }
-  }
-  if (p != end || whole_digits + fraction_digits == 0) return false;
-  const uint64_t units =
-      whole * static_cast<uint64_t>(Decimal::kOne) + fraction * kPow10[9 - fraction_digits];
-  if (whole > 9'223'372'036ULL || units > static_cast<uint64_t>(INT64_MAX)) return false;
-  *raw = negative ? -static_cast<int64_t>(units) : static_cast<int64_t>(units);
-  return true;
-}
-
-// True for "digits[.digits]" (no sign, no exponent): a number too large for Decimal, not junk.
-bool is_plain_unsigned(std::string_view text) {
-  bool digit = false;
-  bool point = false;
-  for (const char c : text) {
-    if (c >= '0' && c <= '9') {
-      digit = true;
-    } else if (c == '.' && !point) {
-      point = true;
-    } else {
-      return false;
-    }
-  }
-  return digit;
-}
-
-enum class Number {
-  kPrice,   // exact; a value Decimal cannot hold exactly is invalid
-  kAmount,  // volume, turnover: rounds past 9 places, saturates at Decimal::max()
-};
-
-// The slow path of read_decimal: exponents, digits past the 9th place, out-of-range values.
-[[gnu::cold, gnu::noinline]] bool read_unusual_decimal(std::string_view text, Number number,
-                                                       Decimal* out) noexcept {
-  try {
-    *out = number == Number::kAmount ? Decimal::parse(text, Rounding::kHalfEven)
-                                     : Decimal::parse(text);
-    return true;
-  } catch (const GauntletError&) {
-  } catch (const std::bad_alloc&) {
-    return false;
-  }
-  if (number == Number::kAmount && is_plain_unsigned(text)) {
-    *out = Decimal::max();
-    return true;
-  }
-  return false;
-}
-
-// Reads a decimal string without throwing; false when it is not one.
-bool read_decimal(std::string_view text, Number number, Decimal* out) noexcept {
-  int64_t raw = 0;
-  if (parse_plain_decimal(text, &raw)) [[likely]] {
-    *out = Decimal::from_raw(raw);
-    return true;
-  }
-  return read_unusual_decimal(text, number, out);
 }
 
 // ---- On-demand helpers
@@ -920,26 +832,16 @@ namespace {
 
 // The body's root object after the envelope check; the DOM lives in `parser`.
 dom::element parse_envelope(dom::parser& parser, std::string_view body, std::string_view what) {
-  dom::element root;
-  if (const auto error = parser.parse(body.data(), body.size()).get(root);
-      error != simdjson::SUCCESS) {
-    throw DataError(fmt::format("bybit {}: body is not JSON ({}): {}", what,
-                                simdjson::error_message(error), clip(body)));
+  const internal::Envelope envelope = internal::read_envelope(parser, body);
+  if (!envelope.problem.empty())
+    throw DataError(fmt::format("bybit {}: {}", what, envelope.problem));
+  if (envelope.ret_code != 0) {
+    const int code = envelope.ret_code_int();
+    throw BrokerError(
+        fmt::format("bybit {}: retCode {}: {}", what, envelope.ret_code, envelope.ret_message),
+        code, is_retryable_ret_code(code));
   }
-  int64_t ret_code = 0;
-  if (!root.is_object() || root["retCode"].get_int64().get(ret_code) != simdjson::SUCCESS) {
-    throw DataError(fmt::format("bybit {}: body is not a V5 envelope (no integer retCode): {}",
-                                what, clip(body)));
-  }
-  if (ret_code != 0) {
-    std::string_view message;
-    if (root["retMsg"].get_string().get(message) != simdjson::SUCCESS) message = "";
-    const int code = static_cast<int>(std::clamp<int64_t>(ret_code, std::numeric_limits<int>::min(),
-                                                          std::numeric_limits<int>::max()));
-    throw BrokerError(fmt::format("bybit {}: retCode {}: {}", what, ret_code, message), code,
-                      is_retryable_ret_code(code));
-  }
-  return root;
+  return envelope.root;
 }
 
 // Names the place of a problem in a REST body: "instruments-info BTCUSDT".
@@ -1018,21 +920,6 @@ dom::array result_list(dom::element root, std::string_view what) {
     Where(what, "").fail("result.list is missing or not an array");
   }
   return list;
-}
-
-// The engine symbol of a Bybit spot or perpetual name, or nullopt when the engine cannot name
-// it the same way (the canonical form must be the Bybit name, so topics and REST agree).
-std::optional<Symbol> engine_symbol(std::string_view name, std::string_view quote_coin) {
-  try {
-    const Symbol symbol =
-        quote_coin.empty() || !name.ends_with(quote_coin) || name.size() == quote_coin.size()
-            ? Symbol::parse(name)
-            : Symbol::from_parts(name.substr(0, name.size() - quote_coin.size()), quote_coin);
-    if (symbol.canonical() != name) return std::nullopt;
-    return symbol;
-  } catch (const GauntletError&) {
-    return std::nullopt;
-  }
 }
 
 }  // namespace

@@ -1,42 +1,22 @@
 #include "brokers/bybit/public_ws_client.hpp"
 
-// Beast only after core/asio.hpp (ARCHITECTURE.md, Known pitfalls).
-// clang-format off
-#include "core/asio.hpp"
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
-#include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/ssl.hpp>
-// clang-format on
-
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <chrono>
-#include <deque>
-#include <exception>
-#include <optional>
-#include <type_traits>
 #include <unordered_map>
 #include <utility>
 
-#include "brokers/bybit/net.hpp"
-#include "brokers/bybit/rest_client.hpp"
+#include "brokers/bybit/internal/ws_connection.hpp"
+#include "core/asio.hpp"
 #include "core/exceptions.hpp"
 #include "core/logging.hpp"
 
 namespace gauntlet::brokers::bybit {
 namespace {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace websocket = beast::websocket;
-namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
-using SteadyClock = std::chrono::steady_clock;
-using PlainWs = websocket::stream<beast::tcp_stream>;
-using SecureWs = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
+using internal::milliseconds;
+using internal::SteadyClock;
+using internal::WsConnection;
 
 // Bybit caps the characters of one request's args at 21,000; stay below.
 constexpr std::size_t kMaxArgsCharacters = 20'000;
@@ -47,65 +27,6 @@ bool is_valid_topic(std::string_view topic) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
            c == '_' || c == '-';
   });
-}
-
-std::chrono::milliseconds ms(DurationMs value) {
-  return std::chrono::milliseconds(value);
-}
-
-// One WebSocket connection: its outbox and the timers of its writer and heartbeat. end() closes
-// it once, with the first reason given; everything waiting on it then returns.
-struct SessionBase {
-  explicit SessionBase(const asio::any_io_executor& executor)
-      : wake(executor), heartbeat(executor) {}
-  virtual ~SessionBase() = default;
-  SessionBase(const SessionBase&) = delete;
-  SessionBase& operator=(const SessionBase&) = delete;
-
-  virtual void close_socket() = 0;
-
-  void end(std::string why) {
-    if (!alive) return;
-    alive = false;
-    reason = std::move(why);
-    wake.cancel();
-    heartbeat.cancel();
-    close_socket();
-  }
-
-  void send(std::string message) {
-    outbox.push_back(std::move(message));
-    wake.cancel();
-  }
-
-  asio::steady_timer wake;  // the writer waits on it while the outbox is empty
-  asio::steady_timer heartbeat;
-  std::deque<std::string> outbox;
-  bool alive = true;
-  bool established = false;
-  std::string reason;
-  SteadyClock::time_point last_frame = SteadyClock::now();
-  SteadyClock::time_point established_at = SteadyClock::now();
-};
-
-template <class Ws>
-struct Session final : SessionBase {
-  template <class... Args>
-  explicit Session(const asio::any_io_executor& executor, Args&&... args)
-      : SessionBase(executor), ws(std::forward<Args>(args)...) {}
-
-  void close_socket() override {
-    beast::error_code ignored;
-    beast::get_lowest_layer(ws).socket().shutdown(tcp::socket::shutdown_both, ignored);
-    beast::get_lowest_layer(ws).socket().close(ignored);
-  }
-
-  Ws ws;
-};
-
-std::string describe(const boost::system::system_error& error) {
-  if (error.code() == beast::error::timeout) return "timed out";
-  return error.code().message();
 }
 
 }  // namespace
@@ -131,26 +52,25 @@ DurationMs ReconnectBackoff::next() {
   return std::uniform_int_distribution<DurationMs>(0, upper)(random_);
 }
 
-struct PublicWsClient::Impl : std::enable_shared_from_this<PublicWsClient::Impl>, MarketEventSink {
+struct PublicWsClient::Impl : MarketEventSink {
   Impl(asio::io_context& loop, PublicWsConfig config_in, PublicWsListener& listener)
       : loop(loop),
         config(std::move(config_in)),
-        endpoint(parse_endpoint(config.url.empty() ? default_public_ws_url(config.category)
-                                                   : config.url)),
         log(module_logger("bybit_ws")),
         listener(&listener),
         parser(config.category),
         backoff(config.reconnect_base_ms, config.reconnect_max_ms, config.seed),
-        backoff_timer(loop) {
+        slot(loop,
+             internal::WsTarget(config.url.empty() ? default_public_ws_url(config.category)
+                                                   : config.url),
+             config.connect_timeout_ms, config.max_frame_bytes),
+        malformed_warnings(config.warn_interval_ms) {
     std::vector<std::string> problems;
-    const auto positive = [&](const char* name, DurationMs value) {
-      if (value <= 0) problems.push_back(fmt::format("{}: must be positive (got {})", name, value));
-    };
-    positive("ping_interval_ms", config.ping_interval_ms);
-    positive("stale_timeout_ms", config.stale_timeout_ms);
-    positive("connect_timeout_ms", config.connect_timeout_ms);
-    positive("reconnect_base_ms", config.reconnect_base_ms);
-    positive("reconnect_max_ms", config.reconnect_max_ms);
+    internal::check_positive(problems, "ping_interval_ms", config.ping_interval_ms);
+    internal::check_positive(problems, "stale_timeout_ms", config.stale_timeout_ms);
+    internal::check_positive(problems, "connect_timeout_ms", config.connect_timeout_ms);
+    internal::check_positive(problems, "reconnect_base_ms", config.reconnect_base_ms);
+    internal::check_positive(problems, "reconnect_max_ms", config.reconnect_max_ms);
     if (config.stale_timeout_ms <= config.ping_interval_ms) {
       problems.push_back(fmt::format("stale_timeout_ms: must exceed ping_interval_ms {} (got {})",
                                      config.ping_interval_ms, config.stale_timeout_ms));
@@ -159,122 +79,62 @@ struct PublicWsClient::Impl : std::enable_shared_from_this<PublicWsClient::Impl>
       problems.push_back("max_topics_per_request: must be positive (got 0)");
     }
     if (!problems.empty()) throw ConfigError(std::move(problems));
-    const bool default_port = endpoint.port == (endpoint.tls ? "443" : "80");
-    host_header = default_port ? endpoint.host : endpoint.host + ":" + endpoint.port;
-    target = endpoint.path.empty() ? "/" : endpoint.path;
-    if (endpoint.tls) {
-      tls = std::make_unique<ssl::context>(ssl::context::tls_client);
-      tls->set_default_verify_paths();
-      tls->set_verify_mode(ssl::verify_peer);
-    }
   }
 
   // MarketEventSink: the parser's events, forwarded while not stopped.
   void on_bar_closed(const data::BarClosed& event) override {
-    if (!stopped) listener->on_bar_closed(event);
+    if (!slot.stopped()) listener->on_bar_closed(event);
   }
   void on_bar_updated(const data::BarUpdated& event) override {
-    if (!stopped) listener->on_bar_updated(event);
+    if (!slot.stopped()) listener->on_bar_updated(event);
   }
   void on_quote_updated(const data::QuoteUpdated& event) override {
-    if (!stopped) listener->on_quote_updated(event);
+    if (!slot.stopped()) listener->on_quote_updated(event);
   }
 
-  bool is_connected() const { return session != nullptr && session->alive && session->established; }
+  bool is_connected() const {
+    const WsConnection* current = slot.current();
+    return current != nullptr && current->alive() && current->established();
+  }
 
   // Keeps one connection up until stopped: connect, serve, back off, again.
   asio::awaitable<void> run(std::shared_ptr<Impl> keep_alive) {
     static_cast<void>(keep_alive);
-    while (!stopped) {
-      std::string reason;
-      try {
-        co_await connect_and_serve();
-      } catch (const boost::system::system_error& error) {
-        reason = describe(error);
-      } catch (const std::exception& error) {
-        reason = error.what();
-      }
-      const std::shared_ptr<SessionBase> ended = std::move(session);
-      session.reset();
+    while (!slot.stopped()) {
+      std::string reason = co_await internal::failure_of(connect_and_serve());
+      const std::shared_ptr<WsConnection> ended = slot.release(reason);
       bool was_established = false;
       if (ended != nullptr) {
-        was_established = ended->established;
-        ended->end(reason);
-        reason = ended->reason;  // the first reason wins (a watchdog's over the read's abort)
+        was_established = ended->established();
+        reason = ended->reason();  // the first reason wins (a watchdog's over the read's abort)
         if (was_established &&
-            SteadyClock::now() - ended->established_at >= ms(config.stable_after_ms)) {
+            SteadyClock::now() - ended->established_at() >= milliseconds(config.stable_after_ms)) {
           backoff.reset();
         }
       }
-      if (stopped) break;
+      if (slot.stopped()) break;
       if (reason.empty()) reason = "closed";
       if (was_established) {
         ++counters.disconnects;
         log->warn("connection lost category={} reason=\"{}\"", to_string(config.category), reason);
         listener->on_disconnected(reason);
-        if (stopped) break;
+        if (slot.stopped()) break;
       } else {
         ++counters.connect_failures;
-        log->warn("connect failed category={} url={}{} reason=\"{}\"", to_string(config.category),
-                  host_header, target, reason);
+        log->warn("connect failed category={} url={} reason=\"{}\"", to_string(config.category),
+                  slot.target().name(), reason);
       }
       const DurationMs delay = backoff.next();
       log->info("reconnecting category={} in_ms={} attempt={}", to_string(config.category), delay,
                 backoff.attempts());
-      backoff_timer.expires_after(ms(delay));
-      try {
-        co_await backoff_timer.async_wait(asio::use_awaitable);
-      } catch (const boost::system::system_error&) {
-        // stop() cancelled the wait
-      }
+      co_await slot.wait(delay);
     }
   }
 
   asio::awaitable<void> connect_and_serve() {
-    auto executor = co_await asio::this_coro::executor;
-    tcp::resolver::results_type addresses;
-    try {
-      addresses = co_await resolve_async(endpoint, ms(config.connect_timeout_ms));
-    } catch (const boost::system::system_error& error) {
-      if (error.code() == beast::error::timeout) {
-        throw BrokerError(fmt::format("resolving {} timed out", endpoint.host), kNetworkErrorCode,
-                          true);
-      }
-      throw;
-    }
-    if (stopped) co_return;
-    if (tls != nullptr) {
-      co_await serve(std::make_shared<Session<SecureWs>>(executor, executor, *tls), addresses);
-    } else {
-      co_await serve(std::make_shared<Session<PlainWs>>(executor, executor), addresses);
-    }
-  }
+    const std::shared_ptr<WsConnection> current = co_await slot.open();
+    if (current == nullptr) co_return;
 
-  template <class Ws>
-  asio::awaitable<void> serve(std::shared_ptr<Session<Ws>> current,
-                              tcp::resolver::results_type addresses) {
-    session = current;  // stop() can close it from here on
-    auto& layer = beast::get_lowest_layer(current->ws);
-    layer.expires_after(ms(config.connect_timeout_ms));
-    co_await layer.async_connect(addresses, asio::use_awaitable);
-    if constexpr (std::is_same_v<Ws, SecureWs>) {
-      set_tls_host(current->ws.next_layer().native_handle(), endpoint.host);
-      co_await current->ws.next_layer().async_handshake(ssl::stream_base::client,
-                                                        asio::use_awaitable);
-    }
-    layer.expires_never();  // the WebSocket stream keeps its own timeouts
-    current->ws.set_option(websocket::stream_base::timeout{ms(config.connect_timeout_ms),
-                                                           websocket::stream_base::none(), false});
-    current->ws.set_option(websocket::stream_base::decorator([](websocket::request_type& request) {
-      request.set(http::field::user_agent, "gauntlet");
-    }));
-    current->ws.read_message_max(config.max_frame_bytes);
-    co_await current->ws.async_handshake(host_header, target, asio::use_awaitable);
-    if (!current->alive || stopped) co_return;
-
-    current->established = true;
-    current->established_at = SteadyClock::now();
-    current->last_frame = current->established_at;
     const bool reconnect = counters.connects > 0;
     ++counters.connects;
     if (reconnect) {
@@ -282,80 +142,23 @@ struct PublicWsClient::Impl : std::enable_shared_from_this<PublicWsClient::Impl>
       parser.reset_snapshots();
     }
     pending.clear();
-    log->info("connected category={} url={}{} reconnect={} topics={}", to_string(config.category),
-              host_header, target, reconnect, topics.size());
+    log->info("connected category={} url={} reconnect={} topics={}", to_string(config.category),
+              slot.target().name(), reconnect, topics.size());
     send_requests("subscribe", topics);
-    auto executor = co_await asio::this_coro::executor;
-    asio::co_spawn(executor, write_loop(shared_from_this(), current), asio::detached);
-    asio::co_spawn(executor, heartbeat_loop(shared_from_this(), current), asio::detached);
+    current->start({config.ping_interval_ms, config.stale_timeout_ms, 0, [this] {
+                      ++counters.pings_sent;
+                      return internal::ping_message(++request_counter);
+                    }});
     listener->on_connected(reconnect);
-
-    beast::flat_buffer buffer;
-    while (current->alive && !stopped) {
-      co_await current->ws.async_read(buffer, asio::use_awaitable);
-      current->last_frame = SteadyClock::now();
+    co_await current->receive([this](const WsConnection::Message& message) {
       ++counters.frames;
-      if (current->ws.got_text()) {
-        const auto data = buffer.cdata();
-        handle(std::string_view(static_cast<const char*>(data.data()), data.size()));
-      } else {
+      if (message.binary) {
         ++counters.malformed;
         warn_malformed("binary frame");
+      } else {
+        handle(message.text);
       }
-      buffer.consume(buffer.size());
-    }
-  }
-
-  template <class Ws>
-  asio::awaitable<void> write_loop(std::shared_ptr<Impl> keep_alive,
-                                   std::shared_ptr<Session<Ws>> current) {
-    static_cast<void>(keep_alive);
-    while (current->alive) {
-      if (current->outbox.empty()) {
-        current->wake.expires_at(SteadyClock::time_point::max());
-        try {
-          co_await current->wake.async_wait(asio::use_awaitable);
-        } catch (const boost::system::system_error&) {
-          // send() or end() woke us
-        }
-        continue;
-      }
-      const std::string message = std::move(current->outbox.front());
-      current->outbox.pop_front();
-      try {
-        current->ws.text(true);
-        co_await current->ws.async_write(asio::buffer(message), asio::use_awaitable);
-      } catch (const boost::system::system_error& error) {
-        current->end(fmt::format("write failed: {}", describe(error)));
-      }
-    }
-  }
-
-  // Sends the JSON ping every ping_interval_ms and ends a session silent for stale_timeout_ms.
-  asio::awaitable<void> heartbeat_loop(std::shared_ptr<Impl> keep_alive,
-                                       std::shared_ptr<SessionBase> current) {
-    static_cast<void>(keep_alive);
-    auto next_ping = SteadyClock::now() + ms(config.ping_interval_ms);
-    while (current->alive && !stopped) {
-      current->heartbeat.expires_at(
-          std::min(next_ping, current->last_frame + ms(config.stale_timeout_ms)));
-      try {
-        co_await current->heartbeat.async_wait(asio::use_awaitable);
-      } catch (const boost::system::system_error&) {
-        // end() cancelled it
-      }
-      if (!current->alive || stopped) break;
-      const auto now = SteadyClock::now();
-      if (now >= current->last_frame + ms(config.stale_timeout_ms)) {
-        current->end(fmt::format("no frame for {} ms", config.stale_timeout_ms));
-        break;
-      }
-      if (now >= next_ping) {
-        current->send(fmt::format(R"({{"req_id":"ping-{}","op":"ping"}})", ++request_counter));
-        ++counters.pings_sent;
-        next_ping = now + ms(config.ping_interval_ms);
-      }
-    }
+    });
   }
 
   void handle(std::string_view frame) {
@@ -396,16 +199,10 @@ struct PublicWsClient::Impl : std::enable_shared_from_this<PublicWsClient::Impl>
   }
 
   void warn_malformed(std::string_view reason) {
-    const auto now = SteadyClock::now();
-    if (warned_once && now - last_warning < ms(config.warn_interval_ms)) {
-      ++suppressed_warnings;
-      return;
-    }
+    const std::optional<uint64_t> suppressed = malformed_warnings.admit();
+    if (!suppressed) return;
     log->warn("malformed frame category={} reason=\"{}\" suppressed={} total={}",
-              to_string(config.category), reason, suppressed_warnings, counters.malformed);
-    warned_once = true;
-    last_warning = now;
-    suppressed_warnings = 0;
+              to_string(config.category), reason, *suppressed, counters.malformed);
   }
 
   // Sends `op` for the topics in batches within Bybit's limits, when connected.
@@ -431,7 +228,7 @@ struct PublicWsClient::Impl : std::enable_shared_from_this<PublicWsClient::Impl>
       }
       const std::string request_id =
           fmt::format("{}-{}", op == "subscribe" ? "sub" : "unsub", ++request_counter);
-      session->send(
+      slot.current()->send(
           fmt::format(R"({{"req_id":"{}","op":"{}","args":[{}]}})", request_id, op, args));
       pending[request_id] = std::move(listed);
     }
@@ -439,25 +236,16 @@ struct PublicWsClient::Impl : std::enable_shared_from_this<PublicWsClient::Impl>
 
   asio::io_context& loop;
   const PublicWsConfig config;
-  const Endpoint endpoint;
   std::shared_ptr<spdlog::logger> log;
   PublicWsListener* listener;
   PublicMessageParser parser;
   ReconnectBackoff backoff;
-  asio::steady_timer backoff_timer;
-  std::unique_ptr<ssl::context> tls;
-  std::string host_header;
-  std::string target;
-  std::shared_ptr<SessionBase> session;
+  internal::ConnectionSlot slot;
   std::vector<std::string> topics;
   std::unordered_map<std::string, std::string> pending;  // req_id -> topics, until acked
   uint64_t request_counter = 0;
   PublicWsCounters counters;
-  bool started = false;
-  bool stopped = false;
-  bool warned_once = false;
-  SteadyClock::time_point last_warning;
-  uint64_t suppressed_warnings = 0;
+  internal::WarningThrottle malformed_warnings;
 };
 
 PublicWsClient::PublicWsClient(asio::io_context& loop, PublicWsConfig config,
@@ -469,17 +257,13 @@ PublicWsClient::~PublicWsClient() {
 }
 
 void PublicWsClient::start() {
-  if (impl_->started || impl_->stopped) return;
-  impl_->started = true;
+  if (!impl_->slot.start()) return;
   asio::co_spawn(impl_->loop, impl_->run(impl_), asio::detached);
 }
 
 void PublicWsClient::stop() {
   Impl& impl = *impl_;
-  if (impl.stopped) return;
-  impl.stopped = true;
-  if (impl.session != nullptr) impl.session->end("stopped");
-  impl.backoff_timer.cancel();
+  if (!impl.slot.stop()) return;
   impl.log->info("stopped category={}", to_string(impl.config.category));
 }
 

@@ -94,7 +94,7 @@ struct Reply {
 
 template <class Stream>
 asio::awaitable<http::response<http::string_body>> exchange(
-    Stream& stream, beast::flat_buffer& buffer, http::request<http::empty_body>& request,
+    Stream& stream, beast::flat_buffer& buffer, http::request<http::string_body>& request,
     std::size_t body_limit) {
   co_await http::async_write(stream, request, asio::use_awaitable);
   http::response_parser<http::string_body> parser;
@@ -112,6 +112,10 @@ bool is_stale_connection(const boost::system::error_code& error) {
 }
 
 }  // namespace
+
+std::string_view to_string(HttpMethod method) {
+  return method == HttpMethod::kPost ? "POST" : "GET";
+}
 
 Endpoint parse_endpoint(std::string_view url) {
   const auto problem = [&](std::string_view what) {
@@ -212,16 +216,37 @@ struct RestClient::Impl : std::enable_shared_from_this<RestClient::Impl> {
 
   // One GET with the gate, a pooled connection, the deadline and the status translated.
   asio::awaitable<Reply> get(std::string_view path, std::string query) {
+    HttpRequest request;
+    request.path.assign(path);
+    request.query = std::move(query);
+    Reply reply = co_await send(std::move(request));
+    if (reply.status != 200) throw status_error(path, reply);
+    co_return reply;
+  }
+
+  // One request of any method with the gate, a pooled connection and the deadline; the answer
+  // whatever its status.
+  asio::awaitable<Reply> send(HttpRequest message) {
+    const std::string_view path = message.path;
+    const bool post = message.method == HttpMethod::kPost;
     if (gate) co_await gate(path);
-    http::request<http::empty_body> request(http::verb::get,
-                                            query.empty()
-                                                ? endpoint.path + std::string(path)
-                                                : endpoint.path + std::string(path) + "?" + query,
-                                            11);
+    http::request<http::string_body> request(
+        post ? http::verb::post : http::verb::get,
+        message.query.empty() ? endpoint.path + message.path
+                              : endpoint.path + message.path + "?" + message.query,
+        11);
     request.set(http::field::host, host_header);
     request.set(http::field::user_agent, config.user_agent);
     request.set(http::field::accept, "application/json");
+    for (const auto& [name, value] : message.headers) {
+      request.set(beast::string_view(name.data(), name.size()),
+                  beast::string_view(value.data(), value.size()));
+    }
     request.keep_alive(true);
+    if (post || !message.body.empty()) {
+      request.body() = std::move(message.body);
+      request.prepare_payload();
+    }
 
     http::response<http::string_body> response;
     for (int attempt = 0;; ++attempt) {
@@ -254,9 +279,10 @@ struct RestClient::Impl : std::enable_shared_from_this<RestClient::Impl> {
           continue;
         }
         const bool timed_out = error.code() == beast::error::timeout;
-        throw BrokerError(timed_out ? fmt::format("bybit GET {}: no answer within {} ms", path,
+        const std::string_view verb = post ? "POST" : "GET";
+        throw BrokerError(timed_out ? fmt::format("bybit {} {}: no answer within {} ms", verb, path,
                                                   config.request_timeout_ms)
-                                    : fmt::format("bybit GET {}: {}", path, error.what()),
+                                    : fmt::format("bybit {} {}: {}", verb, path, error.what()),
                           kNetworkErrorCode, true);
       }
       if (response.keep_alive() && idle.size() < config.max_idle_connections) {
@@ -275,7 +301,6 @@ struct RestClient::Impl : std::enable_shared_from_this<RestClient::Impl> {
     reply.rate_limit.reset_time = header_integer(response, "X-Bapi-Limit-Reset-Timestamp");
     reply.body = std::move(response.body());
     if (observer) observer(path, reply.status, reply.rate_limit);
-    if (reply.status != 200) throw status_error(path, reply);
     co_return reply;
   }
 
@@ -327,6 +352,12 @@ asio::awaitable<RestResponse<std::string>> RestClient::get_async(std::string pat
   Reply reply = co_await impl->get(path, std::move(query));
   check_envelope(reply.body);
   co_return RestResponse<std::string>{std::move(reply.body), reply.rate_limit};
+}
+
+asio::awaitable<HttpReply> RestClient::request_async(HttpRequest request) {
+  const auto impl = impl_;
+  Reply reply = co_await impl->send(std::move(request));
+  co_return HttpReply{reply.status, reply.rate_limit, std::move(reply.body)};
 }
 
 asio::awaitable<RestResponse<std::vector<Bar>>> RestClient::get_klines_async(

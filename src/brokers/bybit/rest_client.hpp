@@ -5,9 +5,11 @@
 // public_parse.hpp) and translates errors; it decides no policy. Rate budgets and retries with
 // backoff belong to the data_manager, which gets what it needs to apply them: every response's
 // rate-limit headers, a gate awaited before every request (its token bucket), and errors that
-// say whether they are worth repeating.
+// say whether they are worth repeating. request_async() is the transport alone, for the private
+// client (private_rest.hpp): any method, path, query, body and headers in, the HTTP status, the
+// rate-limit headers and the body out.
 //
-// Errors: every call throws BrokerError on failure, with
+// Errors: every call but request_async() throws BrokerError on failure, with
 //   code = the HTTP status for 403, 429, 5xx and other non-200 answers (403: IP rate limit or
 //          forbidden region, wait >= 10 min; 429: system protection), all retryable but 4xx
 //          other than 403/429;
@@ -24,7 +26,7 @@
 // Threading: everything runs on the io_context thread; call the coroutines from coroutines on
 // that loop (co_spawn). Requests may be in flight concurrently. The RestClient must outlive
 // every call in flight. This header includes core/asio.hpp for asio::awaitable; Beast stays in
-// the .cpp. Only the data_manager (and tests) should include it.
+// the .cpp. Only the data_manager, the private client (and tests) should include it.
 #pragma once
 
 #include <cstddef>
@@ -34,6 +36,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "brokers/bybit/public_parse.hpp"
@@ -73,6 +76,27 @@ template <class T>
 struct RestResponse {
   T value;
   RateLimitStatus rate_limit;
+};
+
+enum class HttpMethod { kGet, kPost };
+
+std::string_view to_string(HttpMethod method);
+
+// One request of any endpoint, for the clients that build their own (the private client signs
+// the query or body it puts here, and they are sent byte for byte).
+struct HttpRequest {
+  HttpMethod method = HttpMethod::kGet;
+  std::string path;   // "/v5/order/create"
+  std::string query;  // already encoded, without the '?'; "" for none
+  std::string body;   // sent as is (POST); "" for none
+  std::vector<std::pair<std::string, std::string>> headers;  // added to Host, User-Agent, Accept
+};
+
+// The answer to an HttpRequest, whatever its status.
+struct HttpReply {
+  int status = 0;
+  RateLimitStatus rate_limit;
+  std::string body;
 };
 
 // A base URL split for connecting: "http[s]://host[:port][/prefix]" or "ws[s]://...".
@@ -139,6 +163,11 @@ class RestClient {
   // GET base_url + path + "?" + query (query already encoded); the body after the envelope
   // check. For endpoints without a typed call.
   asio::awaitable<RestResponse<std::string>> get_async(std::string path, std::string query);
+
+  // Sends `request` (the gate first, then a pooled connection within the deadline) and returns
+  // the answer whatever its HTTP status and body: the caller judges both. Throws BrokerError
+  // with kNetworkErrorCode (retryable) for a failure below HTTP only.
+  asio::awaitable<HttpReply> request_async(HttpRequest request);
 
   // Connections opened so far (reuse keeps it low); for tests and diagnostics.
   std::size_t connections_opened() const;

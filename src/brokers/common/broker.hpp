@@ -15,7 +15,9 @@
 // The golden rules hold by construction (STYLE.md's passkeys): submit/cancel/amend take a
 // RouterKey that only orders::OrderRouter can create, and set_protection takes a ProtectionKey
 // that only orders::SlTpManager can create; CMake lets only those modules (and the composition
-// roots) link a concrete broker.
+// roots) link a concrete broker. The one other holder of both keys is the local venue's
+// exchange (venues::bybit::Exchange): it runs the simulator as the matching engine of a
+// separate venue process, for its own clients' orders, never for the engine's.
 //
 // Threading: every call happens on the engine loop; a venue client does its I/O
 // asynchronously and publishes its events on that loop.
@@ -35,17 +37,23 @@ class OrderRouter;
 class SlTpManager;
 }  // namespace gauntlet::orders
 
+namespace gauntlet::venues::bybit {
+class Exchange;
+}  // namespace gauntlet::venues::bybit
+
 namespace gauntlet::brokers {
 
 // Only OrderRouter can make one: it is the only placer, canceller and amender of orders.
 class RouterKey {
   friend class orders::OrderRouter;
+  friend class venues::bybit::Exchange;
   RouterKey() = default;
 };
 
 // Only SlTpManager can make one: it alone sets server-side stop loss / take profit.
 class ProtectionKey {
   friend class orders::SlTpManager;
+  friend class venues::bybit::Exchange;
   ProtectionKey() = default;
 };
 

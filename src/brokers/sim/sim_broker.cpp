@@ -72,6 +72,49 @@ SimBroker::SimBroker(EventBus& bus, const Clock& clock, SimBrokerConfig config)
     : bus_(bus), clock_(clock), config_(std::move(config)) {
   for (Asset asset : kAllAssets)
     wallets_[index(asset)].cash = config_.starting_balance[index(asset)];
+  if (config_.unified_margin) wallets_[index(Asset::kPerp)] = Wallet{};
+}
+
+SimBroker::Wallet& SimBroker::wallet(Asset asset) {
+  return wallets_[index(config_.unified_margin && asset == Asset::kPerp ? Asset::kSpot : asset)];
+}
+
+const SimBroker::Wallet& SimBroker::wallet(Asset asset) const {
+  return wallets_[index(config_.unified_margin && asset == Asset::kPerp ? Asset::kSpot : asset)];
+}
+
+Decimal SimBroker::spendable_cash(Asset asset) const {
+  Decimal spendable = wallet(asset).cash;
+  if (!config_.unified_margin || asset != Asset::kSpot) return spendable;
+  for (const auto& [key, book] : books_) {
+    if (key.first != Asset::kPerp || !book.position) continue;
+    spendable = spendable - book.margin + min(unrealised(book), Decimal::zero());
+  }
+  return spendable;
+}
+
+Decimal SimBroker::cash(Asset asset) const {
+  return wallet(asset).cash;
+}
+
+Decimal SimBroker::margin(Asset asset, const Symbol& symbol) const {
+  const auto found = books_.find(std::pair<Asset, std::string_view>{asset, symbol.canonical()});
+  return found == books_.end() || !found->second.position ? Decimal::zero() : found->second.margin;
+}
+
+std::vector<Position> SimBroker::positions(Asset asset) const {
+  std::vector<Position> open;
+  for (const auto& [key, book] : books_) {
+    if (key.first != asset || !book.position) continue;
+    open.push_back(*book.position);
+    open.back().unrealised_pnl = unrealised(book);
+  }
+  return open;
+}
+
+Decimal SimBroker::last_price(Asset asset, const Symbol& symbol) const {
+  const auto found = books_.find(std::pair<Asset, std::string_view>{asset, symbol.canonical()});
+  return found == books_.end() ? Decimal::zero() : found->second.last_close;
 }
 
 BrokerCapabilities SimBroker::capabilities(Asset asset) const {
@@ -86,7 +129,7 @@ BrokerCapabilities SimBroker::capabilities(Asset asset) const {
 }
 
 std::string SimBroker::next_venue_id() {
-  return fmt::format("sim-{}", ++sequence_);
+  return fmt::format("{}-{}", config_.order_id_prefix, ++sequence_);
 }
 
 void SimBroker::reject(const OrderRequest& request, int code, std::string message,
@@ -142,6 +185,9 @@ void SimBroker::submit(RouterKey, const OrderRequest& request) {
   order.submitted_at = now;
   order.active_at = now + config_.order_delay;
   order.accepted = true;
+  order.trigger_rises = request.trigger_price && last_close.is_positive()
+                            ? *request.trigger_price > last_close
+                            : request.side == OrderSide::kBuy;
   bus_.publish(OrderAccepted{config_.venue, request.client_order_id, order.venue_order_id,
                              request.asset, request.symbol, order.active_at});
   orders_.push_back(std::move(order));
@@ -271,8 +317,8 @@ data::InstrumentInfo SimBroker::rules(Asset asset, const Symbol& symbol) const {
 std::optional<std::pair<int, std::string>> SimBroker::breaks_rules(
     const OrderRequest& request, const data::InstrumentInfo& rules, Decimal reference) const {
   const Decimal tick = rules.tick_size;
-  for (const auto& [name, price] : {std::pair{"limit", request.limit_price},
-                                    std::pair{"trigger", request.trigger_price}}) {
+  for (const auto& [name, price] :
+       {std::pair{"limit", request.limit_price}, std::pair{"trigger", request.trigger_price}}) {
     if (tick.is_positive() && price && !price->is_multiple_of(tick)) {
       return std::pair{kPriceOffTick, fmt::format("{} price {} is not on the tick {} of {}", name,
                                                   *price, tick, request.symbol.canonical())};
@@ -310,7 +356,7 @@ Decimal SimBroker::unrealised(const Book& book) const {
 }
 
 Balance SimBroker::balance(Asset asset) const {
-  const Wallet& wallet = wallets_[index(asset)];
+  const Wallet& wallet = this->wallet(asset);
   Balance balance;
   balance.asset = asset;
   balance.realised_pnl = wallet.realised_pnl;
@@ -432,9 +478,10 @@ void SimBroker::process_orders(Asset asset, const Symbol& symbol, const Bar& bar
     OrderType type = request.type;
     if (type == OrderType::kStopMarket || type == OrderType::kStopLimit) {
       const Decimal trigger = *request.trigger_price;
-      if (!order.triggered) order.triggered = buy ? bar.high >= trigger : bar.low <= trigger;
+      const bool rises = order.trigger_rises;
+      if (!order.triggered) order.triggered = rises ? bar.high >= trigger : bar.low <= trigger;
       if (order.triggered && type == OrderType::kStopMarket) {
-        price = slipped(buy ? max(bar.open, trigger) : min(bar.open, trigger), request.side,
+        price = slipped(rises ? max(bar.open, trigger) : min(bar.open, trigger), request.side,
                         participation, tick);
       }
       if (order.triggered) type = type == OrderType::kStopMarket ? type : OrderType::kLimit;
@@ -476,7 +523,7 @@ bool SimBroker::fill(WorkingOrder& order, Book& book, Decimal quantity, Decimal 
                      TimestampMs time) {
   const OrderRequest& request = order.request;
   const Asset asset = request.asset;
-  Wallet& wallet = wallets_[index(asset)];
+  Wallet& wallet = this->wallet(asset);
   const Decimal notional = quantity * price;
   Decimal charged = fee(asset, notional, quantity, maker);
   const bool opens = !book.position || book.position->side == request.side;
@@ -498,10 +545,10 @@ bool SimBroker::fill(WorkingOrder& order, Book& book, Decimal quantity, Decimal 
       book.margin = book.margin + margin;
       wallet.cash = wallet.cash - charged;
     } else {
-      if (notional + charged > wallet.cash) {
+      if (notional + charged > spendable_cash(asset)) {
         return refuse(fmt::format("insufficient balance: needs {} + fee {}, cash {}",
                                   notional.to_string(), charged.to_string(),
-                                  wallet.cash.to_string()));
+                                  spendable_cash(asset).to_string()));
       }
       wallet.cash = wallet.cash - notional - charged;
     }
@@ -681,7 +728,7 @@ void SimBroker::apply_funding(Asset asset, const Symbol& symbol, const Bar& bar,
     const Decimal value = position.quantity * book.last_close;
     // Longs pay a positive rate, shorts receive it.
     const Decimal amount = Decimal::from_double(-sign(position.side) * rate * value.to_double());
-    Wallet& wallet = wallets_[index(asset)];
+    Wallet& wallet = this->wallet(asset);
     wallet.cash = wallet.cash + amount;
     wallet.realised_pnl = wallet.realised_pnl + amount;
     bus_.publish(FundingApplied{config_.venue, asset, symbol, rate, amount, next});
@@ -846,7 +893,8 @@ std::string SimBroker::save_state() const {
                       {"active_at", order.active_at},
                       {"filled", decimal_json(order.filled)},
                       {"accepted", order.accepted},
-                      {"triggered", order.triggered}});
+                      {"triggered", order.triggered},
+                      {"trigger_rises", order.trigger_rises}});
   }
   state["orders"] = orders;
   state["seen"] = seen_client_ids_;
@@ -886,6 +934,8 @@ void SimBroker::restore_state(const std::string& text) {
       order.filled = decimal_from(j.at("filled"));
       order.accepted = j.at("accepted").get<bool>();
       order.triggered = j.at("triggered").get<bool>();
+      order.trigger_rises = j.contains("trigger_rises") ? j.at("trigger_rises").get<bool>()
+                                                        : order.request.side == OrderSide::kBuy;
       orders.push_back(std::move(order));
     }
     std::deque<Fill> fills;

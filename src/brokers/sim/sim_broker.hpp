@@ -11,8 +11,10 @@
 //     (a buy rounds up, a sell down);
 //   - limit orders fill when price trades through the limit (a buy needs low < limit): at the
 //     limit as maker, or at the open as taker when the bar opens through it;
-//   - stop orders trigger when the bar reaches the trigger and fill at the worse of trigger and
-//     open, plus slippage, on the tick against the taker;
+//   - stop orders trigger when the bar reaches the trigger from the side price was on at submit
+//     (a sell stop below the last close when it falls to it, a sell take-profit above when it
+//     rises to it; without a last close a buy rises and a sell falls) and fill at the worse of
+//     trigger and open, plus slippage, on the tick against the taker;
 //   - partial fills: one bar fills at most max_participation of its volume per order, floored to
 //     the instrument's quantity step (a remainder under one step goes with the last part); the
 //     rest waits for the next bar;
@@ -77,6 +79,12 @@ struct SimBrokerConfig {
   bool protection_on_position = true;
   // The instruments' rules the fills respect; unset, nothing is rounded or refused for them.
   InstrumentLookup instruments;
+  // Spot and perpetuals draw on one cash wallet, the spot one (Bybit's unified trading account,
+  // as the local venue runs it): spot buys cannot spend the perpetuals' margin, and the
+  // perpetual wallet's starting balance is not used.
+  bool unified_margin = false;
+  // The prefix of the venue's order ids ("sim-1", "sim-2", ...).
+  std::string order_id_prefix = "sim";
 };
 
 // The FEE_MODEL rates of the venue each asset trades on in production (Bybit for spot and
@@ -111,8 +119,17 @@ class SimBroker final : public Broker {
   std::string save_state() const;
   void restore_state(const std::string& json);
 
-  // The simulator's own books, for tests and the paper session's status line.
+  // The simulator's own books, for tests, the paper session's status line and the local
+  // venues' account views.
   Balance balance(Asset asset) const;
+  // The wallet's cash (with unified_margin, spot and perpetuals report the one wallet).
+  Decimal cash(Asset asset) const;
+  // The initial margin a perpetual position holds; zero for spot and when flat.
+  Decimal margin(Asset asset, const Symbol& symbol) const;
+  // Every open position of the asset, marked to the last close.
+  std::vector<Position> positions(Asset asset) const;
+  // The last close seen for a symbol; zero before its first bar.
+  Decimal last_price(Asset asset, const Symbol& symbol) const;
   std::optional<Position> position(Asset asset, const Symbol& symbol) const;
   std::size_t open_order_count() const;
   // The open time of the last bar seen for a symbol, if any.
@@ -127,6 +144,10 @@ class SimBroker final : public Broker {
     Decimal filled;
     bool accepted = false;
     bool triggered = false;  // stop orders, once the trigger is reached
+    // Stop orders: whether price must rise to the trigger (else fall to it). Decided at submit
+    // from the last close, as Bybit does for conditional orders; a buy rises and a sell falls
+    // when no price is known yet.
+    bool trigger_rises = false;
   };
   struct Book {  // one (asset, symbol)
     std::optional<Position> position;
@@ -167,6 +188,11 @@ class SimBroker final : public Broker {
                                                           const data::InstrumentInfo& rules,
                                                           Decimal reference) const;
   Decimal unrealised(const Book& book) const;
+  Wallet& wallet(Asset asset);
+  const Wallet& wallet(Asset asset) const;
+  // What a cash buy may spend: the cash, less (a unified spot wallet) the perpetuals' margin
+  // and open losses.
+  Decimal spendable_cash(Asset asset) const;
   double funding_rate(const Symbol& symbol, TimestampMs time) const;
   std::string next_venue_id();
 

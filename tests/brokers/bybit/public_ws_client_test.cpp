@@ -1,4 +1,4 @@
-// PublicWsClient against FakeBybit (tests/fakes) on 127.0.0.1: subscribe in batches, events,
+// PublicWsClient against the local Bybit (venues/bybit) on 127.0.0.1: subscribe in batches, events,
 // heartbeat, the watchdog on a stalled stream, reconnect with backoff and resubscription,
 // duplicate and out-of-order pushes, malformed frames, stop. Intervals are milliseconds here.
 #include "brokers/bybit/public_ws_client.hpp"
@@ -13,7 +13,7 @@
 #include "brokers/bybit/loop_helpers.hpp"
 #include "core/asio.hpp"
 #include "core/exceptions.hpp"
-#include "fakes/fake_bybit.hpp"
+#include "venues/bybit/venue_server.hpp"
 
 namespace gauntlet::brokers::bybit {
 namespace {
@@ -21,7 +21,6 @@ namespace {
 using namespace std::chrono_literals;
 using testing::run_for;
 using testing::run_until;
-using FakeCategory = testing::fakes::Category;
 using literals::operator""_d;
 
 constexpr TimestampMs kStart = 1'700'000'100'000;  // a 5-minute boundary
@@ -58,8 +57,7 @@ struct BybitWsLoopback : ::testing::Test {
   PublicWsConfig config(Category category = Category::kLinear) const {
     PublicWsConfig config;
     config.category = category;
-    config.url = fake.public_ws_url(category == Category::kSpot ? FakeCategory::kSpot
-                                                                : FakeCategory::kLinear);
+    config.url = venue.public_ws_url(category);
     config.ping_interval_ms = 100;
     config.stale_timeout_ms = 400;
     config.connect_timeout_ms = 300;
@@ -71,13 +69,13 @@ struct BybitWsLoopback : ::testing::Test {
     return config;
   }
 
-  bool subscribed(FakeCategory category, const std::string& topic) const {
-    const auto topics = fake.subscriptions(category);
+  bool subscribed(Category category, const std::string& topic) const {
+    const auto topics = venue.subscriptions(category);
     return std::find(topics.begin(), topics.end(), topic) != topics.end();
   }
 
   asio::io_context loop;
-  testing::fakes::FakeBybit fake;
+  venues::bybit::VenueServer venue;
   RecordingListener listener;
 };
 
@@ -138,18 +136,18 @@ TEST_F(BybitWsLoopback, SubscribesAndTurnsPushesIntoEvents) {
   client.subscribe({"kline.5.BTCUSDT", "tickers.BTCUSDT"});
   client.start();
   ASSERT_TRUE(run_until(loop, [&] {
-    return subscribed(FakeCategory::kLinear, "kline.5.BTCUSDT") &&
-           subscribed(FakeCategory::kLinear, "tickers.BTCUSDT");
+    return subscribed(Category::kLinear, "kline.5.BTCUSDT") &&
+           subscribed(Category::kLinear, "tickers.BTCUSDT");
   }));
   EXPECT_TRUE(client.connected());
   ASSERT_EQ(listener.connections, std::vector<bool>{false});
 
-  fake.push_kline(FakeCategory::kLinear, "BTCUSDT", Timeframe::k5m, make_bar(kStart, 0), false);
-  fake.push_kline(FakeCategory::kLinear, "BTCUSDT", Timeframe::k5m, make_bar(kStart, 1), true);
-  fake.push_raw(FakeCategory::kLinear,
-                R"({"topic":"tickers.BTCUSDT","type":"snapshot","data":{"symbol":"BTCUSDT",)"
-                R"("lastPrice":"17216.00","bid1Price":"17215.50","ask1Price":"17216.00"},)"
-                R"("cs":1,"ts":1673272861686})");
+  venue.push_kline(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bar(kStart, 0), false);
+  venue.push_kline(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bar(kStart, 1), true);
+  venue.push_raw(Category::kLinear,
+                 R"({"topic":"tickers.BTCUSDT","type":"snapshot","data":{"symbol":"BTCUSDT",)"
+                 R"("lastPrice":"17216.00","bid1Price":"17215.50","ask1Price":"17216.00"},)"
+                 R"("cs":1,"ts":1673272861686})");
   ASSERT_TRUE(run_until(loop, [&] { return !listener.quotes.empty(); }));
   ASSERT_EQ(listener.updated.size(), 1u);
   ASSERT_EQ(listener.closed.size(), 1u);
@@ -177,16 +175,14 @@ TEST_F(BybitWsLoopback, SubscribesInBatchesOfTenAndUnsubscribes) {
   }
   client.subscribe(topics);
   client.subscribe({"tickers.BTCUSDT"});  // already in the set: not sent again
-  ASSERT_TRUE(
-      run_until(loop, [&] { return fake.subscriptions(FakeCategory::kSpot).size() == 26; }));
+  ASSERT_TRUE(run_until(loop, [&] { return venue.subscriptions(Category::kSpot).size() == 26; }));
   EXPECT_EQ(client.topics().size(), 26u);
   run_for(loop, 100ms);
   EXPECT_EQ(client.counters().subscribe_failures, 0u);
 
   client.unsubscribe({"kline.15.BTCUSDT", "tickers.ETHUSDT", "kline.15.NOTSUBSCRIBED"});
-  ASSERT_TRUE(
-      run_until(loop, [&] { return fake.subscriptions(FakeCategory::kSpot).size() == 24; }));
-  EXPECT_FALSE(subscribed(FakeCategory::kSpot, "kline.15.BTCUSDT"));
+  ASSERT_TRUE(run_until(loop, [&] { return venue.subscriptions(Category::kSpot).size() == 24; }));
+  EXPECT_FALSE(subscribed(Category::kSpot, "kline.15.BTCUSDT"));
   EXPECT_EQ(client.topics().size(), 24u);
 }
 
@@ -195,7 +191,7 @@ TEST_F(BybitWsLoopback, AFailedSubscriptionIsCountedNotFatal) {
   client.subscribe({"invalid.topic.BTCUSDT", "kline.1.BTCUSDT"});
   client.start();
   ASSERT_TRUE(run_until(loop, [&] { return client.counters().subscribe_failures == 1; }));
-  EXPECT_TRUE(subscribed(FakeCategory::kLinear, "kline.1.BTCUSDT"));
+  EXPECT_TRUE(subscribed(Category::kLinear, "kline.1.BTCUSDT"));
   EXPECT_TRUE(client.connected());
 }
 
@@ -203,9 +199,9 @@ TEST_F(BybitWsLoopback, PingsKeepAQuietConnectionAlive) {
   PublicWsClient client(loop, config(), listener);
   client.start();
   ASSERT_TRUE(run_until(loop, [&] { return client.connected(); }));
-  const int before = fake.pings_received();
+  const int before = venue.pings_received();
   run_for(loop, 1'000ms);  // 2.5 stale timeouts without any data
-  EXPECT_GE(fake.pings_received() - before, 6);
+  EXPECT_GE(venue.pings_received() - before, 6);
   EXPECT_GE(client.counters().pings_sent, 6u);
   EXPECT_TRUE(client.connected());
   EXPECT_EQ(client.counters().disconnects, 0u);
@@ -216,9 +212,8 @@ TEST_F(BybitWsLoopback, AStalledStreamIsDroppedAndTheClientReconnectsAndResubscr
   PublicWsClient client(loop, config(), listener);
   client.subscribe({"kline.5.BTCUSDT"});
   client.start();
-  ASSERT_TRUE(
-      run_until(loop, [&] { return subscribed(FakeCategory::kLinear, "kline.5.BTCUSDT"); }));
-  fake.stall(1'200ms);
+  ASSERT_TRUE(run_until(loop, [&] { return subscribed(Category::kLinear, "kline.5.BTCUSDT"); }));
+  venue.stall(1'200ms);
   // The watchdog drops the silent session; handshakes stall too until the stall ends.
   ASSERT_TRUE(run_until(
       loop, [&] { return listener.connections.size() >= 2; }, 10s));
@@ -228,9 +223,8 @@ TEST_F(BybitWsLoopback, AStalledStreamIsDroppedAndTheClientReconnectsAndResubscr
       << listener.disconnections[0];
   EXPECT_GE(client.counters().reconnects, 1u);
   EXPECT_GE(client.counters().disconnects, 1u);
-  ASSERT_TRUE(
-      run_until(loop, [&] { return subscribed(FakeCategory::kLinear, "kline.5.BTCUSDT"); }));
-  fake.push_kline(FakeCategory::kLinear, "BTCUSDT", Timeframe::k5m, make_bar(kStart, 0), true);
+  ASSERT_TRUE(run_until(loop, [&] { return subscribed(Category::kLinear, "kline.5.BTCUSDT"); }));
+  venue.push_kline(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bar(kStart, 0), true);
   ASSERT_TRUE(run_until(loop, [&] { return listener.closed.size() == 1; }));
 }
 
@@ -241,42 +235,40 @@ TEST_F(BybitWsLoopback, DroppedConnectionsReconnectWithBackoffAndResubscribe) {
   for (int round = 1; round <= 3; ++round) {
     ASSERT_TRUE(run_until(loop, [&] {
       return static_cast<int>(listener.connections.size()) == round &&
-             subscribed(FakeCategory::kLinear, "kline.1.ETHUSDT") &&
-             subscribed(FakeCategory::kLinear, "tickers.ETHUSDT");
+             subscribed(Category::kLinear, "kline.1.ETHUSDT") &&
+             subscribed(Category::kLinear, "tickers.ETHUSDT");
     })) << round;
-    fake.drop_connections();
+    venue.drop_connections();
   }
   ASSERT_TRUE(run_until(loop, [&] { return listener.connections.size() == 4; }));
   EXPECT_EQ(listener.connections, (std::vector<bool>{false, true, true, true}));
   EXPECT_EQ(client.counters().reconnects, 3u);
   EXPECT_EQ(client.counters().disconnects, 3u);
   EXPECT_EQ(listener.disconnections.size(), 3u);
-  ASSERT_TRUE(
-      run_until(loop, [&] { return subscribed(FakeCategory::kLinear, "tickers.ETHUSDT"); }));
+  ASSERT_TRUE(run_until(loop, [&] { return subscribed(Category::kLinear, "tickers.ETHUSDT"); }));
 }
 
 TEST_F(BybitWsLoopback, TickerDeltasAfterAReconnectWaitForTheFreshSnapshot) {
   PublicWsClient client(loop, config(), listener);
   client.subscribe({"tickers.BTCUSDT"});
   client.start();
-  ASSERT_TRUE(
-      run_until(loop, [&] { return subscribed(FakeCategory::kLinear, "tickers.BTCUSDT"); }));
+  ASSERT_TRUE(run_until(loop, [&] { return subscribed(Category::kLinear, "tickers.BTCUSDT"); }));
   const std::string snapshot =
       R"({"topic":"tickers.BTCUSDT","type":"snapshot","data":{"symbol":"BTCUSDT",)"
       R"("lastPrice":"100","bid1Price":"99"},"cs":1,"ts":1})";
   const std::string delta =
       R"({"topic":"tickers.BTCUSDT","type":"delta","data":{"lastPrice":"101"},"cs":2,"ts":2})";
-  fake.push_raw(FakeCategory::kLinear, snapshot);
-  fake.push_raw(FakeCategory::kLinear, delta);
+  venue.push_raw(Category::kLinear, snapshot);
+  venue.push_raw(Category::kLinear, delta);
   ASSERT_TRUE(run_until(loop, [&] { return listener.quotes.size() == 2; }));
-  fake.drop_connections();
+  venue.drop_connections();
   ASSERT_TRUE(run_until(loop, [&] {
-    return listener.connections.size() == 2 && subscribed(FakeCategory::kLinear, "tickers.BTCUSDT");
+    return listener.connections.size() == 2 && subscribed(Category::kLinear, "tickers.BTCUSDT");
   }));
-  fake.push_raw(FakeCategory::kLinear, delta);  // no snapshot on this connection yet
+  venue.push_raw(Category::kLinear, delta);  // no snapshot on this connection yet
   ASSERT_TRUE(run_until(loop, [&] { return client.counters().malformed == 1; }));
-  fake.push_raw(FakeCategory::kLinear, snapshot);
-  fake.push_raw(FakeCategory::kLinear, delta);
+  venue.push_raw(Category::kLinear, snapshot);
+  venue.push_raw(Category::kLinear, delta);
   ASSERT_TRUE(run_until(loop, [&] { return listener.quotes.size() == 4; }));
   EXPECT_EQ(listener.quotes[3].last_price, "101"_d);
 }
@@ -285,12 +277,11 @@ TEST_F(BybitWsLoopback, DuplicatePushesCloseEachBarOnce) {
   PublicWsClient client(loop, config(), listener);
   client.subscribe({"kline.5.BTCUSDT"});
   client.start();
-  ASSERT_TRUE(
-      run_until(loop, [&] { return subscribed(FakeCategory::kLinear, "kline.5.BTCUSDT"); }));
-  fake.set_duplicate_pushes(true);
+  ASSERT_TRUE(run_until(loop, [&] { return subscribed(Category::kLinear, "kline.5.BTCUSDT"); }));
+  venue.set_duplicate_pushes(true);
   for (int i = 0; i < 5; ++i) {
-    fake.push_kline(FakeCategory::kLinear, "BTCUSDT", Timeframe::k5m,
-                    make_bar(kStart + i * kFiveMinutes, i), true);
+    venue.push_kline(Category::kLinear, "BTCUSDT", Timeframe::k5m,
+                     make_bar(kStart + i * kFiveMinutes, i), true);
   }
   ASSERT_TRUE(run_until(loop, [&] { return client.counters().stale == 5; }));
   ASSERT_EQ(listener.closed.size(), 5u);
@@ -299,15 +290,15 @@ TEST_F(BybitWsLoopback, DuplicatePushesCloseEachBarOnce) {
               kStart + i * kFiveMinutes);
   }
   // A reconnect does not reopen them either.
-  fake.set_duplicate_pushes(false);
-  fake.drop_connections();
+  venue.set_duplicate_pushes(false);
+  venue.drop_connections();
   ASSERT_TRUE(run_until(loop, [&] {
-    return listener.connections.size() == 2 && subscribed(FakeCategory::kLinear, "kline.5.BTCUSDT");
+    return listener.connections.size() == 2 && subscribed(Category::kLinear, "kline.5.BTCUSDT");
   }));
-  fake.push_kline(FakeCategory::kLinear, "BTCUSDT", Timeframe::k5m,
-                  make_bar(kStart + 4 * kFiveMinutes, 4), true);
-  fake.push_kline(FakeCategory::kLinear, "BTCUSDT", Timeframe::k5m,
-                  make_bar(kStart + 5 * kFiveMinutes, 5), true);
+  venue.push_kline(Category::kLinear, "BTCUSDT", Timeframe::k5m,
+                   make_bar(kStart + 4 * kFiveMinutes, 4), true);
+  venue.push_kline(Category::kLinear, "BTCUSDT", Timeframe::k5m,
+                   make_bar(kStart + 5 * kFiveMinutes, 5), true);
   ASSERT_TRUE(run_until(loop, [&] { return listener.closed.size() == 6; }));
   EXPECT_EQ(client.counters().stale, 6u);
 }
@@ -316,12 +307,11 @@ TEST_F(BybitWsLoopback, OutOfOrderPushesNeverCloseAnOlderBar) {
   PublicWsClient client(loop, config(), listener);
   client.subscribe({"kline.5.BTCUSDT"});
   client.start();
-  ASSERT_TRUE(
-      run_until(loop, [&] { return subscribed(FakeCategory::kLinear, "kline.5.BTCUSDT"); }));
-  fake.set_out_of_order(true);
+  ASSERT_TRUE(run_until(loop, [&] { return subscribed(Category::kLinear, "kline.5.BTCUSDT"); }));
+  venue.set_out_of_order(true);
   for (int i = 0; i < 6; ++i) {
-    fake.push_kline(FakeCategory::kLinear, "BTCUSDT", Timeframe::k5m,
-                    make_bar(kStart + i * kFiveMinutes, i), true);
+    venue.push_kline(Category::kLinear, "BTCUSDT", Timeframe::k5m,
+                     make_bar(kStart + i * kFiveMinutes, i), true);
   }
   // Sent as 1 0 3 2 5 4: bars 1, 3, 5 close; 0, 2, 4 arrive late and are dropped.
   ASSERT_TRUE(run_until(loop, [&] { return client.counters().stale == 3; }));
@@ -336,10 +326,9 @@ TEST_F(BybitWsLoopback, MalformedFramesAreCountedAndTheSessionGoesOn) {
   PublicWsClient client(loop, config(), listener);
   client.subscribe({"kline.5.BTCUSDT", "tickers.BTCUSDT"});
   client.start();
-  ASSERT_TRUE(
-      run_until(loop, [&] { return subscribed(FakeCategory::kLinear, "tickers.BTCUSDT"); }));
-  fake.send_malformed(FakeCategory::kLinear, 30);
-  fake.push_kline(FakeCategory::kLinear, "BTCUSDT", Timeframe::k5m, make_bar(kStart, 0), true);
+  ASSERT_TRUE(run_until(loop, [&] { return subscribed(Category::kLinear, "tickers.BTCUSDT"); }));
+  venue.send_malformed(Category::kLinear, 30);
+  venue.push_kline(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bar(kStart, 0), true);
   ASSERT_TRUE(run_until(loop, [&] { return listener.closed.size() == 1; }));
   EXPECT_EQ(client.counters().malformed, 30u);
   EXPECT_EQ(client.counters().disconnects, 0u);
@@ -352,16 +341,15 @@ TEST_F(BybitWsLoopback, NoListenerCallAfterStop) {
   PublicWsClient client(loop, config(), listener);
   client.subscribe({"kline.5.BTCUSDT"});
   client.start();
-  ASSERT_TRUE(
-      run_until(loop, [&] { return subscribed(FakeCategory::kLinear, "kline.5.BTCUSDT"); }));
-  fake.push_kline(FakeCategory::kLinear, "BTCUSDT", Timeframe::k5m, make_bar(kStart, 0), true);
+  ASSERT_TRUE(run_until(loop, [&] { return subscribed(Category::kLinear, "kline.5.BTCUSDT"); }));
+  venue.push_kline(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bar(kStart, 0), true);
   client.stop();
   EXPECT_FALSE(client.connected());
   run_for(loop, 300ms);
   EXPECT_TRUE(listener.closed.empty());
   EXPECT_EQ(listener.connections.size(), 1u);
   EXPECT_TRUE(listener.disconnections.empty());
-  EXPECT_TRUE(run_until(loop, [&] { return fake.open_ws_connections() == 0; }));
+  EXPECT_TRUE(run_until(loop, [&] { return venue.open_ws_connections() == 0; }));
   client.start();  // a stopped client stays stopped
   run_for(loop, 100ms);
   EXPECT_EQ(listener.connections.size(), 1u);
@@ -383,13 +371,12 @@ TEST_F(BybitWsLoopback, DestroyingTheClientWhileConnectedIsClean) {
     PublicWsClient client(loop, config(), listener);
     client.subscribe({"kline.5.BTCUSDT"});
     client.start();
-    ASSERT_TRUE(
-        run_until(loop, [&] { return subscribed(FakeCategory::kLinear, "kline.5.BTCUSDT"); }));
+    ASSERT_TRUE(run_until(loop, [&] { return subscribed(Category::kLinear, "kline.5.BTCUSDT"); }));
   }
-  fake.push_kline(FakeCategory::kLinear, "BTCUSDT", Timeframe::k5m, make_bar(kStart, 0), true);
+  venue.push_kline(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bar(kStart, 0), true);
   run_for(loop, 200ms);
   EXPECT_TRUE(listener.closed.empty());
-  EXPECT_TRUE(run_until(loop, [&] { return fake.open_ws_connections() == 0; }));
+  EXPECT_TRUE(run_until(loop, [&] { return venue.open_ws_connections() == 0; }));
 }
 
 }  // namespace

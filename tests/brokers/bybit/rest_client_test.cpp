@@ -1,6 +1,6 @@
-// RestClient against FakeBybit (tests/fakes) on 127.0.0.1: klines with paging, instruments with
-// cursors, tickers, server time, keep-alive, rate-limit headers, and every fault the fake
-// injects turned into the right BrokerError or DataError.
+// RestClient against the local Bybit (venues/bybit/venue_server.hpp) on 127.0.0.1: klines with
+// paging, instruments with cursors, tickers, server time, keep-alive, rate-limit headers, and
+// every fault the venue injects turned into the right BrokerError or DataError.
 #include "brokers/bybit/rest_client.hpp"
 
 #include <gtest/gtest.h>
@@ -13,15 +13,14 @@
 
 #include "brokers/bybit/loop_helpers.hpp"
 #include "core/exceptions.hpp"
-#include "fakes/fake_bybit.hpp"
 #include "support/shared_data.hpp"
+#include "venues/bybit/venue_server.hpp"
 
 namespace gauntlet::brokers::bybit {
 namespace {
 
 using namespace std::chrono_literals;
 using testing::run_task;
-using FakeCategory = testing::fakes::Category;
 using literals::operator""_d;
 
 constexpr TimestampMs kStart = 1'700'000'100'000;  // a 5-minute boundary
@@ -48,13 +47,13 @@ std::vector<Bar> make_bars(int count) {
 struct BybitRestLoopback : ::testing::Test {
   RestConfig config() const {
     RestConfig config;
-    config.base_url = fake.rest_url();
+    config.base_url = venue.rest_url();
     config.request_timeout_ms = 2'000;
     return config;
   }
 
   asio::io_context loop;
-  testing::fakes::FakeBybit fake;
+  venues::bybit::VenueServer venue;
   const Symbol btc = Symbol::parse("BTCUSDT");
 };
 
@@ -79,7 +78,7 @@ TEST(BybitEndpoint, ParsesBaseUrls) {
 }
 
 TEST_F(BybitRestLoopback, KlinesOfAWindowComeOldestFirstWithRateLimitHeaders) {
-  fake.set_klines(FakeCategory::kLinear, "BTCUSDT", Timeframe::k5m, make_bars(50));
+  venue.set_klines(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bars(50));
   RestClient client(loop, config());
   const auto response = run_task(
       loop, client.get_klines_async(Category::kLinear, btc, Timeframe::k5m,
@@ -104,9 +103,9 @@ TEST_F(BybitRestLoopback, KlinesOfAWindowComeOldestFirstWithRateLimitHeaders) {
 
 TEST_F(BybitRestLoopback, FetchKlinesPagesThroughTheWholeRangeOnOneConnection) {
   const std::vector<Bar> all = make_bars(2'345);
-  fake.set_klines(FakeCategory::kLinear, "BTCUSDT", Timeframe::k5m, all);
+  venue.set_klines(Category::kLinear, "BTCUSDT", Timeframe::k5m, all);
   RestClient client(loop, config());
-  const int before = fake.http_requests();
+  const int before = venue.http_requests();
   // [from, to) with from inside bar 3 (excluded: it opens earlier) and to = open of bar 2340.
   const TimestampMs from = kStart + 3 * kFiveMinutes + 1;
   const TimestampMs to = kStart + 2'340 * kFiveMinutes;
@@ -116,8 +115,8 @@ TEST_F(BybitRestLoopback, FetchKlinesPagesThroughTheWholeRangeOnOneConnection) {
   for (std::size_t i = 0; i < bars.size(); ++i) {
     ASSERT_EQ(bars[i], all[i + 4]) << i;
   }
-  EXPECT_EQ(fake.http_requests() - before, 3);  // 1000 + 1000 + 336
-  EXPECT_EQ(client.connections_opened(), 1u);   // keep-alive
+  EXPECT_EQ(venue.http_requests() - before, 3);  // 1000 + 1000 + 336
+  EXPECT_EQ(client.connections_opened(), 1u);    // keep-alive
 
   // The whole history, a range with nothing in it, and an empty range.
   EXPECT_EQ(run_task(loop, client.fetch_klines_async(Category::kLinear, btc, Timeframe::k5m, 0,
@@ -133,15 +132,15 @@ TEST_F(BybitRestLoopback, FetchKlinesPagesThroughTheWholeRangeOnOneConnection) {
 }
 
 TEST_F(BybitRestLoopback, FetchKlinesOfExactlyOnePageStopsAfterIt) {
-  fake.set_klines(FakeCategory::kSpot, "BTCUSDT", Timeframe::k5m, make_bars(1'000));
+  venue.set_klines(Category::kSpot, "BTCUSDT", Timeframe::k5m, make_bars(1'000));
   RestClient client(loop, config());
-  const int before = fake.http_requests();
+  const int before = venue.http_requests();
   const std::vector<Bar> bars =
       run_task(loop, client.fetch_klines_async(Category::kSpot, btc, Timeframe::k5m, kStart,
                                                kStart + 1'000 * kFiveMinutes));
   EXPECT_EQ(bars.size(), 1'000u);
   // A full page whose oldest bar is `from` ends the paging.
-  EXPECT_EQ(fake.http_requests() - before, 1);
+  EXPECT_EQ(venue.http_requests() - before, 1);
 }
 
 TEST_F(BybitRestLoopback, InstrumentsFromTheFixturesWithCursorPaging) {
@@ -150,9 +149,8 @@ TEST_F(BybitRestLoopback, InstrumentsFromTheFixturesWithCursorPaging) {
       testing::read_file(root / "fixtures" / "bybit" / "http_get_instruments_linear.json"));
   const auto spot = nlohmann::json::parse(
       testing::read_file(root / "fixtures" / "bybit" / "http_get_instruments_spot.json"));
-  for (const auto& item : linear["result"]["list"])
-    fake.add_instrument(FakeCategory::kLinear, item);
-  for (const auto& item : spot["result"]["list"]) fake.add_instrument(FakeCategory::kSpot, item);
+  for (const auto& item : linear["result"]["list"]) venue.add_instrument(Category::kLinear, item);
+  for (const auto& item : spot["result"]["list"]) venue.add_instrument(Category::kSpot, item);
   RestClient client(loop, config());
 
   const auto first =
@@ -188,16 +186,16 @@ TEST_F(BybitRestLoopback, InstrumentsFromTheFixturesWithCursorPaging) {
 }
 
 TEST_F(BybitRestLoopback, TickersAndServerTime) {
-  fake.set_ticker(FakeCategory::kLinear, {{"symbol", "BTCUSDT"},
-                                          {"lastPrice", "17216.00"},
-                                          {"markPrice", "17217.33"},
-                                          {"bid1Price", "17215.50"},
-                                          {"bid1Size", "84.489"},
-                                          {"ask1Price", "17216.00"},
-                                          {"ask1Size", "83.020"},
-                                          {"volume24h", "91705.276"},
-                                          {"turnover24h", "1570383121.943499"}});
-  fake.set_ticker(FakeCategory::kLinear, {{"symbol", "ETHUSDT"}, {"lastPrice", "1216.5"}});
+  venue.set_ticker(Category::kLinear, {{"symbol", "BTCUSDT"},
+                                       {"lastPrice", "17216.00"},
+                                       {"markPrice", "17217.33"},
+                                       {"bid1Price", "17215.50"},
+                                       {"bid1Size", "84.489"},
+                                       {"ask1Price", "17216.00"},
+                                       {"ask1Size", "83.020"},
+                                       {"volume24h", "91705.276"},
+                                       {"turnover24h", "1570383121.943499"}});
+  venue.set_ticker(Category::kLinear, {{"symbol", "ETHUSDT"}, {"lastPrice", "1216.5"}});
   RestClient client(loop, config());
   const auto all = run_task(loop, client.get_tickers_async(Category::kLinear));
   ASSERT_EQ(all.value.size(), 2u);
@@ -230,21 +228,21 @@ std::pair<int, bool> broker_error_of(asio::io_context& loop, asio::awaitable<T> 
 }
 
 TEST_F(BybitRestLoopback, HttpFailuresBecomeBrokerErrorsWithStatusAndRetryable) {
-  fake.set_klines(FakeCategory::kLinear, "BTCUSDT", Timeframe::k5m, make_bars(3));
+  venue.set_klines(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bars(3));
   RestClient client(loop, config());
   const auto klines = [&] {
     return client.get_klines_async(Category::kLinear, btc, Timeframe::k5m, kStart,
                                    kStart + 10 * kFiveMinutes, 10);
   };
-  fake.fail_next_http(1, 503);
+  venue.fail_next_http(1, 503);
   EXPECT_EQ(broker_error_of(loop, klines()), std::make_pair(503, true));
-  fake.fail_next_http(1, 500);
+  venue.fail_next_http(1, 500);
   EXPECT_EQ(broker_error_of(loop, klines()), std::make_pair(500, true));
-  fake.fail_next_http(1, 429);
+  venue.fail_next_http(1, 429);
   EXPECT_EQ(broker_error_of(loop, klines()), std::make_pair(429, true));
-  fake.fail_next_http(1, 403);
+  venue.fail_next_http(1, 403);
   EXPECT_EQ(broker_error_of(loop, klines()), std::make_pair(403, true));
-  fake.fail_next_http(1, 400);
+  venue.fail_next_http(1, 400);
   EXPECT_EQ(broker_error_of(loop, klines()), std::make_pair(400, false));
   EXPECT_EQ(broker_error_of(loop, client.get_async("/v5/market/nowhere", "")),
             std::make_pair(404, false));
@@ -253,14 +251,14 @@ TEST_F(BybitRestLoopback, HttpFailuresBecomeBrokerErrorsWithStatusAndRetryable) 
 }
 
 TEST_F(BybitRestLoopback, RetCodesBecomeBrokerErrorsAndTheObserverSeesTheLimits) {
-  fake.set_klines(FakeCategory::kLinear, "BTCUSDT", Timeframe::k5m, make_bars(3));
+  venue.set_klines(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bars(3));
   RestClient client(loop, config());
   std::vector<std::pair<int, RateLimitStatus>> seen;
   client.set_response_observer([&](std::string_view path, int status, const RateLimitStatus& l) {
     EXPECT_EQ(path, "/v5/market/kline");
     seen.emplace_back(status, l);
   });
-  fake.rate_limit_next_http(1, 300ms);
+  venue.rate_limit_next_http(1, 300ms);
   const auto before = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
@@ -280,10 +278,10 @@ TEST_F(BybitRestLoopback, RetCodesBecomeBrokerErrorsAndTheObserverSeesTheLimits)
 }
 
 TEST_F(BybitRestLoopback, MalformedBodiesAreDataErrorsAndNeverCrash) {
-  fake.set_klines(FakeCategory::kLinear, "BTCUSDT", Timeframe::k5m, make_bars(3));
+  venue.set_klines(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bars(3));
   RestClient client(loop, config());
   constexpr int kBodies = 12;
-  fake.set_malformed_http(kBodies);
+  venue.set_malformed_http(kBodies);
   for (int i = 0; i < kBodies; ++i) {
     try {
       run_task(loop, client.get_klines_async(Category::kLinear, btc, Timeframe::k5m, kStart,
@@ -301,13 +299,13 @@ TEST_F(BybitRestLoopback, MalformedBodiesAreDataErrorsAndNeverCrash) {
 }
 
 TEST_F(BybitRestLoopback, AStalledServerCostsOneTimeoutNotAHang) {
-  fake.set_klines(FakeCategory::kLinear, "BTCUSDT", Timeframe::k5m, make_bars(3));
+  venue.set_klines(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bars(3));
   RestConfig short_timeout = config();
   short_timeout.request_timeout_ms = 300;
   RestClient client(loop, short_timeout);
   // Warm a keep-alive connection first: the stall must also catch a reused one.
   run_task(loop, client.get_server_time_async());
-  fake.stall(3s);
+  venue.stall(3s);
   for (int round = 0; round < 2; ++round) {
     const auto started = std::chrono::steady_clock::now();
     EXPECT_EQ(broker_error_of(loop, client.get_server_time_async()),
@@ -322,7 +320,7 @@ TEST_F(BybitRestLoopback, AKeepAliveConnectionTheServerDroppedIsReplacedTranspar
   RestClient client(loop, config());
   run_task(loop, client.get_server_time_async());
   EXPECT_EQ(client.connections_opened(), 1u);
-  fake.drop_connections();
+  venue.drop_connections();
   run_task(loop, client.get_server_time_async());  // no error surfaces
   EXPECT_EQ(client.connections_opened(), 2u);
   run_task(loop, client.get_server_time_async());
@@ -330,7 +328,7 @@ TEST_F(BybitRestLoopback, AKeepAliveConnectionTheServerDroppedIsReplacedTranspar
 }
 
 TEST_F(BybitRestLoopback, ConcurrentRequestsEachGetAConnection) {
-  fake.set_klines(FakeCategory::kLinear, "BTCUSDT", Timeframe::k5m, make_bars(30));
+  venue.set_klines(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bars(30));
   RestClient client(loop, config());
   int finished = 0;
   for (int i = 0; i < 4; ++i) {
@@ -360,10 +358,10 @@ TEST_F(BybitRestLoopback, TheGateRunsBeforeEveryRequestAndCanRefuse) {
     co_return;
   });
   run_task(loop, client.get_server_time_async());
-  const int before = fake.http_requests();
+  const int before = venue.http_requests();
   EXPECT_EQ(broker_error_of(loop, client.get_tickers_async(Category::kSpot)),
             std::make_pair(10006, true));
-  EXPECT_EQ(fake.http_requests(), before);  // refused before sending
+  EXPECT_EQ(venue.http_requests(), before);  // refused before sending
   ASSERT_EQ(gated.size(), 2u);
   EXPECT_EQ(gated[0], "/v5/market/time");
   EXPECT_EQ(gated[1], "/v5/market/tickers");

@@ -578,7 +578,8 @@ TEST(SimBroker, OrdersBreakingTheInstrumentRulesAreRejectedWithTheReason) {
     const std::size_t before = h.events.rejected.size();
     h.submit(r);
     if (h.events.rejected.size() == before) return std::pair{0, std::string("accepted")};
-    return std::pair{h.events.rejected.back().failure.code, h.events.rejected.back().failure.message};
+    return std::pair{h.events.rejected.back().failure.code,
+                     h.events.rejected.back().failure.message};
   };
   EXPECT_EQ(rejected(h.order("q1", OrderSide::kBuy, "0.0015")),
             std::pair(170137, std::string("quantity 0.0015 is not a multiple of the quantity step "
@@ -588,8 +589,9 @@ TEST(SimBroker, OrdersBreakingTheInstrumentRulesAreRejectedWithTheReason) {
                                           "BTCUSDT")));
   auto off_tick = h.order("q3", OrderSide::kBuy, "1", OrderType::kLimit);
   off_tick.limit_price = d("100.005");
-  EXPECT_EQ(rejected(off_tick),
-            std::pair(170134, std::string("limit price 100.005 is not on the tick 0.01 of BTCUSDT")));
+  EXPECT_EQ(
+      rejected(off_tick),
+      std::pair(170134, std::string("limit price 100.005 is not on the tick 0.01 of BTCUSDT")));
   auto small = h.order("q4", OrderSide::kBuy, "0.04", OrderType::kLimit);
   small.limit_price = d("100");
   EXPECT_EQ(rejected(small),
@@ -606,10 +608,10 @@ TEST(SimBroker, OrdersBreakingTheInstrumentRulesAreRejectedWithTheReason) {
   auto resting = h.order("r1", OrderSide::kBuy, "1", OrderType::kLimit);
   resting.limit_price = d("90");
   h.submit(resting);
-  h.broker.amend(OrderRouter::key(), {"r1", Asset::kSpot, h.btc, d("1.0001"), std::nullopt,
-                                      std::nullopt});
-  h.broker.amend(OrderRouter::key(), {"r1", Asset::kSpot, h.btc, std::nullopt, d("90.001"),
-                                      std::nullopt});
+  h.broker.amend(OrderRouter::key(),
+                 {"r1", Asset::kSpot, h.btc, d("1.0001"), std::nullopt, std::nullopt});
+  h.broker.amend(OrderRouter::key(),
+                 {"r1", Asset::kSpot, h.btc, std::nullopt, d("90.001"), std::nullopt});
   h.bus.drain();
   ASSERT_EQ(h.events.rejected.size(), 7u);
   EXPECT_EQ(h.events.rejected[5].failure.code, 170137);

@@ -1,9 +1,13 @@
-#include "fakes/fake_bybit.hpp"
+// VenueServer on 127.0.0.1 through raw HTTP and WebSocket clients: the public endpoints and
+// topics in Bybit's shapes, every fault, and the private API's seam.
+#include "venues/bybit/venue_server.hpp"
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -18,6 +22,7 @@
 // clang-format on
 
 #include "core/decimal.hpp"
+#include "core/exceptions.hpp"
 #include "support/shared_data.hpp"
 
 namespace {
@@ -31,8 +36,8 @@ using gauntlet::Bar;
 using gauntlet::Decimal;
 using gauntlet::Timeframe;
 using gauntlet::TimestampMs;
-using gauntlet::testing::fakes::Category;
-using gauntlet::testing::fakes::FakeBybit;
+using gauntlet::venues::bybit::Category;
+using gauntlet::venues::bybit::VenueServer;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
@@ -67,6 +72,17 @@ class RawHttpClient {
   explicit RawHttpClient(unsigned short port) : port_(port), stream_(io_) {}
 
   Result get(const std::string& target, std::chrono::milliseconds timeout = kTimeout) {
+    return send(http::verb::get, target, "", {}, timeout);
+  }
+
+  Result post(const std::string& target, const std::string& body,
+              const std::vector<std::pair<std::string, std::string>>& headers = {}) {
+    return send(http::verb::post, target, body, headers, kTimeout);
+  }
+
+  Result send(http::verb verb, const std::string& target, const std::string& body,
+              const std::vector<std::pair<std::string, std::string>>& headers,
+              std::chrono::milliseconds timeout) {
     Result result;
     if (!connected_) {
       stream_.expires_after(timeout);
@@ -76,8 +92,14 @@ class RawHttpClient {
       if (result.error) return result;
       connected_ = true;
     }
-    http::request<http::empty_body> request(http::verb::get, target, 11);
+    http::request<http::string_body> request(verb, target, 11);
     request.set(http::field::host, "127.0.0.1");
+    for (const auto& [name, value] : headers) request.set(name, value);
+    if (verb != http::verb::get) {
+      request.set(http::field::content_type, "application/json");
+      request.body() = body;
+      request.prepare_payload();
+    }
     stream_.expires_after(timeout);
     http::async_write(stream_, request,
                       [&](beast::error_code error, std::size_t) { result.error = error; });
@@ -113,6 +135,10 @@ class RawWsClient {
   };
 
   RawWsClient(unsigned short port, Category category, std::chrono::milliseconds timeout = kTimeout)
+      : RawWsClient(port, "/v5/public/" + std::string(to_string(category)), timeout) {}
+
+  RawWsClient(unsigned short port, const std::string& target,
+              std::chrono::milliseconds timeout = kTimeout)
       : ws_(io_) {
     beast::get_lowest_layer(ws_).expires_after(timeout);
     beast::get_lowest_layer(ws_).async_connect(loopback(port),
@@ -120,8 +146,7 @@ class RawWsClient {
     run(io_);
     if (error_) return;
     beast::get_lowest_layer(ws_).expires_after(timeout);
-    ws_.async_handshake("127.0.0.1", "/v5/public/" + std::string(to_string(category)),
-                        [&](beast::error_code error) { error_ = error; });
+    ws_.async_handshake("127.0.0.1", target, [&](beast::error_code error) { error_ = error; });
     run(io_);
     ws_.text(true);
   }
@@ -267,11 +292,11 @@ void subscribe_ok(RawWsClient& client, std::vector<std::string> topics) {
 
 // --- REST ---
 
-TEST(FakeBybit, KlinesPageNewestFirstWithLimit) {
-  FakeBybit fake;
+TEST(VenueServer, KlinesPageNewestFirstWithLimit) {
+  VenueServer venue;
   const std::vector<Bar> bars = make_bars(10);
-  fake.set_klines(Category::kLinear, "BTCUSDT", Timeframe::k5m, bars);
-  RawHttpClient client(fake.port());
+  venue.set_klines(Category::kLinear, "BTCUSDT", Timeframe::k5m, bars);
+  RawHttpClient client(venue.port());
 
   const RawHttpClient::Result first = client.get(kline_target("limit=4"));
   ASSERT_FALSE(first.error) << first.error.message();
@@ -313,13 +338,13 @@ TEST(FakeBybit, KlinesPageNewestFirstWithLimit) {
   ASSERT_FALSE(window.error);
   EXPECT_EQ(window.body_json()["result"]["list"],
             json::array({expected_row(bars[5]), expected_row(bars[4]), expected_row(bars[3])}));
-  EXPECT_EQ(fake.http_requests(), 5);
+  EXPECT_EQ(venue.http_requests(), 5);
 }
 
-TEST(FakeBybit, KlinesDefaultToTwoHundredAndClampAtOneThousand) {
-  FakeBybit fake;
-  fake.set_klines(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bars(1200));
-  RawHttpClient client(fake.port());
+TEST(VenueServer, KlinesDefaultToTwoHundredAndClampAtOneThousand) {
+  VenueServer venue;
+  venue.set_klines(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bars(1200));
+  RawHttpClient client(venue.port());
 
   const json by_default = client.get(kline_target("")).body_json();
   ASSERT_EQ(by_default["result"]["list"].size(), 200u);
@@ -327,10 +352,10 @@ TEST(FakeBybit, KlinesDefaultToTwoHundredAndClampAtOneThousand) {
   EXPECT_EQ(client.get(kline_target("limit=5000")).body_json()["result"]["list"].size(), 1000u);
 }
 
-TEST(FakeBybit, KlinesAnswerRetCode10001ForUnknownSymbolsAndBadParameters) {
-  FakeBybit fake;
-  fake.set_klines(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bars(3));
-  RawHttpClient client(fake.port());
+TEST(VenueServer, KlinesAnswerRetCode10001ForUnknownSymbolsAndBadParameters) {
+  VenueServer venue;
+  venue.set_klines(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bars(3));
+  RawHttpClient client(venue.port());
 
   for (const std::string target : {
            "/v5/market/kline?category=linear&symbol=DOGEUSDT&interval=5",
@@ -357,12 +382,12 @@ TEST(FakeBybit, KlinesAnswerRetCode10001ForUnknownSymbolsAndBadParameters) {
   EXPECT_EQ(unknown_route.body_json()["retCode"], 10017);
 }
 
-TEST(FakeBybit, ServesTickersAndServerTime) {
-  FakeBybit fake;
+TEST(VenueServer, ServesTickersAndServerTime) {
+  VenueServer venue;
   const json ticker = {{"symbol", "BTCUSDT"}, {"lastPrice", "17216.00"}, {"markPrice", "17217.33"}};
-  fake.set_ticker(Category::kLinear, ticker);
-  fake.set_ticker(Category::kLinear, {{"symbol", "ETHUSDT"}, {"lastPrice", "1216.5"}});
-  RawHttpClient client(fake.port());
+  venue.set_ticker(Category::kLinear, ticker);
+  venue.set_ticker(Category::kLinear, {{"symbol", "ETHUSDT"}, {"lastPrice", "1216.5"}});
+  RawHttpClient client(venue.port());
 
   const json one = client.get("/v5/market/tickers?category=linear&symbol=BTCUSDT").body_json();
   EXPECT_EQ(one["retCode"], 0);
@@ -383,12 +408,12 @@ TEST(FakeBybit, ServesTickersAndServerTime) {
 
 // --- REST faults ---
 
-TEST(FakeBybit, FailNextHttpAnswersTheStatusThenRecovers) {
-  FakeBybit fake;
-  fake.set_klines(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bars(3));
-  RawHttpClient client(fake.port());
+TEST(VenueServer, FailNextHttpAnswersTheStatusThenRecovers) {
+  VenueServer venue;
+  venue.set_klines(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bars(3));
+  RawHttpClient client(venue.port());
 
-  fake.fail_next_http(2, 502);
+  venue.fail_next_http(2, 502);
   for (int i = 0; i < 2; ++i) {
     const RawHttpClient::Result failed = client.get(kline_target(""));
     ASSERT_FALSE(failed.error);
@@ -396,19 +421,19 @@ TEST(FakeBybit, FailNextHttpAnswersTheStatusThenRecovers) {
     EXPECT_EQ(failed.header("Content-Type"), "text/html");
     EXPECT_TRUE(failed.body_json().is_discarded());
   }
-  fake.fail_next_http(1);
+  venue.fail_next_http(1);
   EXPECT_EQ(client.get(kline_target("")).response.result_int(), 503);
   const RawHttpClient::Result recovered = client.get(kline_target(""));
   EXPECT_EQ(recovered.response.result_int(), 200);
   EXPECT_EQ(recovered.body_json()["retCode"], 0);
 }
 
-TEST(FakeBybit, RateLimitAnswersRetCode10006WithLimitHeaders) {
-  FakeBybit fake;
-  fake.set_klines(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bars(3));
-  RawHttpClient client(fake.port());
+TEST(VenueServer, RateLimitAnswersRetCode10006WithLimitHeaders) {
+  VenueServer venue;
+  venue.set_klines(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bars(3));
+  RawHttpClient client(venue.port());
 
-  fake.rate_limit_next_http(1, 300ms);
+  venue.rate_limit_next_http(1, 300ms);
   const TimestampMs before = std::chrono::duration_cast<std::chrono::milliseconds>(
                                  std::chrono::system_clock::now().time_since_epoch())
                                  .count();
@@ -428,12 +453,12 @@ TEST(FakeBybit, RateLimitAnswersRetCode10006WithLimitHeaders) {
   EXPECT_NE(next.header("X-Bapi-Limit-Status"), "0");
 }
 
-TEST(FakeBybit, MalformedHttpBodiesAreNotUsableEnvelopes) {
-  FakeBybit fake;
-  fake.set_klines(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bars(3));
-  RawHttpClient client(fake.port());
+TEST(VenueServer, MalformedHttpBodiesAreNotUsableEnvelopes) {
+  VenueServer venue;
+  venue.set_klines(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bars(3));
+  RawHttpClient client(venue.port());
 
-  fake.set_malformed_http(6);
+  venue.set_malformed_http(6);
   for (int i = 0; i < 6; ++i) {
     const RawHttpClient::Result malformed = client.get(kline_target(""));
     ASSERT_FALSE(malformed.error);
@@ -444,16 +469,16 @@ TEST(FakeBybit, MalformedHttpBodiesAreNotUsableEnvelopes) {
   EXPECT_TRUE(is_usable_kline_envelope(client.get(kline_target("")).response.body()));
 }
 
-TEST(FakeBybit, StallLeavesRestUnansweredUntilTheClientTimesOut) {
-  FakeBybit fake;
-  fake.set_klines(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bars(3));
-  RawHttpClient client(fake.port());
+TEST(VenueServer, StallLeavesRestUnansweredUntilTheClientTimesOut) {
+  VenueServer venue;
+  venue.set_klines(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bars(3));
+  RawHttpClient client(venue.port());
 
-  fake.stall(500ms);
+  venue.stall(500ms);
   const auto asked = std::chrono::steady_clock::now();
   const RawHttpClient::Result stalled = client.get(kline_target(""), 200ms);
   EXPECT_EQ(stalled.error, beast::error::timeout) << stalled.error.message();
-  EXPECT_EQ(fake.http_requests(), 1);
+  EXPECT_EQ(venue.http_requests(), 1);
 
   std::this_thread::sleep_until(asked + 600ms);
   const RawHttpClient::Result after = client.get(kline_target(""));
@@ -461,38 +486,38 @@ TEST(FakeBybit, StallLeavesRestUnansweredUntilTheClientTimesOut) {
   EXPECT_EQ(after.body_json()["retCode"], 0);
 }
 
-TEST(FakeBybit, DropConnectionsResetsRestAndWebSocketConnections) {
-  FakeBybit fake;
-  fake.set_klines(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bars(3));
-  RawHttpClient rest(fake.port());
+TEST(VenueServer, DropConnectionsResetsRestAndWebSocketConnections) {
+  VenueServer venue;
+  venue.set_klines(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bars(3));
+  RawHttpClient rest(venue.port());
   ASSERT_FALSE(rest.get(kline_target("")).error);
-  RawWsClient ws(fake.port(), Category::kLinear);
+  RawWsClient ws(venue.port(), Category::kLinear);
   ASSERT_FALSE(ws.error()) << ws.error().message();
   subscribe_ok(ws, {"kline.5.BTCUSDT"});
-  ASSERT_EQ(fake.open_ws_connections(), 1);
+  ASSERT_EQ(venue.open_ws_connections(), 1);
 
-  fake.drop_connections();
-  EXPECT_TRUE(fake.subscriptions(Category::kLinear).empty());
-  EXPECT_EQ(fake.open_ws_connections(), 0);
+  venue.drop_connections();
+  EXPECT_TRUE(venue.subscriptions(Category::kLinear).empty());
+  EXPECT_EQ(venue.open_ws_connections(), 0);
   EXPECT_TRUE(ws.read().error);
   EXPECT_TRUE(rest.get(kline_target("")).error);
 
   // The listener stays up: reconnecting works at once.
   EXPECT_EQ(rest.get(kline_target("")).body_json()["retCode"], 0);
-  RawWsClient again(fake.port(), Category::kLinear);
+  RawWsClient again(venue.port(), Category::kLinear);
   ASSERT_FALSE(again.error());
   subscribe_ok(again, {"kline.5.BTCUSDT"});
-  EXPECT_TRUE(fake.wait_for_subscription(Category::kLinear, "kline.5.BTCUSDT", kTimeout));
-  EXPECT_EQ(fake.ws_connections(), 2);
+  EXPECT_TRUE(venue.wait_for_subscription(Category::kLinear, "kline.5.BTCUSDT", kTimeout));
+  EXPECT_EQ(venue.ws_connections(), 2);
 }
 
 // --- WebSocket ---
 
-TEST(FakeBybit, SubscribeUnsubscribeAndPingAnswerInLinearShape) {
-  FakeBybit fake;
-  RawWsClient ws(fake.port(), Category::kLinear);
+TEST(VenueServer, SubscribeUnsubscribeAndPingAnswerInLinearShape) {
+  VenueServer venue;
+  RawWsClient ws(venue.port(), Category::kLinear);
   ASSERT_FALSE(ws.error()) << ws.error().message();
-  EXPECT_TRUE(fake.wait_for_ws_connections(1, kTimeout));
+  EXPECT_TRUE(venue.wait_for_ws_connections(1, kTimeout));
 
   const std::optional<json> ack = ws.exchange(subscribe({"kline.5.BTCUSDT", "tickers.BTCUSDT"}));
   ASSERT_TRUE(ack);
@@ -501,10 +526,10 @@ TEST(FakeBybit, SubscribeUnsubscribeAndPingAnswerInLinearShape) {
   EXPECT_TRUE((*ack)["conn_id"].is_string());
   EXPECT_EQ((*ack)["req_id"], "sub-1");
   EXPECT_EQ((*ack)["op"], "subscribe");
-  EXPECT_TRUE(fake.wait_for_subscription(Category::kLinear, "tickers.BTCUSDT", kTimeout));
-  EXPECT_EQ(fake.subscriptions(Category::kLinear),
+  EXPECT_TRUE(venue.wait_for_subscription(Category::kLinear, "tickers.BTCUSDT", kTimeout));
+  EXPECT_EQ(venue.subscriptions(Category::kLinear),
             (std::vector<std::string>{"kline.5.BTCUSDT", "tickers.BTCUSDT"}));
-  EXPECT_TRUE(fake.subscriptions(Category::kSpot).empty());
+  EXPECT_TRUE(venue.subscriptions(Category::kSpot).empty());
 
   const std::optional<json> pong = ws.exchange({{"req_id", "100001"}, {"op", "ping"}});
   ASSERT_TRUE(pong);
@@ -516,7 +541,7 @@ TEST(FakeBybit, SubscribeUnsubscribeAndPingAnswerInLinearShape) {
   const std::optional<json> bare_pong = ws.exchange({{"op", "ping"}});
   ASSERT_TRUE(bare_pong);
   EXPECT_EQ((*bare_pong)["req_id"], "");
-  EXPECT_EQ(fake.pings_received(), 2);
+  EXPECT_EQ(venue.pings_received(), 2);
 
   // Failures: a malformed topic (shape of ws_subscription_failure.json), a repeated topic.
   const std::optional<json> invalid =
@@ -536,17 +561,17 @@ TEST(FakeBybit, SubscribeUnsubscribeAndPingAnswerInLinearShape) {
   ASSERT_TRUE(unsubscribed);
   EXPECT_EQ((*unsubscribed)["success"], true);
   EXPECT_EQ((*unsubscribed)["op"], "unsubscribe");
-  EXPECT_EQ(fake.subscriptions(Category::kLinear), std::vector<std::string>{"kline.5.BTCUSDT"});
+  EXPECT_EQ(venue.subscriptions(Category::kLinear), std::vector<std::string>{"kline.5.BTCUSDT"});
 }
 
-TEST(FakeBybit, SpotAcksSaySubscribeAndSpotPongsEchoOnlyAGivenReqId) {
-  FakeBybit fake;
-  RawWsClient ws(fake.port(), Category::kSpot);
+TEST(VenueServer, SpotAcksSaySubscribeAndSpotPongsEchoOnlyAGivenReqId) {
+  VenueServer venue;
+  RawWsClient ws(venue.port(), Category::kSpot);
   ASSERT_FALSE(ws.error());
   const std::optional<json> ack = ws.exchange(subscribe({"kline.15.ETHUSDT"}));
   ASSERT_TRUE(ack);
   EXPECT_EQ((*ack)["ret_msg"], "subscribe");
-  EXPECT_EQ(fake.subscriptions(Category::kSpot), std::vector<std::string>{"kline.15.ETHUSDT"});
+  EXPECT_EQ(venue.subscriptions(Category::kSpot), std::vector<std::string>{"kline.15.ETHUSDT"});
 
   const std::optional<json> pong = ws.exchange({{"op", "ping"}});
   ASSERT_TRUE(pong);
@@ -554,17 +579,17 @@ TEST(FakeBybit, SpotAcksSaySubscribeAndSpotPongsEchoOnlyAGivenReqId) {
   EXPECT_EQ((*pong)["ret_msg"], "pong");
 }
 
-TEST(FakeBybit, PushKlineReachesOnlyClientsOfItsTopicInBybitShape) {
-  FakeBybit fake;
-  RawWsClient five(fake.port(), Category::kLinear);
-  RawWsClient one(fake.port(), Category::kLinear);
-  RawWsClient spot(fake.port(), Category::kSpot);
+TEST(VenueServer, PushKlineReachesOnlyClientsOfItsTopicInBybitShape) {
+  VenueServer venue;
+  RawWsClient five(venue.port(), Category::kLinear);
+  RawWsClient one(venue.port(), Category::kLinear);
+  RawWsClient spot(venue.port(), Category::kSpot);
   subscribe_ok(five, {"kline.5.BTCUSDT"});
   subscribe_ok(one, {"kline.1.BTCUSDT"});
   subscribe_ok(spot, {"kline.5.BTCUSDT"});
 
   const Bar bar = make_bar(kStart, 0);
-  fake.push_kline(Category::kLinear, "BTCUSDT", Timeframe::k5m, bar, true);
+  venue.push_kline(Category::kLinear, "BTCUSDT", Timeframe::k5m, bar, true);
   const RawWsClient::Frame frame = five.read();
   ASSERT_FALSE(frame.error);
   ASSERT_TRUE(is_usable_kline_frame(frame.text)) << frame.text;
@@ -590,62 +615,62 @@ TEST(FakeBybit, PushKlineReachesOnlyClientsOfItsTopicInBybitShape) {
   EXPECT_EQ(pushed["ts"], kStart + kFiveMinutes);
 
   // The 1-minute and the spot clients did not get it: their next frames are their own.
-  fake.push_kline(Category::kLinear, "BTCUSDT", Timeframe::k1m, bar, false);
+  venue.push_kline(Category::kLinear, "BTCUSDT", Timeframe::k1m, bar, false);
   const std::optional<json> minute = one.read_json();
   ASSERT_TRUE(minute);
   EXPECT_EQ((*minute)["topic"], "kline.1.BTCUSDT");
   EXPECT_EQ((*minute)["data"][0]["confirm"], false);
-  fake.push_raw(Category::kSpot, R"({"marker":1})");
+  venue.push_raw(Category::kSpot, R"({"marker":1})");
   const std::optional<json> marker = spot.read_json();
   ASSERT_TRUE(marker);
   EXPECT_EQ(*marker, json({{"marker", 1}}));
 }
 
-TEST(FakeBybit, PushRawReachesEveryClientOfTheCategory) {
-  FakeBybit fake;
-  RawWsClient unsubscribed(fake.port(), Category::kLinear);
-  RawWsClient spot(fake.port(), Category::kSpot);
-  ASSERT_TRUE(fake.wait_for_ws_connections(2, kTimeout));
+TEST(VenueServer, PushRawReachesEveryClientOfTheCategory) {
+  VenueServer venue;
+  RawWsClient unsubscribed(venue.port(), Category::kLinear);
+  RawWsClient spot(venue.port(), Category::kSpot);
+  ASSERT_TRUE(venue.wait_for_ws_connections(2, kTimeout));
   const std::string delta =
       R"({"topic":"tickers.BTCUSDT","type":"delta","data":{"symbol":"BTCUSDT","bid1Price":"17215.50"},"cs":24987956059,"ts":1673272861686})";
-  fake.push_raw(Category::kLinear, delta);
-  fake.push_raw(Category::kSpot, "spot-only");
+  venue.push_raw(Category::kLinear, delta);
+  venue.push_raw(Category::kSpot, "spot-only");
   EXPECT_EQ(unsubscribed.read().text, delta);
   EXPECT_EQ(spot.read().text, "spot-only");
 }
 
 // --- push faults ---
 
-TEST(FakeBybit, DuplicatePushesSendEveryPushTwice) {
-  FakeBybit fake;
-  RawWsClient ws(fake.port(), Category::kLinear);
+TEST(VenueServer, DuplicatePushesSendEveryPushTwice) {
+  VenueServer venue;
+  RawWsClient ws(venue.port(), Category::kLinear);
   subscribe_ok(ws, {"kline.5.BTCUSDT"});
 
-  fake.set_duplicate_pushes(true);
-  fake.push_kline(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bar(kStart, 0), true);
-  fake.push_raw(Category::kLinear, "raw");
+  venue.set_duplicate_pushes(true);
+  venue.push_kline(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bar(kStart, 0), true);
+  venue.push_raw(Category::kLinear, "raw");
   const std::string first = ws.read().text;
   EXPECT_TRUE(is_usable_kline_frame(first));
   EXPECT_EQ(ws.read().text, first);
   EXPECT_EQ(ws.read().text, "raw");
   EXPECT_EQ(ws.read().text, "raw");
 
-  fake.set_duplicate_pushes(false);
-  fake.push_raw(Category::kLinear, "once");
-  fake.push_raw(Category::kLinear, "next");
+  venue.set_duplicate_pushes(false);
+  venue.push_raw(Category::kLinear, "once");
+  venue.push_raw(Category::kLinear, "next");
   EXPECT_EQ(ws.read().text, "once");
   EXPECT_EQ(ws.read().text, "next");
 }
 
-TEST(FakeBybit, OutOfOrderPushesAreReleasedInSwappedPairs) {
-  FakeBybit fake;
-  RawWsClient ws(fake.port(), Category::kLinear);
+TEST(VenueServer, OutOfOrderPushesAreReleasedInSwappedPairs) {
+  VenueServer venue;
+  RawWsClient ws(venue.port(), Category::kLinear);
   subscribe_ok(ws, {"kline.5.BTCUSDT"});
 
-  fake.set_out_of_order(true);
+  venue.set_out_of_order(true);
   for (int i = 0; i < 5; ++i) {
-    fake.push_kline(Category::kLinear, "BTCUSDT", Timeframe::k5m,
-                    make_bar(kStart + i * kFiveMinutes, i), true);
+    venue.push_kline(Category::kLinear, "BTCUSDT", Timeframe::k5m,
+                     make_bar(kStart + i * kFiveMinutes, i), true);
   }
   std::vector<TimestampMs> starts;
   for (int i = 0; i < 4; ++i) {
@@ -657,18 +682,18 @@ TEST(FakeBybit, OutOfOrderPushesAreReleasedInSwappedPairs) {
             (std::vector<TimestampMs>{kStart + kFiveMinutes, kStart, kStart + 3 * kFiveMinutes,
                                       kStart + 2 * kFiveMinutes}));
   // The fifth is held until out-of-order is turned off.
-  fake.set_out_of_order(false);
+  venue.set_out_of_order(false);
   const std::optional<json> fifth = ws.read_json();
   ASSERT_TRUE(fifth);
   EXPECT_EQ((*fifth)["data"][0]["start"], kStart + 4 * kFiveMinutes);
 }
 
-TEST(FakeBybit, MalformedFramesAreNotUsableAndTheSessionSurvives) {
-  FakeBybit fake;
-  RawWsClient ws(fake.port(), Category::kLinear);
+TEST(VenueServer, MalformedFramesAreNotUsableAndTheSessionSurvives) {
+  VenueServer venue;
+  RawWsClient ws(venue.port(), Category::kLinear);
   subscribe_ok(ws, {"kline.5.BTCUSDT"});
 
-  fake.send_malformed(Category::kLinear, 7);
+  venue.send_malformed(Category::kLinear, 7);
   int naming_topic = 0;
   for (int i = 0; i < 7; ++i) {
     const RawWsClient::Frame frame = ws.read();
@@ -677,59 +702,59 @@ TEST(FakeBybit, MalformedFramesAreNotUsableAndTheSessionSurvives) {
     if (frame.text.find("kline.5.BTCUSDT") != std::string::npos) ++naming_topic;
   }
   EXPECT_GE(naming_topic, 4);
-  fake.push_kline(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bar(kStart, 0), true);
+  venue.push_kline(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bar(kStart, 0), true);
   EXPECT_TRUE(is_usable_kline_frame(ws.read().text));
 }
 
-TEST(FakeBybit, StallSilencesWebSocketAndIgnoresPings) {
-  FakeBybit fake;
-  RawWsClient ws(fake.port(), Category::kLinear);
+TEST(VenueServer, StallSilencesWebSocketAndIgnoresPings) {
+  VenueServer venue;
+  RawWsClient ws(venue.port(), Category::kLinear);
   subscribe_ok(ws, {"kline.5.BTCUSDT"});
 
-  fake.stall(600ms);
+  venue.stall(600ms);
   const auto stalled_at = std::chrono::steady_clock::now();
   ASSERT_FALSE(ws.send(json({{"req_id", "during"}, {"op", "ping"}}).dump()));
   ASSERT_FALSE(ws.send(subscribe({"tickers.BTCUSDT"}).dump()));
-  fake.push_kline(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bar(kStart, 0), true);
+  venue.push_kline(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bar(kStart, 0), true);
   // A handshake during the stall is not answered either.
-  RawWsClient late(fake.port(), Category::kLinear, 200ms);
+  RawWsClient late(venue.port(), Category::kLinear, 200ms);
   EXPECT_EQ(late.error(), beast::error::timeout);
-  EXPECT_EQ(fake.ws_connections(), 1);
+  EXPECT_EQ(venue.ws_connections(), 1);
 
   std::this_thread::sleep_until(stalled_at + 700ms);
-  EXPECT_EQ(fake.pings_received(), 1);
-  EXPECT_EQ(fake.subscriptions(Category::kLinear), std::vector<std::string>{"kline.5.BTCUSDT"});
+  EXPECT_EQ(venue.pings_received(), 1);
+  EXPECT_EQ(venue.subscriptions(Category::kLinear), std::vector<std::string>{"kline.5.BTCUSDT"});
   // Afterwards the session works again, and nothing of the stall (pong, ack, push) arrives late:
   // the first frame is the one pushed now.
-  fake.push_raw(Category::kLinear, "after");
+  venue.push_raw(Category::kLinear, "after");
   EXPECT_EQ(ws.read().text, "after");
   const std::optional<json> pong = ws.exchange({{"req_id", "after"}, {"op", "ping"}});
   ASSERT_TRUE(pong);
   EXPECT_EQ((*pong)["req_id"], "after");
-  RawWsClient fresh(fake.port(), Category::kLinear);
+  RawWsClient fresh(venue.port(), Category::kLinear);
   ASSERT_FALSE(fresh.error()) << fresh.error().message();
   subscribe_ok(fresh, {"kline.5.BTCUSDT"});
-  fake.push_kline(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bar(kStart, 0), true);
+  venue.push_kline(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bar(kStart, 0), true);
   EXPECT_TRUE(is_usable_kline_frame(fresh.read().text));
   EXPECT_TRUE(is_usable_kline_frame(ws.read().text));
 }
 
-TEST(FakeBybit, DestructorReturnsPromptlyWithStalledConnections) {
-  auto fake = std::make_unique<FakeBybit>();
-  fake->set_klines(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bars(3));
-  RawWsClient ws(fake->port(), Category::kLinear);
+TEST(VenueServer, DestructorReturnsPromptlyWithStalledConnections) {
+  auto venue = std::make_unique<VenueServer>();
+  venue->set_klines(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bars(3));
+  RawWsClient ws(venue->port(), Category::kLinear);
   subscribe_ok(ws, {"kline.5.BTCUSDT"});
-  fake->stall(std::chrono::hours(1));
+  venue->stall(std::chrono::hours(1));
 
   RawHttpClient::Result stalled;
-  std::thread asking([&, port = fake->port()] {
+  std::thread asking([&, port = venue->port()] {
     RawHttpClient client(port);
     stalled = client.get(kline_target(""), 30s);
   });
-  ASSERT_TRUE(fake->wait_for_http_requests(1, kTimeout));
+  ASSERT_TRUE(venue->wait_for_http_requests(1, kTimeout));
 
   const auto started = std::chrono::steady_clock::now();
-  fake.reset();
+  venue.reset();
   EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
   asking.join();
   EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
@@ -740,21 +765,21 @@ TEST(FakeBybit, DestructorReturnsPromptlyWithStalledConnections) {
 
 // --- the shapes of the real samples in ../shared/data/fixtures/bybit ---
 
-TEST(FakeBybit, ServesFixtureInstrumentsWithCursorPaging) {
+TEST(VenueServer, ServesFixtureInstrumentsWithCursorPaging) {
   GAUNTLET_SHARED_DATA_OR_SKIP(data);
   const std::filesystem::path fixtures = data / "fixtures" / "bybit";
   const json linear =
       json::parse(gauntlet::testing::read_file(fixtures / "http_get_instruments_linear.json"));
   const json spot =
       json::parse(gauntlet::testing::read_file(fixtures / "http_get_instruments_spot.json"));
-  FakeBybit fake;
+  VenueServer venue;
   for (const json& instrument : linear["result"]["list"]) {
-    fake.add_instrument(Category::kLinear, instrument);
+    venue.add_instrument(Category::kLinear, instrument);
   }
   for (const json& instrument : spot["result"]["list"]) {
-    fake.add_instrument(Category::kSpot, instrument);
+    venue.add_instrument(Category::kSpot, instrument);
   }
-  RawHttpClient client(fake.port());
+  RawHttpClient client(venue.port());
 
   const json all = client.get("/v5/market/instruments-info?category=linear").body_json();
   EXPECT_EQ(all["retCode"], 0);
@@ -789,7 +814,7 @@ TEST(FakeBybit, ServesFixtureInstrumentsWithCursorPaging) {
             10001);
 }
 
-TEST(FakeBybit, KlineRowsAndPushesMatchTheFixtures) {
+TEST(VenueServer, KlineRowsAndPushesMatchTheFixtures) {
   GAUNTLET_SHARED_DATA_OR_SKIP(data);
   const std::filesystem::path fixtures = data / "fixtures" / "bybit";
   const json rest =
@@ -799,7 +824,7 @@ TEST(FakeBybit, KlineRowsAndPushesMatchTheFixtures) {
   const json row = rest["result"]["list"][0];
   const nlohmann::ordered_json& item = push["data"][0];
 
-  FakeBybit fake;
+  VenueServer venue;
   Bar from_rest;
   from_rest.open_time = std::stoll(row[0].get<std::string>());
   from_rest.open = Decimal::parse(row[1].get<std::string>());
@@ -808,8 +833,8 @@ TEST(FakeBybit, KlineRowsAndPushesMatchTheFixtures) {
   from_rest.close = Decimal::parse(row[4].get<std::string>());
   from_rest.volume = Decimal::parse(row[5].get<std::string>());
   from_rest.turnover = Decimal::parse(row[6].get<std::string>());
-  fake.add_kline(Category::kLinear, "BTCUSDT", Timeframe::k1m, from_rest);
-  RawHttpClient client(fake.port());
+  venue.add_kline(Category::kLinear, "BTCUSDT", Timeframe::k1m, from_rest);
+  RawHttpClient client(venue.port());
   const json served =
       client.get("/v5/market/kline?category=linear&symbol=BTCUSDT&interval=1").body_json();
   EXPECT_EQ(served["result"], rest["result"]);
@@ -823,10 +848,10 @@ TEST(FakeBybit, KlineRowsAndPushesMatchTheFixtures) {
   from_push.close = Decimal::parse(item["close"].get<std::string>());
   from_push.volume = Decimal::parse(item["volume"].get<std::string>());
   from_push.turnover = Decimal::parse(item["turnover"].get<std::string>());
-  RawWsClient ws(fake.port(), Category::kLinear);
+  RawWsClient ws(venue.port(), Category::kLinear);
   subscribe_ok(ws, {push["topic"].get<std::string>()});
-  fake.push_kline(Category::kLinear, "BTCUSDT", Timeframe::k5m, from_push,
-                  item["confirm"].get<bool>());
+  venue.push_kline(Category::kLinear, "BTCUSDT", Timeframe::k5m, from_push,
+                   item["confirm"].get<bool>());
   nlohmann::ordered_json pushed = nlohmann::ordered_json::parse(ws.read().text);
   EXPECT_EQ(keys_in_order(pushed), keys_in_order(push));
   EXPECT_EQ(keys_in_order(pushed["data"][0]), keys_in_order(item));
@@ -837,6 +862,178 @@ TEST(FakeBybit, KlineRowsAndPushesMatchTheFixtures) {
   EXPECT_EQ(pushed, expected);
   EXPECT_GE(pushed["ts"].get<TimestampMs>(), item["start"].get<TimestampMs>());
   EXPECT_LE(pushed["ts"].get<TimestampMs>(), item["end"].get<TimestampMs>());
+}
+
+// --- the private API's seam ---
+
+// A PrivateApi that records what it gets: answers POST /v5/order/create, throws on
+// /v5/explode, leaves everything else to the server; opens sessions on /v5/private only.
+class RecordingPrivateApi : public gauntlet::venues::bybit::PrivateApi {
+ public:
+  class Session : public gauntlet::venues::bybit::PrivateSession {
+   public:
+    Session(RecordingPrivateApi& api, gauntlet::venues::bybit::SendFrame send)
+        : api_(api), send_(std::move(send)) {}
+    ~Session() override { ++api_.sessions_closed; }
+    void on_message(std::string_view text) override { send_("echo:" + std::string(text)); }
+
+   private:
+    RecordingPrivateApi& api_;
+    gauntlet::venues::bybit::SendFrame send_;
+  };
+
+  std::optional<gauntlet::venues::bybit::RestResponse> handle_rest(
+      const gauntlet::venues::bybit::RestRequest& request) override {
+    std::lock_guard lock(mutex);
+    requests.push_back(request);
+    if (request.path == "/v5/explode") throw gauntlet::GauntletError("boom");
+    if (request.method != "POST" || request.path != "/v5/order/create") return std::nullopt;
+    return gauntlet::venues::bybit::RestResponse{
+        201,
+        R"({"retCode":0,"retMsg":"OK","result":{"orderId":"1"}})",
+        {{"X-Bapi-Limit-Status", "9"}, {"X-Private", "yes"}}};
+  }
+
+  std::unique_ptr<gauntlet::venues::bybit::PrivateSession> open_session(
+      std::string_view path, std::string_view query,
+      gauntlet::venues::bybit::SendFrame send) override {
+    std::lock_guard lock(mutex);
+    opened.emplace_back(std::string(path), std::string(query));
+    if (path != "/v5/private") return nullptr;
+    last_send = send;
+    return std::make_unique<Session>(*this, std::move(send));
+  }
+
+  std::mutex mutex;
+  std::vector<gauntlet::venues::bybit::RestRequest> requests;
+  std::vector<std::pair<std::string, std::string>> opened;
+  gauntlet::venues::bybit::SendFrame last_send;
+  std::atomic<int> sessions_closed{0};
+};
+
+TEST(VenueServer, WithoutAPrivateApiUnknownRoutesAndPrivateSocketsAre404) {
+  VenueServer venue;
+  RawHttpClient client(venue.port());
+  const RawHttpClient::Result posted = client.post("/v5/order/create", R"({"symbol":"BTCUSDT"})");
+  ASSERT_FALSE(posted.error) << posted.error.message();
+  EXPECT_EQ(posted.response.result_int(), 404);
+  EXPECT_EQ(posted.body_json()["retCode"], 10017);
+  EXPECT_EQ(posted.header("X-Bapi-Limit"), "600");
+  RawWsClient ws(venue.port(), std::string("/v5/private"));
+  EXPECT_TRUE(ws.error());
+  EXPECT_EQ(venue.ws_connections(), 0);
+}
+
+TEST(VenueServer, PrivateApiAnswersWhatThePublicRoutesDoNotServe) {
+  VenueServer venue;
+  venue.set_klines(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bars(3));
+  auto api = std::make_shared<RecordingPrivateApi>();
+  venue.set_private_api(api);
+  RawHttpClient client(venue.port());
+
+  const RawHttpClient::Result created =
+      client.post("/v5/order/create?x=1", R"({"symbol":"BTCUSDT"})", {{"X-BAPI-API-KEY", "key-1"}});
+  ASSERT_FALSE(created.error) << created.error.message();
+  EXPECT_EQ(created.response.result_int(), 201);
+  EXPECT_EQ(created.body_json()["result"]["orderId"], "1");
+  EXPECT_EQ(created.header("Content-Type"), "application/json");
+  EXPECT_EQ(created.header("X-Private"), "yes");
+  EXPECT_EQ(created.header("X-Bapi-Limit-Status"), "9");  // the API's own wins
+  EXPECT_EQ(created.header("X-Bapi-Limit"), "600");
+  {
+    std::lock_guard lock(api->mutex);
+    ASSERT_EQ(api->requests.size(), 1u);
+    const gauntlet::venues::bybit::RestRequest& request = api->requests[0];
+    EXPECT_EQ(request.method, "POST");
+    EXPECT_EQ(request.path, "/v5/order/create");
+    EXPECT_EQ(request.query, "x=1");
+    EXPECT_EQ(request.body, R"({"symbol":"BTCUSDT"})");
+    bool has_key = false;
+    for (const auto& [name, value] : request.headers) {
+      if (name == "X-BAPI-API-KEY" && value == "key-1") has_key = true;
+    }
+    EXPECT_TRUE(has_key);
+  }
+
+  // Public routes stay public; what the API declines is the server's 404; a throw is a 500.
+  EXPECT_EQ(client.get(kline_target("")).body_json()["retCode"], 0);
+  const RawHttpClient::Result declined = client.get("/v5/order/realtime?category=linear");
+  EXPECT_EQ(declined.response.result_int(), 404);
+  EXPECT_EQ(declined.body_json()["retCode"], 10017);
+  const RawHttpClient::Result exploded = client.post("/v5/explode", "{}");
+  EXPECT_EQ(exploded.response.result_int(), 500);
+  EXPECT_EQ(exploded.body_json()["retCode"], 10016);
+  std::lock_guard lock(api->mutex);
+  EXPECT_EQ(api->requests.size(), 3u);  // the kline request never reached it
+}
+
+TEST(VenueServer, PrivateSessionsGetTheirMessagesAndSendFromAnyThread) {
+  VenueServer venue;
+  auto api = std::make_shared<RecordingPrivateApi>();
+  venue.set_private_api(api);
+
+  RawWsClient refused(venue.port(), std::string("/v5/trade"));
+  EXPECT_TRUE(refused.error());
+  RawWsClient ws(venue.port(), std::string("/v5/private?max_active_time=30s"));
+  ASSERT_FALSE(ws.error()) << ws.error().message();
+  EXPECT_TRUE(venue.wait_for_ws_connections(1, kTimeout));
+  {
+    std::lock_guard lock(api->mutex);
+    ASSERT_EQ(api->opened.size(), 2u);
+    EXPECT_EQ(api->opened[1],
+              (std::pair<std::string, std::string>("/v5/private", "max_active_time=30s")));
+  }
+  ASSERT_FALSE(ws.send(R"({"op":"auth"})"));
+  EXPECT_EQ(ws.read().text, R"(echo:{"op":"auth"})");
+  gauntlet::venues::bybit::SendFrame send;
+  {
+    std::lock_guard lock(api->mutex);
+    send = api->last_send;
+  }
+  std::thread([&] { send(R"({"topic":"order"})"); }).join();
+  EXPECT_EQ(ws.read().text, R"({"topic":"order"})");
+  // Public pushes and malformed frames do not reach a private session.
+  venue.push_raw(Category::kLinear, "public");
+  venue.send_malformed(Category::kLinear, 1);
+  send("after");
+  EXPECT_EQ(ws.read().text, "after");
+
+  venue.drop_connections();
+  EXPECT_TRUE(ws.read().error);
+  EXPECT_EQ(api->sessions_closed, 1);
+  EXPECT_EQ(venue.open_ws_connections(), 0);
+  send("dropped");  // harmless once the connection is gone
+}
+
+TEST(VenueServer, PushTickerSendsASnapshotToItsSubscribers) {
+  VenueServer venue;
+  RawWsClient ws(venue.port(), Category::kLinear);
+  subscribe_ok(ws, {"tickers.BTCUSDT"});
+  const json ticker = {{"symbol", "BTCUSDT"}, {"lastPrice", "17216"}, {"markPrice", "17216"}};
+  venue.push_ticker(Category::kLinear, ticker, kStart);
+  venue.push_ticker(Category::kLinear, {{"symbol", "ETHUSDT"}, {"lastPrice", "1"}}, kStart);
+  venue.push_raw(Category::kLinear, "marker");
+  const std::optional<json> pushed = ws.read_json();
+  ASSERT_TRUE(pushed);
+  EXPECT_EQ(
+      *pushed,
+      json({{"topic", "tickers.BTCUSDT"}, {"type", "snapshot"}, {"data", ticker}, {"ts", kStart}}));
+  EXPECT_EQ(ws.read().text, "marker");
+}
+
+TEST(VenueServer, ListensOnTheAddressAndPortAsked) {
+  unsigned short port = 0;
+  {
+    VenueServer first;
+    port = first.port();
+  }
+  VenueServer venue({"127.0.0.1", port});
+  EXPECT_EQ(venue.port(), port);
+  EXPECT_EQ(venue.rest_url(), "http://127.0.0.1:" + std::to_string(port));
+  EXPECT_EQ(venue.public_ws_url(Category::kSpot),
+            "ws://127.0.0.1:" + std::to_string(port) + "/v5/public/spot");
+  EXPECT_THROW(VenueServer({"127.0.0.1", port}), gauntlet::GauntletError);  // taken
+  EXPECT_THROW(VenueServer({"localhost", 0}), gauntlet::GauntletError);     // not an address
 }
 
 }  // namespace

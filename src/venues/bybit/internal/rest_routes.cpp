@@ -1,16 +1,18 @@
-#include "fakes/internal/rest_routes.hpp"
+#include "venues/bybit/internal/rest_routes.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <limits>
 #include <map>
 #include <optional>
 
-#include "fakes/internal/wire.hpp"
+#include "venues/bybit/internal/wire.hpp"
 
-namespace gauntlet::testing::fakes::internal {
+namespace gauntlet::venues::bybit::internal {
 
 namespace {
 
@@ -74,9 +76,7 @@ std::optional<int64_t> parse_int(std::string_view text) {
 }
 
 std::optional<Category> category_from(std::string_view text) {
-  if (text == to_string(Category::kSpot)) return Category::kSpot;
-  if (text == to_string(Category::kLinear)) return Category::kLinear;
-  return std::nullopt;
+  return brokers::bybit::category_from_string(text);
 }
 
 RestReply ok_reply(nlohmann::ordered_json result) {
@@ -199,30 +199,63 @@ RestReply answer_time() {
   return ok_reply(std::move(result));
 }
 
-RestReply route(const ServerState& state, std::string_view method, std::string_view target) {
-  const std::size_t question = target.find('?');
-  const std::string_view path = target.substr(0, question);
-  const Query query =
-      parse_query(question == std::string_view::npos ? "" : target.substr(question + 1));
-  if (method == "GET") {
+// The PrivateApi's answer; nullopt when it has none for the request.
+std::optional<RestReply> answer_privately(PrivateApi& private_api, const RestRequest& request) {
+  std::optional<RestResponse> response;
+  try {
+    response = private_api.handle_rest(request);
+  } catch (const std::exception& error) {
+    return error_reply(kRetCodeServerError, std::string("Internal server error: ") + error.what(),
+                       500);
+  }
+  if (!response) return std::nullopt;
+  RestReply reply;
+  reply.status = response->status;
+  reply.body = std::move(response->body);
+  reply.headers = std::move(response->extra_headers);
+  return reply;
+}
+
+RestReply route(const ServerState& state, const RestRequest& request, PrivateApi* private_api) {
+  const std::string_view path = request.path;
+  if (request.method == "GET") {
+    const Query query = parse_query(request.query);
     if (path == "/v5/market/kline") return answer_kline(state, query);
     if (path == "/v5/market/instruments-info") return answer_instruments(state, query);
     if (path == "/v5/market/tickers") return answer_tickers(state, query);
     if (path == "/v5/market/time") return answer_time();
   }
+  if (private_api) {
+    if (std::optional<RestReply> reply = answer_privately(*private_api, request)) return *reply;
+  }
   return error_reply(kRetCodeRouteNotFound, "route not found", 404);
 }
 
+bool has_header(const RestReply& reply, std::string_view name) {
+  return std::any_of(reply.headers.begin(), reply.headers.end(), [&](const HttpHeader& header) {
+    return header.first.size() == name.size() &&
+           std::equal(name.begin(), name.end(), header.first.begin(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) ==
+                    std::tolower(static_cast<unsigned char>(b));
+           });
+  });
+}
+
+// Adds the three rate-limit headers, except those the reply already has (a PrivateApi's).
 void add_limit_headers(RestReply& reply, int remaining, TimestampMs reset_at) {
-  reply.headers.emplace_back("X-Bapi-Limit", std::to_string(kLimitPerWindow));
-  reply.headers.emplace_back("X-Bapi-Limit-Status", std::to_string(remaining));
-  reply.headers.emplace_back("X-Bapi-Limit-Reset-Timestamp", std::to_string(reset_at));
+  const std::pair<std::string, std::string> limits[] = {
+      {"X-Bapi-Limit", std::to_string(kLimitPerWindow)},
+      {"X-Bapi-Limit-Status", std::to_string(remaining)},
+      {"X-Bapi-Limit-Reset-Timestamp", std::to_string(reset_at)}};
+  for (const auto& [name, value] : limits) {
+    if (!has_header(reply, name)) reply.headers.emplace_back(name, value);
+  }
 }
 
 }  // namespace
 
-RestReply answer_rest_request(ServerState& state, std::string_view method,
-                              std::string_view target) {
+RestReply answer_rest_request(ServerState& state, const RestRequest& request,
+                              PrivateApi* private_api) {
   const RestFault fault = state.take_rest_fault();
   RestReply reply;
   switch (fault.kind) {
@@ -246,9 +279,9 @@ RestReply answer_rest_request(ServerState& state, std::string_view method,
     case RestFault::Kind::kNone:
       break;
   }
-  reply = route(state, method, target);
+  reply = route(state, request, private_api);
   add_limit_headers(reply, kLimitPerWindow - 1, now_ms());
   return reply;
 }
 
-}  // namespace gauntlet::testing::fakes::internal
+}  // namespace gauntlet::venues::bybit::internal

@@ -1,12 +1,12 @@
-#include "fakes/internal/ws_requests.hpp"
+#include "venues/bybit/internal/ws_requests.hpp"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <utility>
 
-#include "fakes/internal/wire.hpp"
+#include "venues/bybit/internal/wire.hpp"
 
-namespace gauntlet::testing::fakes::internal {
+namespace gauntlet::venues::bybit::internal {
 
 namespace {
 
@@ -108,4 +108,4 @@ WsAnswer answer_ws_message(Category category, std::string_view text,
   return answer;
 }
 
-}  // namespace gauntlet::testing::fakes::internal
+}  // namespace gauntlet::venues::bybit::internal

@@ -1,9 +1,9 @@
-// File: tests/fakes/internal/wire.hpp
+// File: venues/bybit/internal/wire.hpp
 //
-// Bybit V5's public wire shapes as FakeBybit writes them: interval names, the REST envelope,
-// kline rows, the kline push, the malformed bodies and frames of the fault injection. JSON is
-// written with nlohmann::ordered_json so keys come in Bybit's order (ws_kline.json,
-// http_get_klines_linear.json).
+// Bybit V5's public wire shapes as VenueServer writes them: interval names, the REST envelope,
+// kline rows, the kline and ticker pushes, the malformed bodies and frames of the fault
+// injection. JSON is written with nlohmann::ordered_json so keys come in Bybit's order
+// (ws_kline.json, ws_ticker_linear.json, http_get_klines_linear.json).
 //
 // Threading: pure functions (now_ms() reads the wall clock).
 #pragma once
@@ -16,11 +16,12 @@
 #include "core/interfaces.hpp"
 #include "core/time.hpp"
 
-namespace gauntlet::testing::fakes::internal {
+namespace gauntlet::venues::bybit::internal {
 
 inline constexpr int kRetCodeOk = 0;
 inline constexpr int kRetCodeParameterError = 10001;
 inline constexpr int kRetCodeRateLimited = 10006;
+inline constexpr int kRetCodeServerError = 10016;
 inline constexpr int kRetCodeRouteNotFound = 10017;
 
 // The wall clock in ms since the epoch.
@@ -43,6 +44,11 @@ std::string envelope(int ret_code, std::string_view ret_msg, nlohmann::ordered_j
 nlohmann::ordered_json kline_row(const Bar& bar);
 // The kline push of ws_kline.json for one bar.
 std::string kline_frame(Timeframe timeframe, std::string_view symbol, const Bar& bar, bool confirm);
+// "tickers.<symbol>"
+std::string ticker_topic(std::string_view symbol);
+// The tickers push of ws_ticker_linear.json, type snapshot, for `ticker` (an item of
+// /v5/market/tickers with a string "symbol"), with ts `timestamp`.
+std::string ticker_frame(const nlohmann::json& ticker, TimestampMs timestamp);
 
 // An HTML error page like a load balancer's, for an injected HTTP status.
 std::string html_error_body(int status);
@@ -53,4 +59,4 @@ std::string malformed_rest_body(int variant);
 // garbage, wrong structure, junk data items, not an object, empty.
 std::string malformed_ws_frame(int variant, std::string_view topic);
 
-}  // namespace gauntlet::testing::fakes::internal
+}  // namespace gauntlet::venues::bybit::internal

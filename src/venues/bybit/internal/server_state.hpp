@@ -1,8 +1,9 @@
-// File: tests/fakes/internal/server_state.hpp
+// File: venues/bybit/internal/server_state.hpp
 //
-// ServerState: what FakeBybit's test thread and I/O thread share: the market data it serves,
-// the pending REST faults, the stall window and the counters tests assert on. Connections and
-// pushes are not here; they live on the I/O thread (fake_bybit.cpp).
+// ServerState: what VenueServer's callers (a market driver, a test) and its I/O thread share:
+// the market data it serves, the pending REST faults, the stall window and the counters tests
+// assert on. Connections and pushes are not here; they live on the I/O thread
+// (venue_server.cpp).
 //
 // Threading: every method locks one mutex, so any thread may call any method; the wait_for_*
 // methods block the caller until the I/O thread records what they wait for.
@@ -22,9 +23,9 @@
 
 #include "core/interfaces.hpp"
 #include "core/time.hpp"
-#include "fakes/fake_bybit.hpp"
+#include "venues/bybit/venue_server.hpp"
 
-namespace gauntlet::testing::fakes::internal {
+namespace gauntlet::venues::bybit::internal {
 
 inline constexpr std::size_t kCategoryCount = 2;
 
@@ -113,4 +114,4 @@ class ServerState {
   std::map<std::string, int> subscriptions_[kCategoryCount];  // topic -> subscribed clients
 };
 
-}  // namespace gauntlet::testing::fakes::internal
+}  // namespace gauntlet::venues::bybit::internal

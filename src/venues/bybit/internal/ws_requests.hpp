@@ -1,6 +1,6 @@
-// File: tests/fakes/internal/ws_requests.hpp
+// File: venues/bybit/internal/ws_requests.hpp
 //
-// answer_ws_message(): FakeBybit's handling of one message a public WebSocket client sends
+// answer_ws_message(): VenueServer's handling of one message a public WebSocket client sends
 // (subscribe, unsubscribe, ping), without the network: what to change in the session's
 // subscriptions and the reply in Bybit's shape (ws_subscription_ack.json,
 // ws_subscription_failure.json, the pongs of the V5 docs).
@@ -14,9 +14,9 @@
 #include <string_view>
 #include <vector>
 
-#include "fakes/fake_bybit.hpp"
+#include "venues/bybit/venue_server.hpp"
 
-namespace gauntlet::testing::fakes::internal {
+namespace gauntlet::venues::bybit::internal {
 
 struct WsAnswer {
   bool is_ping = false;
@@ -29,4 +29,4 @@ struct WsAnswer {
 WsAnswer answer_ws_message(Category category, std::string_view text,
                            const std::set<std::string>& subscribed, std::string_view conn_id);
 
-}  // namespace gauntlet::testing::fakes::internal
+}  // namespace gauntlet::venues::bybit::internal

@@ -1,18 +1,18 @@
-#include "fakes/internal/server_state.hpp"
+#include "venues/bybit/internal/server_state.hpp"
 
 #include <algorithm>
 #include <utility>
 
 #include "core/check.hpp"
 
-namespace gauntlet::testing::fakes::internal {
+namespace gauntlet::venues::bybit::internal {
 
 namespace {
 
 // The "symbol" of an instrument or ticker item; aborts when it has none.
 std::string symbol_of(const nlohmann::json& item, std::string_view what) {
   GAUNTLET_CHECK(item.is_object() && item.contains("symbol") && item["symbol"].is_string(),
-                 "a fake Bybit {} needs a string \"symbol\", was {}", what, item.dump());
+                 "a local Bybit {} needs a string \"symbol\", was {}", what, item.dump());
   return item["symbol"].get<std::string>();
 }
 
@@ -233,4 +233,4 @@ bool ServerState::wait_for_http_requests(int count, std::chrono::milliseconds ti
   return wait_until(timeout, [&] { return http_requests_ >= count; });
 }
 
-}  // namespace gauntlet::testing::fakes::internal
+}  // namespace gauntlet::venues::bybit::internal

@@ -1,13 +1,13 @@
-#include "fakes/fake_bybit.hpp"
+#include "venues/bybit/venue_server.hpp"
 
 #include <array>
 #include <cstdint>
-#include <cstdio>
 #include <deque>
 #include <exception>
 #include <functional>
 #include <future>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
@@ -22,16 +22,13 @@
 // clang-format on
 
 #include "core/exceptions.hpp"
-#include "fakes/internal/rest_routes.hpp"
-#include "fakes/internal/server_state.hpp"
-#include "fakes/internal/wire.hpp"
-#include "fakes/internal/ws_requests.hpp"
+#include "core/logging.hpp"
+#include "venues/bybit/internal/rest_routes.hpp"
+#include "venues/bybit/internal/server_state.hpp"
+#include "venues/bybit/internal/wire.hpp"
+#include "venues/bybit/internal/ws_requests.hpp"
 
-namespace gauntlet::testing::fakes {
-
-std::string_view to_string(Category category) {
-  return category == Category::kSpot ? "spot" : "linear";
-}
+namespace gauntlet::venues::bybit {
 
 namespace internal {
 
@@ -56,9 +53,20 @@ void reset(tcp::socket& socket) {
   socket.close(ignored);
 }
 
+// The path of a request target: what comes before the '?'.
+std::string_view path_of(std::string_view target) {
+  return target.substr(0, target.find('?'));
+}
+
+// The query of a request target: what follows the '?', "" when none.
+std::string_view query_of(std::string_view target) {
+  const std::size_t question = target.find('?');
+  return question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
+}
+
 // The category of a public WebSocket target ("/v5/public/linear", a query allowed).
 std::optional<Category> category_of_ws_target(std::string_view target) {
-  const std::string_view path = target.substr(0, target.find('?'));
+  const std::string_view path = path_of(target);
   if (path == "/v5/public/spot") return Category::kSpot;
   if (path == "/v5/public/linear") return Category::kLinear;
   return std::nullopt;
@@ -76,6 +84,21 @@ class Connection {
 
 class WsSession;
 
+// The way from a private session's SendFrame to its connection: posts to the I/O thread while
+// the connection is open, drops everything once it closed (so a SendFrame kept past the
+// connection, or the server, is harmless).
+struct PrivateOutlet {
+  std::mutex mutex;
+  bool closed = false;               // under mutex
+  asio::io_context* io = nullptr;    // under mutex; valid while !closed
+  std::weak_ptr<WsSession> session;  // I/O thread only
+
+  void close() {
+    std::lock_guard lock(mutex);
+    closed = true;
+  }
+};
+
 // A frame for the WS clients of a category: those subscribed to `topic`, or all of them when
 // `topic` is empty.
 struct Push {
@@ -88,7 +111,7 @@ struct Push {
 // destructor, state(), port() and run_on_io() runs on the I/O thread.
 class Server {
  public:
-  Server();
+  explicit Server(const VenueServerOptions& options);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -107,6 +130,10 @@ class Server {
   void set_duplicate_pushes(bool enabled) { duplicate_pushes_ = enabled; }
   void set_out_of_order(bool enabled);
   void close_all();
+  PrivateApi* private_api() const { return private_api_.get(); }
+  void set_private_api(std::shared_ptr<PrivateApi> api) { private_api_ = std::move(api); }
+  // A SendFrame for a private session, and the outlet the session binds to and closes.
+  std::pair<SendFrame, std::shared_ptr<PrivateOutlet>> make_private_outlet();
 
  private:
   void run();
@@ -122,6 +149,7 @@ class Server {
   bool out_of_order_ = false;
   std::optional<Push> held_[kCategoryCount];
   int next_malformed_variant_ = 0;
+  std::shared_ptr<PrivateApi> private_api_;
   bool stopping_ = false;
   // Declared after what handlers touch, so that it is destroyed first.
   asio::io_context io_;
@@ -161,13 +189,27 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
       if (const std::optional<Category> category = category_of_ws_target(target)) {
         return upgrade(*category);
       }
+      if (server_.private_api()) {
+        // A handshake during a stall is never answered, like any request.
+        if (server_.state().stalled()) return swallow();
+        if (upgrade_privately(target)) return;
+      }
       RestReply not_found;
       not_found.status = 404;
       not_found.content_type = "text/plain";
       not_found.body = "no WebSocket at " + std::string(target);
       return write(std::move(not_found));
     }
-    RestReply reply = answer_rest_request(server_.state(), view(request_.method_string()), target);
+    RestRequest request;
+    request.method = std::string(view(request_.method_string()));
+    request.path = std::string(path_of(target));
+    request.query = std::string(query_of(target));
+    for (const auto& field : request_) {
+      request.headers.emplace_back(std::string(view(field.name_string())),
+                                   std::string(view(field.value())));
+    }
+    request.body = request_.body();
+    RestReply reply = answer_rest_request(server_.state(), request, server_.private_api());
     if (reply.never_answer) return swallow();
     write(std::move(reply));
   }
@@ -201,6 +243,8 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   }
 
   void upgrade(Category category);
+  // Hands the handshake to the PrivateApi; false when it refuses the path.
+  bool upgrade_privately(std::string_view target);
 
   void finish() {
     if (finished_) return;
@@ -221,8 +265,9 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   bool finished_ = false;
 };
 
-// A public WebSocket session on /v5/public/<category>: answers subscribe, unsubscribe and ping
-// with answer_ws_message(), and writes the frames the server pushes, one write at a time.
+// A WebSocket session, one write at a time. A public one (/v5/public/<category>) answers
+// subscribe, unsubscribe and ping with answer_ws_message() and writes the frames the server
+// pushes; a private one hands what it reads to its PrivateSession and writes what that sends.
 class WsSession : public Connection, public std::enable_shared_from_this<WsSession> {
  public:
   WsSession(Server& server, tcp::socket socket, Category category, std::uint64_t id)
@@ -230,7 +275,16 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
         ws_(std::move(socket)),
         category_(category),
         id_(id),
-        conn_id_("fake-conn-" + std::to_string(id)) {}
+        conn_id_("venue-conn-" + std::to_string(id)) {}
+
+  WsSession(Server& server, tcp::socket socket, std::uint64_t id,
+            std::unique_ptr<PrivateSession> session, std::shared_ptr<PrivateOutlet> outlet)
+      : server_(server),
+        ws_(std::move(socket)),
+        id_(id),
+        conn_id_("venue-conn-" + std::to_string(id)),
+        private_session_(std::move(session)),
+        outlet_(std::move(outlet)) {}
 
   void start(http::request<http::string_body> upgrade_request) {
     upgrade_request_ = std::move(upgrade_request);
@@ -238,7 +292,8 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
                      [self = shared_from_this()](ErrorCode error) { self->on_accept(error); });
   }
 
-  Category category() const { return category_; }
+  // Public sessions only.
+  bool is_public_of(Category category) const { return !private_session_ && category_ == category; }
   bool is_open() const { return open_ && !finished_; }
   bool subscribed_to(const std::string& topic) const { return topics_.contains(topic); }
   // The topic malformed frames name: the first (sorted) the client subscribed to.
@@ -246,11 +301,12 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
     return topics_.empty() ? std::string(kDefaultMalformedTopic) : *topics_.begin();
   }
 
-  // Queues a text frame; discards it while the server is stalled.
+  // Queues a text frame (written once the handshake completed); discards it while the server
+  // is stalled or after the session finished.
   void send(std::string frame) {
-    if (!is_open() || server_.state().stalled()) return;
+    if (finished_ || server_.state().stalled()) return;
     outbox_.push_back(std::move(frame));
-    if (!writing_) write_next();
+    if (open_ && !writing_) write_next();
   }
 
   void close_abruptly() override {
@@ -265,6 +321,7 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
     open_ = true;
     server_.state().record_ws_opened();
     ws_.text(true);
+    if (!outbox_.empty()) write_next();
     read_next();
   }
 
@@ -283,6 +340,7 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
   }
 
   void handle(std::string_view text) {
+    if (private_session_) return handle_privately(text);
     WsAnswer answer = answer_ws_message(category_, text, topics_, conn_id_);
     if (answer.is_ping) server_.state().record_ping();
     if (server_.state().stalled()) return;
@@ -293,6 +351,16 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
       if (topics_.erase(topic) > 0) server_.state().remove_subscription(category_, topic);
     }
     if (answer.reply) send(std::move(*answer.reply));
+  }
+
+  void handle_privately(std::string_view text) {
+    if (server_.state().stalled()) return;
+    try {
+      private_session_->on_message(text);
+    } catch (const std::exception& error) {
+      module_logger("bybit_venue")
+          ->error("private session message failed conn_id={} error={}", conn_id_, error.what());
+    }
   }
 
   void write_next() {
@@ -314,6 +382,8 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
     finished_ = true;
     for (const std::string& topic : topics_) server_.state().remove_subscription(category_, topic);
     topics_.clear();
+    if (outlet_) outlet_->close();
+    private_session_.reset();
     if (open_) server_.state().record_ws_closed();
     server_.untrack(id_);
     ErrorCode ignored;
@@ -322,9 +392,11 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
 
   Server& server_;
   websocket::stream<tcp::socket> ws_;
-  Category category_;
+  Category category_ = Category::kLinear;  // of a public session
   std::uint64_t id_;
   std::string conn_id_;
+  std::unique_ptr<PrivateSession> private_session_;  // a private session's handler
+  std::shared_ptr<PrivateOutlet> outlet_;
   http::request<http::string_body> upgrade_request_;
   beast::flat_buffer buffer_;
   std::set<std::string> topics_;
@@ -344,16 +416,42 @@ void HttpSession::upgrade(Category category) {
   session->start(std::move(request_));
 }
 
-Server::Server() : work_(asio::make_work_guard(io_)), acceptor_(io_) {
+bool HttpSession::upgrade_privately(std::string_view target) {
+  auto [send, outlet] = server_.make_private_outlet();
+  std::unique_ptr<PrivateSession> handler;
   try {
-    const tcp::endpoint endpoint(asio::ip::address_v4::loopback(), 0);
+    handler = server_.private_api()->open_session(path_of(target), query_of(target), send);
+  } catch (const std::exception& error) {
+    module_logger("bybit_venue")
+        ->error("private session refused target={} error={}", target, error.what());
+  }
+  if (!handler) {
+    outlet->close();
+    return false;
+  }
+  finished_ = true;
+  server_.untrack(id_);
+  auto session =
+      std::make_shared<WsSession>(server_, std::move(socket_), id_, std::move(handler), outlet);
+  outlet->session = session;
+  server_.track_ws(id_, session);
+  session->start(std::move(request_));
+  return true;
+}
+
+Server::Server(const VenueServerOptions& options)
+    : work_(asio::make_work_guard(io_)), acceptor_(io_) {
+  try {
+    const tcp::endpoint endpoint(asio::ip::make_address(options.host), options.port);
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
     acceptor_.listen(asio::socket_base::max_listen_connections);
     port_ = acceptor_.local_endpoint().port();
   } catch (const boost::system::system_error& error) {
-    throw GauntletError(std::string("fake Bybit cannot listen on 127.0.0.1: ") + error.what());
+    throw GauntletError("the local Bybit cannot listen on " + options.host + ":" +
+                        std::to_string(options.port) +
+                        " (an IP address and a free port): " + error.what());
   }
   accept_next();
   thread_ = std::thread([this] { run(); });
@@ -377,8 +475,8 @@ void Server::run() {
       io_.run();
       return;
     } catch (const std::exception& error) {
-      // A bug of the fake, not of the client under test: say so and keep serving.
-      std::fprintf(stderr, "fake Bybit: an I/O handler threw: %s\n", error.what());
+      // A bug of the venue, not of its client: say so and keep serving.
+      module_logger("bybit_venue")->error("an I/O handler threw error={}", error.what());
     }
   }
 }
@@ -426,11 +524,26 @@ void Server::untrack(std::uint64_t id) {
   ws_sessions_.erase(id);
 }
 
+std::pair<SendFrame, std::shared_ptr<PrivateOutlet>> Server::make_private_outlet() {
+  auto outlet = std::make_shared<PrivateOutlet>();
+  outlet->io = &io_;
+  SendFrame send = [outlet](std::string frame) {
+    std::lock_guard lock(outlet->mutex);
+    if (outlet->closed) return;
+    asio::post(*outlet->io, [outlet, frame = std::move(frame)]() mutable {
+      if (std::shared_ptr<WsSession> session = outlet->session.lock()) {
+        session->send(std::move(frame));
+      }
+    });
+  };
+  return {std::move(send), std::move(outlet)};
+}
+
 std::vector<std::shared_ptr<WsSession>> Server::open_ws_sessions(Category category) const {
   std::vector<std::shared_ptr<WsSession>> sessions;
   for (const auto& [id, weak] : ws_sessions_) {
     std::shared_ptr<WsSession> session = weak.lock();
-    if (session && session->is_open() && session->category() == category) {
+    if (session && session->is_open() && session->is_public_of(category)) {
       sessions.push_back(std::move(session));
     }
   }
@@ -488,116 +601,132 @@ void Server::close_all() {
 
 }  // namespace internal
 
-FakeBybit::FakeBybit() : server_(std::make_unique<internal::Server>()) {}
+VenueServer::VenueServer() : VenueServer(VenueServerOptions{}) {}
 
-FakeBybit::~FakeBybit() = default;
+VenueServer::VenueServer(const VenueServerOptions& options)
+    : host_in_url_(options.host.find(':') == std::string::npos ? options.host
+                                                               : "[" + options.host + "]"),
+      server_(std::make_unique<internal::Server>(options)) {}
 
-unsigned short FakeBybit::port() const {
+VenueServer::~VenueServer() = default;
+
+unsigned short VenueServer::port() const {
   return server_->port();
 }
 
-std::string FakeBybit::rest_url() const {
-  return "http://127.0.0.1:" + std::to_string(port());
+std::string VenueServer::rest_url() const {
+  return "http://" + host_in_url_ + ":" + std::to_string(port());
 }
 
-std::string FakeBybit::public_ws_url(Category category) const {
-  return "ws://127.0.0.1:" + std::to_string(port()) + "/v5/public/" +
+std::string VenueServer::public_ws_url(Category category) const {
+  return "ws://" + host_in_url_ + ":" + std::to_string(port()) + "/v5/public/" +
          std::string(to_string(category));
 }
 
-void FakeBybit::set_klines(Category category, const std::string& symbol, Timeframe timeframe,
-                           std::vector<Bar> bars) {
+void VenueServer::set_klines(Category category, const std::string& symbol, Timeframe timeframe,
+                             std::vector<Bar> bars) {
   server_->state().set_klines(category, symbol, timeframe, std::move(bars));
 }
 
-void FakeBybit::add_kline(Category category, const std::string& symbol, Timeframe timeframe,
-                          const Bar& bar) {
+void VenueServer::add_kline(Category category, const std::string& symbol, Timeframe timeframe,
+                            const Bar& bar) {
   server_->state().add_kline(category, symbol, timeframe, bar);
 }
 
-void FakeBybit::add_instrument(Category category, nlohmann::json instrument) {
+void VenueServer::add_instrument(Category category, nlohmann::json instrument) {
   server_->state().add_instrument(category, std::move(instrument));
 }
 
-void FakeBybit::set_ticker(Category category, nlohmann::json ticker) {
+void VenueServer::set_ticker(Category category, nlohmann::json ticker) {
   server_->state().set_ticker(category, std::move(ticker));
 }
 
-void FakeBybit::push_kline(Category category, const std::string& symbol, Timeframe timeframe,
-                           const Bar& bar, bool confirm) {
+void VenueServer::push_kline(Category category, const std::string& symbol, Timeframe timeframe,
+                             const Bar& bar, bool confirm) {
   internal::Push push{category, internal::kline_topic(timeframe, symbol),
                       internal::kline_frame(timeframe, symbol, bar, confirm)};
   server_->run_on_io([&] { server_->push(std::move(push)); });
 }
 
-void FakeBybit::push_raw(Category category, std::string frame) {
+void VenueServer::push_ticker(Category category, const nlohmann::json& ticker,
+                              TimestampMs timestamp) {
+  internal::Push push{category, internal::ticker_topic(ticker.at("symbol").get<std::string>()),
+                      internal::ticker_frame(ticker, timestamp)};
+  server_->run_on_io([&] { server_->push(std::move(push)); });
+}
+
+void VenueServer::push_raw(Category category, std::string frame) {
   internal::Push push{category, "", std::move(frame)};
   server_->run_on_io([&] { server_->push(std::move(push)); });
 }
 
-void FakeBybit::fail_next_http(int count, int status) {
+void VenueServer::set_private_api(std::shared_ptr<PrivateApi> private_api) {
+  server_->run_on_io([&] { server_->set_private_api(std::move(private_api)); });
+}
+
+void VenueServer::fail_next_http(int count, int status) {
   server_->state().fail_next_http(count, status);
 }
 
-void FakeBybit::rate_limit_next_http(int count, std::chrono::milliseconds reset_after) {
+void VenueServer::rate_limit_next_http(int count, std::chrono::milliseconds reset_after) {
   server_->state().rate_limit_next_http(count, reset_after.count());
 }
 
-void FakeBybit::drop_connections() {
+void VenueServer::drop_connections() {
   server_->run_on_io([&] { server_->close_all(); });
 }
 
-void FakeBybit::stall(std::chrono::milliseconds duration) {
+void VenueServer::stall(std::chrono::milliseconds duration) {
   server_->state().stall_for(duration);
 }
 
-void FakeBybit::set_duplicate_pushes(bool enabled) {
+void VenueServer::set_duplicate_pushes(bool enabled) {
   server_->run_on_io([&] { server_->set_duplicate_pushes(enabled); });
 }
 
-void FakeBybit::set_out_of_order(bool enabled) {
+void VenueServer::set_out_of_order(bool enabled) {
   server_->run_on_io([&] { server_->set_out_of_order(enabled); });
 }
 
-void FakeBybit::send_malformed(Category category, int count) {
+void VenueServer::send_malformed(Category category, int count) {
   server_->run_on_io([&] { server_->send_malformed(category, count); });
 }
 
-void FakeBybit::set_malformed_http(int count) {
+void VenueServer::set_malformed_http(int count) {
   server_->state().set_malformed_http(count);
 }
 
-int FakeBybit::http_requests() const {
+int VenueServer::http_requests() const {
   return server_->state().http_requests();
 }
 
-int FakeBybit::ws_connections() const {
+int VenueServer::ws_connections() const {
   return server_->state().ws_connections();
 }
 
-int FakeBybit::open_ws_connections() const {
+int VenueServer::open_ws_connections() const {
   return server_->state().open_ws_connections();
 }
 
-int FakeBybit::pings_received() const {
+int VenueServer::pings_received() const {
   return server_->state().pings_received();
 }
 
-std::vector<std::string> FakeBybit::subscriptions(Category category) const {
+std::vector<std::string> VenueServer::subscriptions(Category category) const {
   return server_->state().subscriptions(category);
 }
 
-bool FakeBybit::wait_for_subscription(Category category, const std::string& topic,
-                                      std::chrono::milliseconds timeout) {
+bool VenueServer::wait_for_subscription(Category category, const std::string& topic,
+                                        std::chrono::milliseconds timeout) {
   return server_->state().wait_for_subscription(category, topic, timeout);
 }
 
-bool FakeBybit::wait_for_ws_connections(int count, std::chrono::milliseconds timeout) {
+bool VenueServer::wait_for_ws_connections(int count, std::chrono::milliseconds timeout) {
   return server_->state().wait_for_ws_connections(count, timeout);
 }
 
-bool FakeBybit::wait_for_http_requests(int count, std::chrono::milliseconds timeout) {
+bool VenueServer::wait_for_http_requests(int count, std::chrono::milliseconds timeout) {
   return server_->state().wait_for_http_requests(count, timeout);
 }
 
-}  // namespace gauntlet::testing::fakes
+}  // namespace gauntlet::venues::bybit

@@ -1,4 +1,4 @@
-#include "fakes/internal/wire.hpp"
+#include "venues/bybit/internal/wire.hpp"
 
 #include <algorithm>
 #include <array>
@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-namespace gauntlet::testing::fakes::internal {
+namespace gauntlet::venues::bybit::internal {
 
 namespace {
 
@@ -150,6 +150,19 @@ std::string kline_frame(Timeframe timeframe, std::string_view symbol, const Bar&
   return frame.dump();
 }
 
+std::string ticker_topic(std::string_view symbol) {
+  return "tickers." + std::string(symbol);
+}
+
+std::string ticker_frame(const nlohmann::json& ticker, TimestampMs timestamp) {
+  nlohmann::ordered_json frame;
+  frame["topic"] = ticker_topic(ticker.at("symbol").get<std::string>());
+  frame["type"] = "snapshot";
+  frame["data"] = nlohmann::ordered_json(ticker);
+  frame["ts"] = timestamp;
+  return frame.dump();
+}
+
 std::string html_error_body(int status) {
   return "<html>\r\n<head><title>" + std::to_string(status) +
          "</title></head>\r\n<body>\r\n<center><h1>" + std::to_string(status) +
@@ -194,4 +207,4 @@ std::string malformed_ws_frame(int variant, std::string_view topic) {
   return replace_topic(kFrames[static_cast<std::size_t>(variant) % kFrames.size()], topic);
 }
 
-}  // namespace gauntlet::testing::fakes::internal
+}  // namespace gauntlet::venues::bybit::internal

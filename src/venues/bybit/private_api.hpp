@@ -1,0 +1,66 @@
+// File: venues/bybit/private_api.hpp
+//
+// ExchangeApi: the local Bybit's private API on the wire, the VenueServer's PrivateApi over an
+// Exchange. It authenticates every request exactly as Bybit does (brokers/bybit/signing.hpp):
+//   REST  X-BAPI-API-KEY, X-BAPI-TIMESTAMP, X-BAPI-SIGN (and X-BAPI-RECV-WINDOW, default
+//         5000) on every private path; a missing header is HTTP 401 with retCode 10003; an
+//         unknown key 10003, a wrong signature 10004, a timestamp outside
+//         [server - recv_window, server + 1000) 10002 with Bybit's message; then the
+//         Exchange answers in Bybit's envelope {retCode, retMsg, result, retExtInfo, time}.
+//   WS    /v5/private: {"op":"auth","args":[key, expires, signature]} (expires in the future,
+//         signature over "GET/realtime" + expires), then subscribe to order, execution,
+//         position, wallet (or their .spot/.linear forms); ping answered with Bybit's private
+//         pong. Every message before a successful auth but ping is refused; a frame that is not
+//         a JSON object with an op is answered with success false and counted.
+// Server time is the wall clock (what /v5/market/time says); the market's own time stamps
+// orders and fills (Exchange::now).
+//
+// Threading: handle_rest and open_session run on the server's I/O thread; the sessions'
+// stream frames are queued from whichever thread the Exchange publishes on.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/time.hpp"
+#include "venues/bybit/exchange.hpp"
+#include "venues/bybit/venue_server.hpp"
+
+namespace gauntlet::venues::bybit {
+
+// Percent-decodes a query string into its parameters; a key without '=' has an empty value.
+QueryParams decode_query(std::string_view query);
+
+class ExchangeApi final : public PrivateApi, public std::enable_shared_from_this<ExchangeApi> {
+ public:
+  using WallClock = std::function<TimestampMs()>;
+
+  // `exchange` must outlive this API and its sessions (a session keeps the API alive, hence
+  // the factory). `now` defaults to the system clock.
+  static std::shared_ptr<ExchangeApi> create(Exchange& exchange, WallClock now = {});
+
+  std::optional<RestResponse> handle_rest(const RestRequest& request) override;
+  std::unique_ptr<PrivateSession> open_session(std::string_view path, std::string_view query,
+                                               SendFrame send) override;
+
+  // Private frames that were not usable messages, and requests refused for authentication.
+  uint64_t malformed_frames() const { return malformed_frames_.load(); }
+  uint64_t refused_requests() const { return refused_requests_.load(); }
+
+ private:
+  class Session;
+  ExchangeApi(Exchange& exchange, WallClock now);
+  TimestampMs now() const;
+
+  Exchange& exchange_;
+  WallClock clock_;
+  std::atomic<uint64_t> malformed_frames_{0};
+  std::atomic<uint64_t> refused_requests_{0};
+  std::atomic<uint64_t> connections_{0};
+};
+
+}  // namespace gauntlet::venues::bybit
