@@ -1,0 +1,451 @@
+// File: brokers/bybit/bybit_broker.cpp
+#include "brokers/bybit/bybit_broker.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/logging.hpp"
+
+namespace gauntlet::brokers::bybit {
+namespace {
+
+Category category_for(Asset asset) {
+  return category_of(asset).value_or(Category::kLinear);
+}
+
+Priority order_priority(const OrderRequest& request) {
+  return request.reduce_only || !request.exit_reason.empty() ? Priority::kExit : Priority::kEntry;
+}
+
+std::string_view trigger_by(TriggerPrice trigger) {
+  return trigger == TriggerPrice::kMark ? "MarkPrice" : "LastPrice";
+}
+
+std::string_view time_in_force(TimeInForce tif) {
+  switch (tif) {
+    case TimeInForce::kGoodTillCancel:
+      return "GTC";
+    case TimeInForce::kImmediateOrCancel:
+      return "IOC";
+    case TimeInForce::kFillOrKill:
+      return "FOK";
+    case TimeInForce::kPostOnly:
+      return "PostOnly";
+  }
+  return "GTC";
+}
+
+// What a failed call says: the venue's failure, or for an answer that could not be read a
+// retryable failure (the request's fate is unknown: the caller reads the order back).
+template <class T>
+BrokerFailure failure_of(const Parsed<T>& parsed) {
+  if (parsed.status == ParseStatus::kVenueError) return parsed.failure;
+  return transport_failure("unreadable answer: " + parsed.reason);
+}
+
+std::shared_ptr<spdlog::logger> logger() {
+  static const std::shared_ptr<spdlog::logger> log = module_logger("bybit_broker");
+  return log;
+}
+
+BrokerFailure config_failure(std::string message) {
+  BrokerFailure failure;
+  failure.code = 10001;
+  failure.message = std::move(message);
+  failure.error_class = ErrorClass::kRejected;
+  return failure;
+}
+
+}  // namespace
+
+BybitBroker::BybitBroker(EventBus& bus, asio::io_context& loop, const Clock& clock,
+                         BybitBrokerConfig config)
+    : bus_(bus),
+      loop_(loop),
+      clock_(clock),
+      config_(std::move(config)),
+      budget_(std::make_shared<RequestBudget>(loop, bybit_budget_config())),
+      rest_(loop, config_.rest, budget_),
+      tracker_(bus),
+      ws_(loop, config_.ws, *this) {
+  ws_.on_state([this](bool connected, std::string reason) {
+    bus_.publish(BrokerConnectionChanged{std::string(kVenue), connected, std::move(reason),
+                                         clock_.now_ms()});
+  });
+  ws_.on_reconnected([this] { spawn(catch_up()); });
+}
+
+BybitBroker::~BybitBroker() {
+  *alive_ = false;
+  ws_.stop();
+}
+
+void BybitBroker::spawn(asio::awaitable<void> work) {
+  asio::co_spawn(loop_, std::move(work), [](std::exception_ptr error) {
+    if (!error) return;
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      logger()->error("request failed: {}", e.what());
+    }
+  });
+}
+
+void BybitBroker::start() {
+  started_at_ = clock_.now_ms();
+  ws_.start();
+  spawn([](BybitBroker* self, std::shared_ptr<bool> alive) -> asio::awaitable<void> {
+    co_await self->rest_.sync_clock(Priority::kProtection);
+    if (!*alive) co_return;
+    // One-way position mode only: a hedge-mode position (positionIdx 1 or 2) is refused.
+    const Parsed<Page<VenuePosition>> positions = co_await self->rest_.positions(Priority::kExit);
+    if (!*alive || !positions) co_return;
+    for (const VenuePosition& position : positions.value.items) {
+      if (position.position_idx != 0) {
+        logger()->error("the account is in hedge mode ({}); Gauntlet trades one-way",
+                        position.symbol.canonical());
+        self->bus_.publish(BrokerConnectionChanged{
+            std::string(kVenue), false,
+            "the account is in hedge mode (positionIdx 1/2): switch it to one-way",
+            self->clock_.now_ms()});
+        co_return;
+      }
+    }
+  }(this, alive_));
+}
+
+void BybitBroker::stop() {
+  ws_.stop();
+}
+
+bool BybitBroker::connected() const {
+  return ws_.connected();
+}
+
+BrokerCapabilities BybitBroker::capabilities(Asset asset) const {
+  BrokerCapabilities capabilities;
+  const bool linear = asset == Asset::kPerp;
+  capabilities.position_tp_sl = linear;
+  capabilities.entry_tp_sl = linear;
+  capabilities.reduce_only = linear;
+  capabilities.mark_price_triggers = linear;
+  capabilities.partial_fills = true;
+  capabilities.amend = true;
+  return capabilities;
+}
+
+OrderRequest BybitBroker::on_venue_grid(const OrderRequest& request) const {
+  OrderRequest grid = request;
+  const data::InstrumentInfo rules = config_.instruments
+                                         ? config_.instruments(request.asset, request.symbol)
+                                         : data::InstrumentInfo{};
+  if (rules.qty_step.is_positive())
+    grid.quantity = request.quantity.round_to_step(rules.qty_step, Rounding::kFloor);
+  if (request.asset == Asset::kSpot && request.side == OrderSide::kSell) {
+    // Bybit charges a spot buy's fee in the coin bought: sell no more than the wallet holds.
+    const auto held = coins_.find(std::string(request.symbol.base()));
+    if (held != coins_.end() && held->second < grid.quantity) {
+      grid.quantity = rules.qty_step.is_positive()
+                          ? held->second.round_to_step(rules.qty_step, Rounding::kFloor)
+                          : held->second;
+    }
+  }
+  const Decimal tick = rules.tick_size;
+  if (tick.is_positive()) {
+    const Rounding limit_side =
+        request.side == OrderSide::kBuy ? Rounding::kFloor : Rounding::kCeil;
+    if (grid.limit_price) grid.limit_price = grid.limit_price->round_to_step(tick, limit_side);
+    if (grid.trigger_price) grid.trigger_price = grid.trigger_price->round_to_step(tick);
+    if (grid.stop_loss.is_positive()) grid.stop_loss = grid.stop_loss.round_to_step(tick);
+    if (grid.take_profit.is_positive()) grid.take_profit = grid.take_profit.round_to_step(tick);
+  }
+  return grid;
+}
+
+void BybitBroker::reject(const std::string& client_order_id, Asset asset, const Symbol& symbol,
+                         BrokerFailure failure) {
+  bus_.publish(OrderRejected{std::string(kVenue), client_order_id, asset, symbol,
+                             std::move(failure), clock_.now_ms()});
+}
+
+void BybitBroker::submit(RouterKey, const OrderRequest& request) {
+  if (!category_of(request.asset)) {
+    reject(request.client_order_id, request.asset, request.symbol,
+           config_failure("Bybit trades spot and perpetuals only"));
+    return;
+  }
+  const OrderRequest grid = on_venue_grid(request);
+  if (!grid.quantity.is_positive()) {
+    reject(request.client_order_id, request.asset, request.symbol,
+           config_failure(fmt::format("quantity {} is below one step of {}", request.quantity,
+                                      request.symbol.canonical())));
+    return;
+  }
+  categories_used_.insert(category_for(request.asset));
+  tracker_.sent(grid);
+  spawn(send_order(grid));
+}
+
+asio::awaitable<void> BybitBroker::send_order(OrderRequest request) {
+  const std::shared_ptr<bool> alive = alive_;
+  const Category category = category_for(request.asset);
+  const bool linear = category == Category::kLinear;
+  if (linear && !leverage_set_.contains(request.symbol.canonical())) {
+    const double leverage = request.leverage > 1 ? request.leverage : config_.perp_leverage;
+    const Parsed<Applied> set = co_await rest_.set_leverage(
+        request.symbol, Decimal::from_double(leverage), order_priority(request));
+    if (!*alive) co_return;
+    if (set) leverage_set_.insert(request.symbol.canonical());
+  }
+  CreateOrderRequest order;
+  order.category = category;
+  order.symbol = request.symbol;
+  order.side = request.side;
+  const bool stop = request.type == OrderType::kStopMarket || request.type == OrderType::kStopLimit;
+  order.order_type = request.type == OrderType::kLimit || request.type == OrderType::kStopLimit
+                         ? OrderType::kLimit
+                         : OrderType::kMarket;
+  order.qty = request.quantity;
+  if (order.order_type == OrderType::kLimit) order.price = request.limit_price;
+  order.time_in_force = std::string(time_in_force(request.time_in_force));
+  order.order_link_id = request.client_order_id;
+  if (stop && request.trigger_price) {
+    order.trigger_price = request.trigger_price;
+    order.trigger_direction = request.side == OrderSide::kBuy ? 1 : 2;  // a stop: rises / falls
+  }
+  if (linear) {
+    order.reduce_only = request.reduce_only;
+    order.position_idx = 0;
+    if (!request.reduce_only && request.take_profit.is_positive()) {
+      order.take_profit = request.take_profit;
+      order.tp_trigger_by = std::string(trigger_by(request.trigger));
+    }
+    if (!request.reduce_only && request.stop_loss.is_positive()) {
+      order.stop_loss = request.stop_loss;
+      order.sl_trigger_by = std::string(trigger_by(request.trigger));
+    }
+  } else if (order.order_type == OrderType::kMarket) {
+    order.market_unit = "baseCoin";
+  }
+  const Parsed<OrderAck> ack = co_await rest_.create_order(order, order_priority(request));
+  if (!*alive) co_return;
+  if (ack) {
+    tracker_.acknowledged(request.client_order_id, ack.value.order_id, clock_.now_ms());
+    co_return;
+  }
+  const BrokerFailure failure = failure_of(ack);
+  if (failure.error_class == ErrorClass::kDuplicate || ack.status == ParseStatus::kMalformed) {
+    // The venue has this orderLinkId (or its answer was lost): track its order, never send it
+    // again.
+    co_await read_back(category, request.symbol, request.client_order_id);
+    co_return;
+  }
+  reject(request.client_order_id, request.asset, request.symbol, failure);
+}
+
+asio::awaitable<void> BybitBroker::read_back(Category category, Symbol symbol,
+                                             std::string client_order_id) {
+  const std::shared_ptr<bool> alive = alive_;
+  const Parsed<std::optional<VenueOrder>> record =
+      co_await rest_.order_by_link_id(category, symbol, client_order_id, Priority::kExit);
+  if (!*alive) co_return;
+  if (record && record.value) tracker_.on_order(*record.value);
+}
+
+void BybitBroker::cancel(RouterKey, const CancelRequest& request) {
+  spawn(send_cancel(request));
+}
+
+asio::awaitable<void> BybitBroker::send_cancel(CancelRequest request) {
+  const std::shared_ptr<bool> alive = alive_;
+  const Category category = category_for(request.asset);
+  CancelOrderRequest cancel;
+  cancel.category = category;
+  cancel.symbol = request.symbol;
+  cancel.order_link_id = request.client_order_id;
+  const Parsed<OrderAck> ack = co_await rest_.cancel_order(cancel, Priority::kCancel);
+  if (!*alive) co_return;
+  if (!ack) {
+    // Not open (110001, 170213), or refused: the order's record says which; the router hears
+    // a rejection of the cancel either way.
+    reject(request.client_order_id, request.asset, request.symbol, failure_of(ack));
+  }
+  co_await read_back(category, request.symbol, request.client_order_id);
+}
+
+void BybitBroker::amend(RouterKey, const AmendRequest& request) {
+  spawn(send_amend(request));
+}
+
+asio::awaitable<void> BybitBroker::send_amend(AmendRequest request) {
+  const std::shared_ptr<bool> alive = alive_;
+  const Category category = category_for(request.asset);
+  AmendOrderRequest amend;
+  amend.category = category;
+  amend.symbol = request.symbol;
+  amend.order_link_id = request.client_order_id;
+  amend.qty = request.quantity;
+  amend.price = request.limit_price;
+  amend.trigger_price = request.trigger_price;
+  const Parsed<OrderAck> ack = co_await rest_.amend_order(amend, order_priority({}));
+  if (!*alive) co_return;
+  if (!ack) {
+    reject(request.client_order_id, request.asset, request.symbol, failure_of(ack));
+    co_return;
+  }
+  co_await read_back(category, request.symbol, request.client_order_id);
+}
+
+void BybitBroker::set_protection(ProtectionKey, const ProtectionRequest& request) {
+  if (request.asset != Asset::kPerp) {
+    BrokerFailure failure = config_failure(
+        "Bybit spot positions have no server-side protection here: the engine emulates it");
+    failure.error_class = ErrorClass::kFatal;
+    bus_.publish(ProtectionRejected{std::string(kVenue), request.protection_id, request.asset,
+                                    request.symbol, std::move(failure), clock_.now_ms()});
+    return;
+  }
+  spawn(send_protection(request));
+}
+
+asio::awaitable<void> BybitBroker::send_protection(ProtectionRequest request) {
+  const std::shared_ptr<bool> alive = alive_;
+  TradingStopRequest stop;
+  stop.symbol = request.symbol;
+  const data::InstrumentInfo rules = config_.instruments
+                                         ? config_.instruments(request.asset, request.symbol)
+                                         : data::InstrumentInfo{};
+  const auto on_tick = [&](Decimal level) {
+    return rules.tick_size.is_positive() && level.is_positive()
+               ? level.round_to_step(rules.tick_size)
+               : level;
+  };
+  stop.stop_loss = on_tick(request.stop_loss);
+  stop.take_profit = on_tick(request.take_profit);
+  stop.sl_trigger_by = std::string(trigger_by(request.trigger));
+  stop.tp_trigger_by = stop.sl_trigger_by;
+  const Parsed<Applied> applied = co_await rest_.trading_stop(stop, Priority::kProtection);
+  if (!*alive) co_return;
+  if (applied) {
+    bus_.publish(ProtectionSet{std::string(kVenue), request.protection_id, request.asset,
+                               request.symbol, *stop.stop_loss, *stop.take_profit, request.trigger,
+                               clock_.now_ms()});
+    co_return;
+  }
+  bus_.publish(ProtectionRejected{std::string(kVenue), request.protection_id, request.asset,
+                                  request.symbol, failure_of(applied), clock_.now_ms()});
+}
+
+void BybitBroker::request_snapshot(Asset asset) {
+  spawn(take_snapshot(asset));
+}
+
+asio::awaitable<void> BybitBroker::take_snapshot(Asset asset) {
+  const std::shared_ptr<bool> alive = alive_;
+  const std::optional<Category> category = category_of(asset);
+  if (!category) co_return;
+  const Parsed<WalletBalance> wallet = co_await rest_.wallet_balance(Priority::kExit);
+  if (!*alive) co_return;
+  if (!wallet) {
+    logger()->warn("snapshot of {}: the wallet could not be read: {}", to_string(asset),
+                   wallet.reason);
+    co_return;
+  }
+  BrokerSnapshot snapshot;
+  snapshot.venue = std::string(kVenue);
+  snapshot.asset = asset;
+  if (*category == Category::kLinear) {
+    const Parsed<Page<VenuePosition>> positions = co_await rest_.positions(Priority::kExit);
+    if (!*alive || !positions) co_return;
+    for (const VenuePosition& venue_position : positions.value.items) {
+      if (std::optional<Position> position = to_position(venue_position))
+        snapshot.positions.push_back(std::move(*position));
+    }
+  } else {
+    for (const CoinBalance& coin : wallet.value.coins) {
+      if (coin.coin == "USDT" || !coin.wallet_balance.is_positive()) continue;
+      Position holding;
+      holding.asset = Asset::kSpot;
+      holding.symbol = Symbol::from_parts(coin.coin, "USDT");
+      holding.side = OrderSide::kBuy;
+      holding.quantity = coin.wallet_balance;
+      snapshot.positions.push_back(std::move(holding));
+    }
+  }
+  const std::optional<Symbol>
+      every_symbol;  // named: GCC 12 frees a braced coroutine argument twice
+  const Parsed<Page<VenueOrder>> open =
+      co_await rest_.open_orders(*category, every_symbol, Priority::kExit);
+  if (!*alive || !open) co_return;
+  for (const VenueOrder& order : open.value.items) {
+    tracker_.on_order(order);
+    snapshot.open_orders.push_back(to_open_order(order));
+  }
+  // The venue's own time: the last execution seen, else now (a replaying venue's clock may
+  // lag the wall clock).
+  const TimestampMs latest = tracker_.last_execution_time();
+  const TimestampMs since = (latest > 0 ? latest : clock_.now_ms()) - config_.snapshot_fills;
+  const Parsed<Page<Execution>> executions =
+      co_await rest_.executions_since(*category, since, Priority::kExit);
+  if (!*alive || !executions) co_return;
+  for (const Execution& execution : executions.value.items) {
+    tracker_.on_execution(execution);
+    if (Mapped<Fill> fill = to_fill(execution)) snapshot.recent_fills.push_back(*fill.value);
+  }
+  if (Mapped<Balance> balance = to_balance(wallet.value, asset)) snapshot.balance = *balance.value;
+  snapshot.time = clock_.now_ms();
+  bus_.publish(std::move(snapshot));
+}
+
+asio::awaitable<void> BybitBroker::catch_up() {
+  const std::shared_ptr<bool> alive = alive_;
+  ++catch_ups_;
+  const TimestampMs latest = tracker_.last_execution_time();
+  const TimestampMs since = latest > 0 ? latest - config_.catch_up_overlap
+                                       : started_at_ - config_.snapshot_fills;
+  const std::optional<Symbol>
+      every_symbol;  // named: GCC 12 frees a braced coroutine argument twice
+  const std::set<Category> categories = categories_used_;
+  for (const Category category : categories) {
+    const Parsed<Page<VenueOrder>> open =
+        co_await rest_.open_orders(category, every_symbol, Priority::kExit);
+    if (!*alive) co_return;
+    if (open) {
+      for (const VenueOrder& order : open.value.items) tracker_.on_order(order);
+    }
+    const Parsed<Page<Execution>> executions =
+        co_await rest_.executions_since(category, since, Priority::kExit);
+    if (!*alive) co_return;
+    if (executions) {
+      for (const Execution& execution : executions.value.items) tracker_.on_execution(execution);
+    }
+    // Orders closed while the stream was down: their final records.
+    const Parsed<Page<VenueOrder>> history =
+        co_await rest_.order_history(category, every_symbol, Priority::kExit);
+    if (!*alive) co_return;
+    if (history) {
+      for (const VenueOrder& order : history.value.items) {
+        if (!order.order_link_id.empty() && tracker_.knows(order.order_link_id))
+          tracker_.on_order(order);
+      }
+    }
+  }
+}
+
+void BybitBroker::on_order(const VenueOrder& order) {
+  tracker_.on_order(order);
+}
+
+void BybitBroker::on_execution(const Execution& execution) {
+  tracker_.on_execution(execution);
+}
+
+void BybitBroker::on_position(const VenuePosition&) {
+  // Positions are read over REST for snapshots; the tracker needs only orders and fills.
+}
+
+void BybitBroker::on_wallet(const WalletBalance& wallet) {
+  for (const CoinBalance& coin : wallet.coins) coins_[coin.coin] = coin.wallet_balance;
+}
+
+}  // namespace gauntlet::brokers::bybit

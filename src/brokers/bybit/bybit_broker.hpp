@@ -1,0 +1,121 @@
+// File: brokers/bybit/bybit_broker.hpp
+//
+// BybitBroker: the Broker (brokers/common/broker.hpp) for Bybit V5 spot and USDT perpetuals
+// (linear), over the signed private REST client (private_rest.hpp), the private WebSocket
+// (private_ws_client.hpp) and the order tracker (order_tracker.hpp), which turns every order
+// and execution record into the engine's broker events exactly once, whichever path brought it.
+//   submit   the order leaves with orderLinkId = the router's client id, its quantity floored
+//            to the instrument's step and its prices onto the tick (a limit never worse than
+//            asked: buys down, sells up); linear: reduce-only exits, TP/SL with the entry on the
+//            trigger price the engine asked (mark or last), the symbol's leverage set once
+//            before its first order (risk.perp.leverage, or the order's); spot: market orders
+//            in the base coin (marketUnit=baseCoin), sells capped at the coin the wallet holds
+//            (Bybit charges a spot buy's fee in the coin bought). A refusal is OrderRejected
+//            with the normalised failure; a duplicate orderLinkId means the venue has the
+//            order: it is looked up and tracked, never sent twice.
+//   cancel / amend   by orderLinkId; the order's record is read back so the outcome reaches
+//            the engine even while the WebSocket is down.
+//   set_protection   linear: position/trading-stop, on the mark price when asked (34040, not
+//            modified, is a success); spot has no position protection here: the engine
+//            emulates it (capabilities).
+//   request_snapshot  wallet, positions (spot: the coins held), open orders and the last
+//            day's executions, as one BrokerSnapshot; missed executions reach the tracker.
+// After every reconnect of the private WebSocket the broker catches up over REST: open orders
+// and the executions since the last one seen, so no fill is lost to a drop.
+//
+// Threading: every call on the engine loop; the clients run their I/O as coroutines on it and
+// events are published there. The broker must outlive the loop's run (coroutines in flight
+// refer to it).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "brokers/bybit/order_tracker.hpp"
+#include "brokers/bybit/private_parse.hpp"
+#include "brokers/bybit/private_rest.hpp"
+#include "brokers/bybit/private_ws_client.hpp"
+#include "brokers/common/broker.hpp"
+#include "brokers/common/request_budget.hpp"
+#include "core/clock.hpp"
+#include "core/event_bus.hpp"
+#include "data/market_events.hpp"
+
+namespace gauntlet::brokers::bybit {
+
+// The trading rules of an instrument (tick, qty step, minimums); a zero field is not enforced.
+using BybitInstruments = std::function<data::InstrumentInfo(Asset, const Symbol&)>;
+
+struct BybitBrokerConfig {
+  PrivateRestConfig rest;  // base URL, credentials, CRITICAL_ERROR_CODES
+  PrivateWsConfig ws;      // the private WebSocket URL and credentials
+  BybitInstruments instruments;
+  double perp_leverage = 1;                 // risk.perp.leverage, for orders that name none
+  DurationMs snapshot_fills = kDayMs;       // the executions a snapshot reports
+  DurationMs catch_up_overlap = kMinuteMs;  // a catch-up rereads this much before the last fill
+};
+
+class BybitBroker final : public Broker, private PrivateEventSink {
+ public:
+  BybitBroker(EventBus& bus, asio::io_context& loop, const Clock& clock, BybitBrokerConfig config);
+  ~BybitBroker() override;
+  BybitBroker(const BybitBroker&) = delete;
+  BybitBroker& operator=(const BybitBroker&) = delete;
+
+  // Connects the private WebSocket and measures the venue's clock; stop() disconnects.
+  void start();
+  void stop();
+
+  std::string_view venue() const override { return kVenue; }
+  BrokerCapabilities capabilities(Asset asset) const override;
+  bool connected() const override;
+
+  void submit(RouterKey, const OrderRequest& request) override;
+  void cancel(RouterKey, const CancelRequest& request) override;
+  void amend(RouterKey, const AmendRequest& request) override;
+  void set_protection(ProtectionKey, const ProtectionRequest& request) override;
+  void request_snapshot(Asset asset) override;
+
+  const OrderTracker& tracker() const { return tracker_; }
+  // REST catch-ups run after reconnects.
+  uint64_t catch_ups() const { return catch_ups_; }
+
+ private:
+  void on_order(const VenueOrder& order) override;
+  void on_execution(const Execution& execution) override;
+  void on_position(const VenuePosition& position) override;
+  void on_wallet(const WalletBalance& wallet) override;
+
+  asio::awaitable<void> send_order(OrderRequest request);
+  asio::awaitable<void> send_cancel(CancelRequest request);
+  asio::awaitable<void> send_amend(AmendRequest request);
+  asio::awaitable<void> send_protection(ProtectionRequest request);
+  asio::awaitable<void> take_snapshot(Asset asset);
+  asio::awaitable<void> catch_up();
+  // Reads the order back and hands its record to the tracker.
+  asio::awaitable<void> read_back(Category category, Symbol symbol, std::string client_order_id);
+  void reject(const std::string& client_order_id, Asset asset, const Symbol& symbol,
+              BrokerFailure failure);
+  OrderRequest on_venue_grid(const OrderRequest& request) const;
+  void spawn(asio::awaitable<void> work);
+
+  EventBus& bus_;
+  asio::io_context& loop_;
+  const Clock& clock_;
+  BybitBrokerConfig config_;
+  std::shared_ptr<RequestBudget> budget_;
+  PrivateRestClient rest_;
+  OrderTracker tracker_;
+  PrivateWsClient ws_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  std::set<std::string> leverage_set_;    // linear symbols whose leverage is set
+  std::map<std::string, Decimal> coins_;  // the wallet's coins, from its pushes
+  std::set<Category> categories_used_;    // what a catch-up reads
+  uint64_t catch_ups_ = 0;
+  TimestampMs started_at_ = 0;
+};
+
+}  // namespace gauntlet::brokers::bybit
