@@ -12,6 +12,7 @@
 #include <set>
 
 #include "brokers/bybit/signing.hpp"
+#include "brokers/common/request_budget.hpp"
 
 namespace gauntlet::venues::bybit {
 namespace {
@@ -93,6 +94,19 @@ std::optional<Topic> parse_topic(std::string_view name) {
   if (base == "wallet" || !kBases.contains(base)) return std::nullopt;
   if (category != "spot" && category != "linear") return std::nullopt;
   return Topic{std::string(base), std::string(category)};
+}
+
+// Bybit's per-second limit of an endpoint ("path@category" first, then the path); 10 for a
+// POST and 50 for a GET Bybit lists no figure for here.
+int endpoint_limit(const std::string& endpoint, bool get) {
+  static const brokers::BudgetConfig kLimits = brokers::bybit_budget_config();
+  const std::string path = endpoint.substr(0, endpoint.find('@'));
+  int found = get ? 50 : 10;
+  for (const brokers::EndpointLimit& limit : kLimits.endpoints) {
+    if (limit.endpoint == endpoint) return limit.limit;
+    if (limit.endpoint == path) found = limit.limit;
+  }
+  return found;
 }
 
 }  // namespace
@@ -360,10 +374,39 @@ std::optional<RestResponse> ExchangeApi::handle_rest(const RestRequest& request)
                       server_time);
     }
   }
-  const Reply reply =
-      exchange_.handle(*key, request.method, request.path, decode_query(request.query), body);
-  return envelope(reply.ret_code, reply.ret_msg, reply.result, server_time,
-                  static_cast<unsigned>(reply.http_status));
+  const QueryParams query = decode_query(request.query);
+  std::string category;
+  if (const auto found = query.find("category"); found != query.end()) category = found->second;
+  if (body.is_object() && body.contains("category") && body.at("category").is_string())
+    category = body.at("category").get<std::string>();
+  const std::string endpoint = category.empty() ? request.path : request.path + "@" + category;
+  RestResponse limited;
+  if (!within_limit(*key, endpoint, get, server_time, limited)) return limited;
+  const Reply reply = exchange_.handle(*key, request.method, request.path, query, body);
+  RestResponse response = envelope(reply.ret_code, reply.ret_msg, reply.result, server_time,
+                                   static_cast<unsigned>(reply.http_status));
+  response.extra_headers = std::move(limited.extra_headers);
+  return response;
+}
+
+bool ExchangeApi::within_limit(const std::string& key, const std::string& endpoint, bool get,
+                               TimestampMs now, RestResponse& response) {
+  const int limit = endpoint_limit(endpoint, get);
+  std::deque<TimestampMs>& sent = recent_[{key, endpoint}];
+  while (!sent.empty() && sent.front() <= now - kSecondMs) sent.pop_front();
+  const bool over = enforce_limits_ && static_cast<int>(sent.size()) >= limit;
+  const TimestampMs reset = sent.empty() ? now : sent.front() + kSecondMs;
+  if (!over) sent.push_back(now);
+  const int remaining = std::max(0, limit - static_cast<int>(sent.size()));
+  response.extra_headers = {{"X-Bapi-Limit", std::to_string(limit)},
+                            {"X-Bapi-Limit-Status", std::to_string(over ? 0 : remaining)},
+                            {"X-Bapi-Limit-Reset-Timestamp", std::to_string(over ? reset : now)}};
+  if (!over) return true;
+  RestResponse refusal =
+      envelope(10006, "Too many visits. Exceeded the API Rate Limit.", json::object(), now);
+  refusal.extra_headers = std::move(response.extra_headers);
+  response = std::move(refusal);
+  return false;
 }
 
 std::unique_ptr<PrivateSession> ExchangeApi::open_session(std::string_view path,

@@ -5,8 +5,13 @@
 //   REST  X-BAPI-API-KEY, X-BAPI-TIMESTAMP, X-BAPI-SIGN (and X-BAPI-RECV-WINDOW, default
 //         5000) on every private path; a missing header is HTTP 401 with retCode 10003; an
 //         unknown key 10003, a wrong signature 10004, a timestamp outside
-//         [server - recv_window, server + 1000) 10002 with Bybit's message; then the
-//         Exchange answers in Bybit's envelope {retCode, retMsg, result, retExtInfo, time}.
+//         [server - recv_window, server + 1000) 10002 with Bybit's message; then each
+//         key's requests per endpoint (and category) are held to Bybit's per-second limits
+//         (bybit-v5.md §7: order/create 10/s linear, 20/s spot ...; the table the engine's
+//         request budget uses): over the limit is retCode 10006 "Too many visits", and every
+//         answer carries that endpoint's X-Bapi-Limit, X-Bapi-Limit-Status and
+//         X-Bapi-Limit-Reset-Timestamp; then the Exchange answers in Bybit's envelope
+//         {retCode, retMsg, result, retExtInfo, time}.
 //   WS    /v5/private: {"op":"auth","args":[key, expires, signature]} (expires in the future,
 //         signature over "GET/realtime" + expires), then subscribe to order, execution,
 //         position, wallet (or their .spot/.linear forms); ping answered with Bybit's private
@@ -20,7 +25,9 @@
 #pragma once
 
 #include <atomic>
+#include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,6 +51,8 @@ class ExchangeApi final : public PrivateApi, public std::enable_shared_from_this
   static std::shared_ptr<ExchangeApi> create(Exchange& exchange, WallClock now = {});
 
   std::optional<RestResponse> handle_rest(const RestRequest& request) override;
+  // Off: no per-endpoint limit is enforced (the headers still say what Bybit's would be).
+  void enforce_rate_limits(bool enabled) { enforce_limits_ = enabled; }
   std::unique_ptr<PrivateSession> open_session(std::string_view path, std::string_view query,
                                                SendFrame send) override;
 
@@ -56,8 +65,16 @@ class ExchangeApi final : public PrivateApi, public std::enable_shared_from_this
   ExchangeApi(Exchange& exchange, WallClock now);
   TimestampMs now() const;
 
+  // Stamps the limit headers of `endpoint` for `key` on `response`; false (and a 10006 body)
+  // when the key is over the endpoint's limit.
+  bool within_limit(const std::string& key, const std::string& endpoint, bool get, TimestampMs now,
+                    RestResponse& response);
+
   Exchange& exchange_;
   WallClock clock_;
+  std::atomic<bool> enforce_limits_{true};
+  // Per key and endpoint: the times of the requests in the last second (I/O thread only).
+  std::map<std::pair<std::string, std::string>, std::deque<TimestampMs>> recent_;
   std::atomic<uint64_t> malformed_frames_{0};
   std::atomic<uint64_t> refused_requests_{0};
   std::atomic<uint64_t> connections_{0};

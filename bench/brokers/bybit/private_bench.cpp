@@ -1,0 +1,340 @@
+// File: bench/brokers/bybit/private_bench.cpp
+//
+// The Bybit private side, in one binary with its anchors so that the ratios come from one run.
+//
+// Parsing: PrivateMessageParser on the real private pushes of the shared fixtures
+// (fixtures/bybit/ws_account_{order,execution,position,wallet}.json), minified as they arrive
+// on the wire, each turned into one record for the sink. The anchor is the public parser as
+// bench_bybit_public_parse measures it: public_parse_bench.cpp is compiled into this binary
+// (bench/brokers/bybit/CMakeLists.txt), so BM_Kline, BM_TickerSnapshot, BM_TickerDelta and
+// BM_Mix run here unchanged, beside BM_PrivateFrameParse/<topic>.
+//
+// Round trips: a PrivateRestClient on this thread's io_context against the local Bybit
+// (VenueServer + ExchangeApi + Exchange, in-process on 127.0.0.1, the server on its own I/O
+// thread). BM_SignedOrderRoundTrip times one signed POST /v5/order/create of a limit buy far
+// below the market (it rests) until its acknowledgement is parsed; the order is cancelled
+// outside the timed region. BM_SignedCancelRoundTrip times the cancel of such an order, placed
+// outside the timed region. So at most one order rests at a time. Each iteration's duration is
+// recorded (manual time) and the p50 / p99 reported as counters in microseconds. The anchor,
+// BM_Anchor_UnsignedTimeRoundTrip, is the same client, budget and connection doing an unsigned
+// GET /v5/market/time that the server answers itself (no signature check, no exchange): the
+// loopback HTTP round trip and the client's own path without signing or the venue.
+//
+// The request budget is the client's, with limits that never bind (Bybit's 10 creates/s would
+// make this a benchmark of the budget's wait): acquire() is still paid on every request.
+//
+// Data: $GAUNTLET_SHARED_DATA, else /work/shared/data, else ../shared/data.
+#include <benchmark/benchmark.h>
+#include <simdjson.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "brokers/bybit/private_parse.hpp"
+#include "brokers/bybit/private_rest.hpp"
+#include "brokers/common/request_budget.hpp"
+#include "core/asio.hpp"
+#include "venues/bybit/exchange.hpp"
+#include "venues/bybit/private_api.hpp"
+#include "venues/bybit/venue_server.hpp"
+
+namespace gauntlet::brokers::bybit {
+namespace {
+
+// ---- the fixtures (found and minified as public_parse_bench.cpp does)
+
+std::filesystem::path shared_data() {
+  if (const char* env = std::getenv("GAUNTLET_SHARED_DATA"); env != nullptr && *env != '\0') {
+    return env;
+  }
+  for (const char* candidate : {"/work/shared/data", "../shared/data", "../../shared/data"}) {
+    if (std::filesystem::exists(candidate)) return candidate;
+  }
+  return "/work/shared/data";
+}
+
+std::string minified_fixture(const std::string& name) {
+  const std::filesystem::path path = shared_data() / "fixtures" / "bybit" / name;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::cerr << "cannot read " << path << " (set GAUNTLET_SHARED_DATA)\n";
+    std::exit(1);
+  }
+  std::stringstream content;
+  content << in.rdbuf();
+  const std::string text = content.str();
+  std::string out(text.size(), '\0');
+  std::size_t size = 0;
+  if (simdjson::minify(text.data(), text.size(), out.data(), size) != simdjson::SUCCESS) {
+    std::cerr << "cannot minify " << path << "\n";
+    std::exit(1);
+  }
+  out.resize(size);
+  return out;
+}
+
+// ---- private frames
+
+class CountingSink final : public PrivateEventSink {
+ public:
+  void on_order(const VenueOrder& order) override { consume(order.qty); }
+  void on_execution(const Execution& execution) override { consume(execution.exec_qty); }
+  void on_position(const VenuePosition& position) override { consume(position.size); }
+  void on_wallet(const WalletBalance& wallet) override { consume(wallet.total_equity); }
+  int64_t total = 0;
+
+ private:
+  void consume(Decimal value) { total += value.raw(); }
+};
+
+void BM_PrivateFrameParse(benchmark::State& state, const char* fixture) {
+  const std::string frame = minified_fixture(fixture);
+  PrivateMessageParser parser;
+  CountingSink sink;
+  for (auto _ : state) {
+    const PrivateParseResult result = parser.parse(frame, sink);
+    if (result.kind != FrameKind::kData || result.records != 1) {
+      state.SkipWithError(("frame did not parse into one record: " + result.reason).c_str());
+      break;
+    }
+  }
+  benchmark::DoNotOptimize(sink.total);
+  state.SetLabel(std::to_string(frame.size()) + " B a frame");
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(frame.size()));
+  state.counters["msgs_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK_CAPTURE(BM_PrivateFrameParse, order, "ws_account_order.json");
+BENCHMARK_CAPTURE(BM_PrivateFrameParse, execution, "ws_account_execution.json");
+BENCHMARK_CAPTURE(BM_PrivateFrameParse, position, "ws_account_position.json");
+BENCHMARK_CAPTURE(BM_PrivateFrameParse, wallet, "ws_account_wallet.json");
+
+// ---- round trips to the local Bybit
+
+using venues::bybit::Exchange;
+using venues::bybit::ExchangeApi;
+using venues::bybit::VenueServer;
+
+constexpr int kRoundTrips = 2'000;
+constexpr int kWarmUp = 100;
+const ApiCredentials kKeys{"bench-key", "bench-secret"};
+const Symbol kBtc = Symbol::parse("BTCUSDT");
+
+TimestampMs wall_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Limits that never bind: a venue answer's X-Bapi-Limit (600) replaces an endpoint's limit but
+// keeps its window, here 1 ms.
+BudgetConfig unbounded_budget() {
+  BudgetConfig config;
+  config.endpoints = {{"/v5/order/create", 1'000'000, 1}, {"/v5/order/cancel", 1'000'000, 1}};
+  config.global_limit = 1'000'000'000;
+  config.global_window = kSecondMs;
+  return config;
+}
+
+// Runs `task` on `loop` (this thread) until it finishes; rethrows its exception.
+template <class T>
+T run_task(asio::io_context& loop, asio::awaitable<T> task) {
+  std::optional<T> result;
+  std::exception_ptr error;
+  bool done = false;
+  asio::co_spawn(loop, std::move(task), [&](std::exception_ptr thrown, T value) {
+    error = thrown;
+    if (!thrown) result.emplace(std::move(value));
+    done = true;
+  });
+  loop.restart();
+  while (!done) {
+    if (loop.run_one() == 0) throw std::runtime_error("the loop ran out of work");
+  }
+  if (error) std::rethrow_exception(error);
+  return std::move(*result);
+}
+
+// The local Bybit with one funded account and BTCUSDT at 100, and a client of it whose clock
+// offset is measured and whose connection is open.
+class Loopback {
+ public:
+  Loopback() {
+    exchange_.add_account(kKeys, Decimal::from_int(1'000'000));
+    server_.set_private_api(ExchangeApi::create(exchange_));
+    Bar bar;
+    bar.open_time = (wall_now() / kMinuteMs - 1) * kMinuteMs;
+    bar.open = bar.high = bar.low = bar.close = Decimal::from_int(100);
+    bar.volume = Decimal::from_int(1'000'000);
+    exchange_.on_bar(Category::kLinear, kBtc, bar);
+
+    PrivateRestConfig config;
+    config.rest.base_url = server_.rest_url();
+    config.rest.request_timeout_ms = 2'000;
+    config.credentials = kKeys;
+    client_ = std::make_unique<PrivateRestClient>(
+        loop_, std::move(config), std::make_shared<RequestBudget>(loop_, unbounded_budget()));
+    if (!run_task(loop_, client_->sync_clock(Priority::kMarketData))) {
+      throw std::runtime_error("the clock offset was not measured");
+    }
+  }
+
+  // A buy of 0.001 at 50, half the market: it rests.
+  Parsed<OrderAck> create() {
+    CreateOrderRequest order;
+    order.symbol = kBtc;
+    order.side = OrderSide::kBuy;
+    order.order_type = OrderType::kLimit;
+    order.price = Decimal::from_int(50);
+    order.qty = Decimal::parse("0.001");
+    order.time_in_force = "GTC";
+    order.order_link_id = "bench-" + std::to_string(next_link_++);
+    return run_task(loop_, client_->create_order(std::move(order), Priority::kEntry));
+  }
+
+  Parsed<OrderAck> cancel(const OrderAck& ack) {
+    CancelOrderRequest cancel{Category::kLinear, kBtc, ack.order_id, ""};
+    return run_task(loop_, client_->cancel_order(std::move(cancel)));
+  }
+
+  bool time_round_trip() { return run_task(loop_, client_->sync_clock(Priority::kMarketData)); }
+
+ private:
+  Exchange exchange_;
+  VenueServer server_;
+  asio::io_context loop_;
+  std::unique_ptr<PrivateRestClient> client_;
+  int next_link_ = 1;
+};
+
+using Clock = std::chrono::steady_clock;
+
+// Records each iteration's duration as its manual time and, at the end, the p50 / p99.
+class Samples {
+ public:
+  explicit Samples(std::size_t expected) { micros_.reserve(expected); }
+
+  void add(benchmark::State& state, Clock::time_point start, Clock::time_point end) {
+    const double seconds = std::chrono::duration<double>(end - start).count();
+    state.SetIterationTime(seconds);
+    micros_.push_back(seconds * 1e6);
+  }
+
+  void report(benchmark::State& state) {
+    if (micros_.empty()) return;
+    std::sort(micros_.begin(), micros_.end());
+    state.counters["p50_us"] = percentile(0.50);
+    state.counters["p99_us"] = percentile(0.99);
+    state.counters["max_us"] = micros_.back();
+  }
+
+ private:
+  // Nearest rank.
+  double percentile(double p) const {
+    const auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(micros_.size())));
+    return micros_[std::clamp<std::size_t>(rank, 1, micros_.size()) - 1];
+  }
+
+  std::vector<double> micros_;
+};
+
+bool check(benchmark::State& state, const Parsed<OrderAck>& parsed, const char* what) {
+  if (parsed.ok()) return true;
+  state.SkipWithError((std::string(what) + " failed: " + parsed.reason).c_str());
+  return false;
+}
+
+// Create and cancel untimed, so the connection is warm and the first allocations are made.
+bool warm_up(benchmark::State& state, Loopback& venue) {
+  for (int i = 0; i < kWarmUp; ++i) {
+    const Parsed<OrderAck> ack = venue.create();
+    if (!check(state, ack, "create") || !check(state, venue.cancel(ack.value), "cancel")) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void BM_SignedOrderRoundTrip(benchmark::State& state) {
+  Loopback venue;
+  if (!warm_up(state, venue)) return;
+  Samples samples(kRoundTrips);
+  for (auto _ : state) {
+    const Clock::time_point start = Clock::now();
+    const Parsed<OrderAck> ack = venue.create();
+    const Clock::time_point end = Clock::now();
+    if (!check(state, ack, "create")) break;
+    samples.add(state, start, end);
+    if (!check(state, venue.cancel(ack.value), "cancel")) break;
+  }
+  samples.report(state);
+  state.SetItemsProcessed(state.iterations());
+  state.SetLabel("POST /v5/order/create, signed, resting limit");
+}
+BENCHMARK(BM_SignedOrderRoundTrip)
+    ->UseManualTime()
+    ->Iterations(kRoundTrips)
+    ->Unit(benchmark::kMicrosecond);
+
+void BM_SignedCancelRoundTrip(benchmark::State& state) {
+  Loopback venue;
+  if (!warm_up(state, venue)) return;
+  Samples samples(kRoundTrips);
+  for (auto _ : state) {
+    const Parsed<OrderAck> ack = venue.create();
+    if (!check(state, ack, "create")) break;
+    const Clock::time_point start = Clock::now();
+    const Parsed<OrderAck> cancelled = venue.cancel(ack.value);
+    const Clock::time_point end = Clock::now();
+    if (!check(state, cancelled, "cancel")) break;
+    samples.add(state, start, end);
+  }
+  samples.report(state);
+  state.SetItemsProcessed(state.iterations());
+  state.SetLabel("POST /v5/order/cancel, signed, of a resting order");
+}
+BENCHMARK(BM_SignedCancelRoundTrip)
+    ->UseManualTime()
+    ->Iterations(kRoundTrips)
+    ->Unit(benchmark::kMicrosecond);
+
+// Anchor: the same client's unsigned GET /v5/market/time, answered by the server itself.
+void BM_Anchor_UnsignedTimeRoundTrip(benchmark::State& state) {
+  Loopback venue;
+  if (!warm_up(state, venue)) return;
+  Samples samples(kRoundTrips);
+  for (auto _ : state) {
+    const Clock::time_point start = Clock::now();
+    const bool measured = venue.time_round_trip();
+    const Clock::time_point end = Clock::now();
+    if (!measured) {
+      state.SkipWithError("GET /v5/market/time failed");
+      break;
+    }
+    samples.add(state, start, end);
+  }
+  samples.report(state);
+  state.SetItemsProcessed(state.iterations());
+  state.SetLabel("anchor: GET /v5/market/time, unsigned, no exchange");
+}
+BENCHMARK(BM_Anchor_UnsignedTimeRoundTrip)
+    ->UseManualTime()
+    ->Iterations(kRoundTrips)
+    ->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace gauntlet::brokers::bybit
