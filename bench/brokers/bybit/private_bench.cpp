@@ -20,8 +20,9 @@
 // GET /v5/market/time that the server answers itself (no signature check, no exchange): the
 // loopback HTTP round trip and the client's own path without signing or the venue.
 //
-// The request budget is the client's, with limits that never bind (Bybit's 10 creates/s would
-// make this a benchmark of the budget's wait): acquire() is still paid on every request.
+// Rate limits are out of the picture (Bybit's 10 creates/s would make this a benchmark of
+// waiting): the venue's per-key limits are off and the client's request budget has limits that
+// never bind, but its acquire() and the venue's bookkeeping are still paid on every request.
 //
 // Data: $GAUNTLET_SHARED_DATA, else /work/shared/data, else ../shared/data.
 #include <benchmark/benchmark.h>
@@ -40,6 +41,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -140,11 +142,42 @@ TimestampMs wall_now() {
       .count();
 }
 
-// Limits that never bind: a venue answer's X-Bapi-Limit (600) replaces an endpoint's limit but
-// keeps its window, here 1 ms.
+// The ExchangeApi without Bybit's per-key limits (10 creates/s would make this a benchmark of
+// 10006 and the retries), its X-Bapi-Limit* headers left out so that the server's own stand
+// (600 a window, 599 left): with enforcement off the venue's would still say 0 left after the
+// tenth request of a second, and the client's budget would wait for the reset.
+class UnlimitedApi final : public venues::bybit::PrivateApi {
+ public:
+  explicit UnlimitedApi(std::shared_ptr<ExchangeApi> api) : api_(std::move(api)) {
+    api_->enforce_rate_limits(false);
+  }
+
+  std::optional<venues::bybit::RestResponse> handle_rest(
+      const venues::bybit::RestRequest& request) override {
+    std::optional<venues::bybit::RestResponse> response = api_->handle_rest(request);
+    if (response.has_value()) {
+      std::erase_if(response->extra_headers, [](const venues::bybit::HttpHeader& header) {
+        return header.first.starts_with("X-Bapi-Limit");
+      });
+    }
+    return response;
+  }
+  std::unique_ptr<venues::bybit::PrivateSession> open_session(
+      std::string_view path, std::string_view query, venues::bybit::SendFrame send) override {
+    return api_->open_session(path, query, std::move(send));
+  }
+
+ private:
+  std::shared_ptr<ExchangeApi> api_;
+};
+
+// Limits that never bind: the server's X-Bapi-Limit (600) replaces an endpoint's limit but keeps
+// its window, here 1 ms.
 BudgetConfig unbounded_budget() {
   BudgetConfig config;
-  config.endpoints = {{"/v5/order/create", 1'000'000, 1}, {"/v5/order/cancel", 1'000'000, 1}};
+  config.endpoints = {{"/v5/order/create", 1'000'000, 1},
+                      {"/v5/order/cancel", 1'000'000, 1},
+                      {"/v5/market/time", 1'000'000, 1}};
   config.global_limit = 1'000'000'000;
   config.global_window = kSecondMs;
   return config;
@@ -175,7 +208,7 @@ class Loopback {
  public:
   Loopback() {
     exchange_.add_account(kKeys, Decimal::from_int(1'000'000));
-    server_.set_private_api(ExchangeApi::create(exchange_));
+    server_.set_private_api(std::make_shared<UnlimitedApi>(ExchangeApi::create(exchange_)));
     Bar bar;
     bar.open_time = (wall_now() / kMinuteMs - 1) * kMinuteMs;
     bar.open = bar.high = bar.low = bar.close = Decimal::from_int(100);

@@ -990,16 +990,22 @@ Reply Exchange::create_order(Account& account, const json& body) {
   return Reply::ok({{"orderId", stored.order_id}, {"orderLinkId", stored.link_id}});
 }
 
-Reply Exchange::amend_order(Account& account, const json& body) {
+std::optional<Reply> Exchange::find_open_order(Account& account, const json& body,
+                                               std::string_view action, OrderRecord*& order) {
   const auto category_text = text_field(body, "category");
   const auto category = category_param(category_text);
   if (!category) return category_error(category_text);
-  OrderRecord* order = find_order(account, body);
-  const bool spot = *category == Category::kSpot;
-  if (order == nullptr || !order->open() || order->category != *category) {
-    return spot ? Reply::error(kSpotOrderNotFound, "Order does not exist.")
-                : Reply::error(kOrderNotFound, "order not exists or too late to replace");
-  }
+  order = find_order(account, body);
+  if (order != nullptr && order->open() && order->category == *category) return std::nullopt;
+  if (*category == Category::kSpot)
+    return Reply::error(kSpotOrderNotFound, "Order does not exist.");
+  return Reply::error(kOrderNotFound, fmt::format("order not exists or too late to {}", action));
+}
+
+Reply Exchange::amend_order(Account& account, const json& body) {
+  OrderRecord* order = nullptr;
+  if (std::optional<Reply> refused = find_open_order(account, body, "replace", order))
+    return *refused;
   if (body.contains("takeProfit") || body.contains("stopLoss")) {
     return Reply::error(kParamError,
                         "params error: the local venue amends qty, price and triggerPrice; set "
@@ -1027,15 +1033,9 @@ Reply Exchange::amend_order(Account& account, const json& body) {
 }
 
 Reply Exchange::cancel_order(Account& account, const json& body) {
-  const auto category_text = text_field(body, "category");
-  const auto category = category_param(category_text);
-  if (!category) return category_error(category_text);
-  OrderRecord* order = find_order(account, body);
-  const bool spot = *category == Category::kSpot;
-  if (order == nullptr || !order->open() || order->category != *category) {
-    return spot ? Reply::error(kSpotOrderNotFound, "Order does not exist.")
-                : Reply::error(kOrderNotFound, "order not exists or too late to cancel");
-  }
+  OrderRecord* order = nullptr;
+  if (std::optional<Reply> refused = find_open_order(account, body, "cancel", order))
+    return *refused;
   account.broker.cancel(brokers::RouterKey{},
                         {order->engine_id, asset_of(order->category), order->symbol});
   drain(account);

@@ -138,6 +138,10 @@ class Exchange {
   Account* find(std::string_view api_key);
   const Account* find(std::string_view api_key) const;
   internal::OrderRecord* find_order(Account& account, const nlohmann::json& body);
+  // The open order of the category the body names (by orderId or orderLinkId), or Bybit's
+  // refusal to `action` ("cancel", "replace") it.
+  std::optional<Reply> find_open_order(Account& account, const nlohmann::json& body,
+                                       std::string_view action, internal::OrderRecord*& order);
   // Dispatches what the account's simulator published and sends the resulting stream
   // messages (order and execution, then position and wallet).
   void drain(Account& account);

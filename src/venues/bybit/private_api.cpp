@@ -13,6 +13,7 @@
 
 #include "brokers/bybit/signing.hpp"
 #include "brokers/common/request_budget.hpp"
+#include "venues/bybit/internal/rest_routes.hpp"
 
 namespace gauntlet::venues::bybit {
 namespace {
@@ -22,31 +23,6 @@ namespace signing = brokers::bybit;
 
 constexpr std::string_view kPrivatePrefixes[] = {"/v5/order/",   "/v5/position/", "/v5/execution/",
                                                  "/v5/account/", "/v5/user/",     "/v5/asset/"};
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string percent_decode(std::string_view text) {
-  std::string decoded;
-  decoded.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size()) {
-      const int high = hex_value(text[i + 1]);
-      const int low = hex_value(text[i + 2]);
-      if (high >= 0 && low >= 0) {
-        decoded += static_cast<char>(high * 16 + low);
-        i += 2;
-        continue;
-      }
-    }
-    decoded += text[i];
-  }
-  return decoded;
-}
 
 std::optional<std::string> header(const RestRequest& request, std::string_view name) {
   for (const auto& [key, value] : request.headers) {
@@ -112,18 +88,7 @@ int endpoint_limit(const std::string& endpoint, bool get) {
 }  // namespace
 
 QueryParams decode_query(std::string_view query) {
-  QueryParams params;
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    if (pair.empty()) continue;
-    const auto eq = pair.find('=');
-    const std::string key = percent_decode(pair.substr(0, eq));
-    params[key] =
-        eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1));
-  }
-  return params;
+  return internal::parse_query(query);
 }
 
 // One /v5/private connection.
@@ -392,9 +357,15 @@ std::optional<RestResponse> ExchangeApi::handle_rest(const RestRequest& request)
 bool ExchangeApi::within_limit(const std::string& key, const std::string& endpoint, bool get,
                                TimestampMs now, RestResponse& response) {
   const int limit = endpoint_limit(endpoint, get);
+  if (!enforce_limits_) {  // no window: the headers say the whole quota is left
+    response.extra_headers = {{"X-Bapi-Limit", std::to_string(limit)},
+                              {"X-Bapi-Limit-Status", std::to_string(limit)},
+                              {"X-Bapi-Limit-Reset-Timestamp", std::to_string(now)}};
+    return true;
+  }
   std::deque<TimestampMs>& sent = recent_[{key, endpoint}];
   while (!sent.empty() && sent.front() <= now - kSecondMs) sent.pop_front();
-  const bool over = enforce_limits_ && static_cast<int>(sent.size()) >= limit;
+  const bool over = static_cast<int>(sent.size()) >= limit;
   const TimestampMs reset = sent.empty() ? now : sent.front() + kSecondMs;
   if (!over) sent.push_back(now);
   const int remaining = std::max(0, limit - static_cast<int>(sent.size()));

@@ -39,7 +39,7 @@
 
 namespace gauntlet::venues::bybit {
 
-// Percent-decodes a query string into its parameters; a key without '=' has an empty value.
+// A query string's parameters, form-decoded as the public routes decode them.
 QueryParams decode_query(std::string_view query);
 
 class ExchangeApi final : public PrivateApi, public std::enable_shared_from_this<ExchangeApi> {
@@ -51,7 +51,7 @@ class ExchangeApi final : public PrivateApi, public std::enable_shared_from_this
   static std::shared_ptr<ExchangeApi> create(Exchange& exchange, WallClock now = {});
 
   std::optional<RestResponse> handle_rest(const RestRequest& request) override;
-  // Off: no per-endpoint limit is enforced (the headers still say what Bybit's would be).
+  // Off: no per-endpoint limit is enforced and the headers say the whole quota is left.
   void enforce_rate_limits(bool enabled) { enforce_limits_ = enabled; }
   std::unique_ptr<PrivateSession> open_session(std::string_view path, std::string_view query,
                                                SendFrame send) override;

@@ -14,6 +14,7 @@
 #include "core/asio.hpp"
 #include "core/wall_clock.hpp"
 #include "venues/bybit/exchange.hpp"
+#include "venues/bybit/exchange_fixture.hpp"
 #include "venues/bybit/private_api.hpp"
 #include "venues/bybit/venue_server.hpp"
 
@@ -44,29 +45,6 @@ using venues::bybit::VenueServer;
 const ApiCredentials kKeys{"broker-key", "broker-secret"};
 const Symbol kBtc = Symbol::parse("BTCUSDT");
 
-Bar bar(TimestampMs open_time, double open, double high, double low, double close) {
-  Bar b;
-  b.open_time = open_time;
-  b.open = Decimal::from_double(open);
-  b.high = Decimal::from_double(high);
-  b.low = Decimal::from_double(low);
-  b.close = Decimal::from_double(close);
-  b.volume = Decimal::from_int(1'000'000);
-  return b;
-}
-
-ExchangeOptions venue_options() {
-  ExchangeOptions o;
-  o.slippage_bps = 0;
-  o.impact_bps = 0;
-  o.max_participation = 1.0;
-  o.fees[static_cast<std::size_t>(Asset::kPerp)] = {
-      Decimal::parse("0.0002"), Decimal::parse("0.00055"), {}, {}};
-  o.fees[static_cast<std::size_t>(Asset::kSpot)] = {
-      Decimal::parse("0.001"), Decimal::parse("0.001"), {}, {}};
-  return o;
-}
-
 using Event =
     std::variant<OrderAccepted, OrderRejected, OrderFilled, OrderCancelled, ProtectionSet,
                  ProtectionRejected, ProtectionTriggered, BrokerSnapshot, BrokerConnectionChanged>;
@@ -74,14 +52,17 @@ using Event =
 class BybitBrokerTest : public ::testing::Test {
  protected:
   BybitBrokerTest()
-      : exchange(venue_options()), api(ExchangeApi::create(exchange)), bus(loop), clock(loop) {
+      : exchange(testing::hand_figure_options()),
+        api(ExchangeApi::create(exchange)),
+        bus(loop),
+        clock(loop) {
     exchange.add_account(kKeys, Decimal::from_int(10'000));
     server.set_private_api(api);
     // An hour after the funding time before last: recent (the broker reads a day of
     // executions) and no funding time in the minutes the test trades.
     start = floor_to(clock.now_ms() - 2 * kHourMs, 8 * kHourMs) + kHourMs;
     feed(start, 100, 100, 100, 100);
-    exchange.on_bar(Category::kSpot, kBtc, bar(start, 100, 100, 100, 100));
+    exchange.on_bar(Category::kSpot, kBtc, testing::venue_bar(start, 100, 100, 100, 100));
     BybitBrokerConfig config;
     config.rest.rest.base_url = server.rest_url();
     config.rest.credentials = kKeys;
@@ -125,7 +106,7 @@ class BybitBrokerTest : public ::testing::Test {
     return run_until(loop, [&] { return all<E>().size() >= count; });
   }
   void feed(TimestampMs open_time, double open, double high, double low, double close) {
-    exchange.on_bar(Category::kLinear, kBtc, bar(open_time, open, high, low, close));
+    exchange.on_bar(Category::kLinear, kBtc, testing::venue_bar(open_time, open, high, low, close));
   }
   static OrderRequest market(std::string id, OrderSide side, std::string qty,
                              Asset asset = Asset::kPerp) {
@@ -260,7 +241,7 @@ TEST_F(BybitBrokerTest, ACancelledLimitOrderAndARefusedOrder) {
 TEST_F(BybitBrokerTest, ASpotBuyIsAHoldingInTheSnapshot) {
   broker->submit(OrderRouter::key(), market("s-1", OrderSide::kBuy, "0.5", Asset::kSpot));
   ASSERT_TRUE(wait_for<OrderAccepted>(1));
-  exchange.on_bar(Category::kSpot, kBtc, bar(start + kMinuteMs, 100, 101, 99, 100));
+  exchange.on_bar(Category::kSpot, kBtc, testing::venue_bar(start + kMinuteMs, 100, 101, 99, 100));
   ASSERT_TRUE(wait_for<OrderFilled>(1));
   EXPECT_EQ(all<OrderFilled>()[0].fill.fee, Decimal::parse("0.05"));  // 50 x 0.001
   broker->request_snapshot(Asset::kSpot);

@@ -22,6 +22,7 @@
 
 #include "brokers/bybit/loop_helpers.hpp"
 #include "venues/bybit/exchange.hpp"
+#include "venues/bybit/exchange_fixture.hpp"
 #include "venues/bybit/private_api.hpp"
 #include "venues/bybit/venue_server.hpp"
 
@@ -50,30 +51,6 @@ TimestampMs start_time() {
   const TimestampMs eight_hours = 8 * kHourMs;
   const TimestampMs boundary = (wall_now() - 6 * kHourMs) / eight_hours * eight_hours;
   return boundary + kHourMs;
-}
-
-Bar bar(TimestampMs open_time, std::string_view open, std::string_view high, std::string_view low,
-        std::string_view close) {
-  Bar b;
-  b.open_time = open_time;
-  b.open = Decimal::parse(open);
-  b.high = Decimal::parse(high);
-  b.low = Decimal::parse(low);
-  b.close = Decimal::parse(close);
-  b.volume = Decimal::from_int(1'000'000);
-  return b;
-}
-
-ExchangeOptions exchange_options() {
-  ExchangeOptions o;
-  o.slippage_bps = 0;
-  o.impact_bps = 0;
-  o.max_participation = 1.0;
-  o.fees[static_cast<std::size_t>(Asset::kPerp)] = {
-      Decimal::parse("0.0002"), Decimal::parse("0.00055"), {}, {}};
-  o.fees[static_cast<std::size_t>(Asset::kSpot)] = {
-      Decimal::parse("0.001"), Decimal::parse("0.001"), {}, {}};
-  return o;
 }
 
 // The ExchangeApi behind a recorder: the private requests that reached it, in order, and an
@@ -140,12 +117,12 @@ std::optional<std::string> header(const venues::bybit::RestRequest& request,
 
 class PrivateRestLoopback : public ::testing::Test {
  protected:
-  PrivateRestLoopback() : exchange(exchange_options()), start(start_time()) {
+  PrivateRestLoopback() : exchange(testing::hand_figure_options()), start(start_time()) {
     exchange.add_account(kKeys, Decimal::from_int(10'000));
     api = ExchangeApi::create(exchange);
     recorder = std::make_shared<RecordingApi>(api);
     server.set_private_api(recorder);
-    exchange.on_bar(Category::kLinear, kBtc, bar(start, "100", "100", "100", "100"));
+    exchange.on_bar(Category::kLinear, kBtc, testing::venue_bar(start, "100", "100", "100", "100"));
   }
 
   PrivateRestConfig config(ApiCredentials credentials = kKeys) {
@@ -223,7 +200,8 @@ TEST_F(PrivateRestLoopback, AMarketBuyFillsAndEveryReadShowsItsFigures) {
             R"({"category":"linear","symbol":"BTCUSDT","side":"Buy","orderType":"Market",)"
             R"("qty":"1","orderLinkId":"g-1"})");
 
-  exchange.on_bar(Category::kLinear, kBtc, bar(start + kMinuteMs, "101", "102", "100", "101.5"));
+  exchange.on_bar(Category::kLinear, kBtc,
+                  testing::venue_bar(start + kMinuteMs, "101", "102", "100", "101.5"));
 
   // Filled at the next open 101; taker fee 101 x 0.00055 = 0.05555.
   const Parsed<std::optional<VenueOrder>> order =
@@ -407,7 +385,8 @@ TEST_F(PrivateRestLoopback, ListingsReadEveryPageAndExecutionsEveryWindowOldestF
   EXPECT_EQ(recorder->count("/v5/order/realtime") - realtime_before, 3);
 
   // The next bar fills them all at its open 101: 110 executions, two pages of 100.
-  exchange.on_bar(Category::kLinear, kBtc, bar(start + kMinuteMs, "101", "102", "100", "101.5"));
+  exchange.on_bar(Category::kLinear, kBtc,
+                  testing::venue_bar(start + kMinuteMs, "101", "102", "100", "101.5"));
   // Twenty days back: windows of 7 days (two empty ones, then the fills' with two pages).
   const int list_before = recorder->count("/v5/execution/list");
   const Parsed<Page<Execution>> fills = run(

@@ -21,6 +21,7 @@
 #include "core/asio.hpp"
 #include "core/exceptions.hpp"
 #include "venues/bybit/exchange.hpp"
+#include "venues/bybit/exchange_fixture.hpp"
 #include "venues/bybit/private_api.hpp"
 #include "venues/bybit/venue_server.hpp"
 
@@ -50,16 +51,6 @@ Bar minute_bar(TimestampMs open_time, int open) {
   result.low = Decimal::from_int(open - 1);
   result.volume = Decimal::from_int(1'000'000);
   return result;
-}
-
-venues::bybit::ExchangeOptions exchange_options() {
-  venues::bybit::ExchangeOptions options;
-  options.slippage_bps = 0;
-  options.impact_bps = 0;
-  options.max_participation = 1.0;
-  options.fees[static_cast<std::size_t>(Asset::kPerp)] = {
-      Decimal::parse("0.0002"), Decimal::parse("0.00055"), {}, {}};
-  return options;
 }
 
 // The ExchangeApi behind a tap: the test can send raw frames to every private session opened so
@@ -149,7 +140,8 @@ struct State {
 };
 
 struct BybitPrivateWsLoopback : ::testing::Test {
-  BybitPrivateWsLoopback() : exchange(exchange_options()), api(std::make_shared<TapApi>(exchange)) {
+  BybitPrivateWsLoopback()
+      : exchange(testing::hand_figure_options()), api(std::make_shared<TapApi>(exchange)) {
     exchange.add_account(kKeys, Decimal::from_int(10'000));
     venue.set_private_api(api);
     exchange.on_bar(Category::kLinear, kBtc, minute_bar(kStart, 100));

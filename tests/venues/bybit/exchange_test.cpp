@@ -7,6 +7,8 @@
 
 #include <vector>
 
+#include "venues/bybit/exchange_fixture.hpp"
+
 namespace gauntlet::venues::bybit {
 namespace {
 
@@ -17,36 +19,13 @@ const Symbol kBtc = Symbol::parse("BTCUSDT");
 // 2024-01-01 07:50 UTC: ten minutes before a funding time.
 constexpr TimestampMs kStart = 1'704'095'400'000;
 
-Bar bar(TimestampMs open_time, double open, double high, double low, double close) {
-  Bar b;
-  b.open_time = open_time;
-  b.open = Decimal::from_double(open);
-  b.high = Decimal::from_double(high);
-  b.low = Decimal::from_double(low);
-  b.close = Decimal::from_double(close);
-  b.volume = Decimal::from_int(1'000'000);
-  return b;
-}
-
-ExchangeOptions options() {
-  ExchangeOptions o;
-  o.slippage_bps = 0;
-  o.impact_bps = 0;
-  o.max_participation = 1.0;
-  o.fees[static_cast<std::size_t>(Asset::kPerp)] = {
-      Decimal::parse("0.0002"), Decimal::parse("0.00055"), {}, {}};
-  o.fees[static_cast<std::size_t>(Asset::kSpot)] = {
-      Decimal::parse("0.001"), Decimal::parse("0.001"), {}, {}};
-  return o;
-}
-
 class ExchangeTest : public ::testing::Test {
  protected:
-  ExchangeTest() : exchange(options()) {
+  ExchangeTest() : exchange(testing::hand_figure_options()) {
     exchange.add_account(kKeys, Decimal::from_int(10'000));
     listener = exchange.listen(kKeys.key, [this](const StreamMessage& m) { stream.push_back(m); });
-    exchange.on_bar(Category::kLinear, kBtc, bar(kStart, 100, 100, 100, 100));
-    exchange.on_bar(Category::kSpot, kBtc, bar(kStart, 100, 100, 100, 100));
+    exchange.on_bar(Category::kLinear, kBtc, testing::venue_bar(kStart, 100, 100, 100, 100));
+    exchange.on_bar(Category::kSpot, kBtc, testing::venue_bar(kStart, 100, 100, 100, 100));
   }
 
   Reply post(std::string_view path, json body) {
@@ -89,7 +68,8 @@ TEST_F(ExchangeTest, AMarketOrderFillsAtTheNextOpenWithTakerFeeAndMargin) {
   ASSERT_EQ(topics(), std::vector<std::string>{"order"});
   EXPECT_EQ(stream[0].data.at(0).at("orderStatus"), "New");
 
-  exchange.on_bar(Category::kLinear, kBtc, bar(kStart + kMinuteMs, 101, 102, 100, 101.5));
+  exchange.on_bar(Category::kLinear, kBtc,
+                  testing::venue_bar(kStart + kMinuteMs, 101, 102, 100, 101.5));
   // Filled at the open 101; taker fee 101 x 0.00055 = 0.05555.
   const Reply fills = get("/v5/execution/list", {{"category", "linear"}, {"orderLinkId", "g-1"}});
   ASSERT_EQ(fills.result.at("list").size(), 1u);
@@ -139,7 +119,8 @@ TEST_F(ExchangeTest, ADuplicateOrderLinkIdIsRefusedAndNeverASecondOrder) {
   ASSERT_EQ(post("/v5/order/create", market_buy("dup", "1")).ret_code, 0);
   const Reply again = post("/v5/order/create", market_buy("dup", "1"));
   EXPECT_EQ(again.ret_code, 110072);
-  exchange.on_bar(Category::kLinear, kBtc, bar(kStart + kMinuteMs, 101, 102, 100, 101.5));
+  exchange.on_bar(Category::kLinear, kBtc,
+                  testing::venue_bar(kStart + kMinuteMs, 101, 102, 100, 101.5));
   EXPECT_EQ(position().at("size"), "1");
 }
 
@@ -148,10 +129,12 @@ TEST_F(ExchangeTest, ALimitOrderFillsAsMakerWhenPriceTradesThrough) {
                       {"orderType", "Limit"},  {"qty", "2"},          {"price", "99"},
                       {"orderLinkId", "lim-1"}};
   ASSERT_EQ(post("/v5/order/create", limit).ret_code, 0);
-  exchange.on_bar(Category::kLinear, kBtc, bar(kStart + kMinuteMs, 100, 100.5, 99.5, 100));
+  exchange.on_bar(Category::kLinear, kBtc,
+                  testing::venue_bar(kStart + kMinuteMs, 100, 100.5, 99.5, 100));
   EXPECT_EQ(get("/v5/order/realtime", {{"category", "linear"}}).result.at("list").size(), 1u)
       << "99 was not traded through (low 99.5)";
-  exchange.on_bar(Category::kLinear, kBtc, bar(kStart + 2 * kMinuteMs, 100, 100, 98.5, 99.5));
+  exchange.on_bar(Category::kLinear, kBtc,
+                  testing::venue_bar(kStart + 2 * kMinuteMs, 100, 100, 98.5, 99.5));
   // Maker at the limit: fee 2 x 99 x 0.0002 = 0.0396.
   const json fill = get("/v5/execution/list", {{"category", "linear"}}).result.at("list").at(0);
   EXPECT_EQ(fill.at("execPrice"), "99");
@@ -195,7 +178,8 @@ TEST_F(ExchangeTest, AmendChangesPriceAndQuantityOfAnOpenOrder) {
   const json order = get("/v5/order/realtime", {{"category", "linear"}}).result.at("list").at(0);
   EXPECT_EQ(order.at("qty"), "3");
   EXPECT_EQ(order.at("price"), "99.5");
-  exchange.on_bar(Category::kLinear, kBtc, bar(kStart + kMinuteMs, 100, 100, 99, 99.5));
+  exchange.on_bar(Category::kLinear, kBtc,
+                  testing::venue_bar(kStart + kMinuteMs, 100, 100, 99, 99.5));
   EXPECT_EQ(position().at("size"), "3");
 }
 
@@ -213,7 +197,8 @@ TEST_F(ExchangeTest, PostOnlyThatWouldTakeIsCancelledAtOnce) {
 
 TEST_F(ExchangeTest, TradingStopOnThePositionClosesItAtTheStop) {
   ASSERT_EQ(post("/v5/order/create", market_buy("e-1", "1")).ret_code, 0);
-  exchange.on_bar(Category::kLinear, kBtc, bar(kStart + kMinuteMs, 101, 102, 100.5, 101.5));
+  exchange.on_bar(Category::kLinear, kBtc,
+                  testing::venue_bar(kStart + kMinuteMs, 101, 102, 100.5, 101.5));
   const json stop = {{"category", "linear"}, {"symbol", "BTCUSDT"}, {"tpslMode", "Full"},
                      {"positionIdx", 0},     {"stopLoss", "100"},   {"slTriggerBy", "MarkPrice"}};
   const Reply set = post("/v5/position/trading-stop", stop);
@@ -226,7 +211,8 @@ TEST_F(ExchangeTest, TradingStopOnThePositionClosesItAtTheStop) {
   above["stopLoss"] = "102";
   EXPECT_EQ(post("/v5/position/trading-stop", above).ret_code, 10001);
 
-  exchange.on_bar(Category::kLinear, kBtc, bar(kStart + 2 * kMinuteMs, 101, 101, 99.5, 100.2));
+  exchange.on_bar(Category::kLinear, kBtc,
+                  testing::venue_bar(kStart + 2 * kMinuteMs, 101, 101, 99.5, 100.2));
   // Closed at 100: pnl (100 - 101) x 1 = -1, fee 100 x 0.00055 = 0.055; with the entry's
   // 0.05555: -1.11055.
   const json held = position();
@@ -243,9 +229,11 @@ TEST_F(ExchangeTest, TradingStopOnThePositionClosesItAtTheStop) {
 
 TEST_F(ExchangeTest, FundingIsAnExecutionOfItsOwn) {
   ASSERT_EQ(post("/v5/order/create", market_buy("f-1", "1")).ret_code, 0);
-  exchange.on_bar(Category::kLinear, kBtc, bar(kStart + kMinuteMs, 101, 102, 100.5, 101.5));
+  exchange.on_bar(Category::kLinear, kBtc,
+                  testing::venue_bar(kStart + kMinuteMs, 101, 102, 100.5, 101.5));
   // The next bar opens at 08:00 UTC: a long pays 0.0001 x 1 x 101.5 (the last close) = 0.01015.
-  exchange.on_bar(Category::kLinear, kBtc, bar(kStart + 10 * kMinuteMs, 101.5, 102, 101, 101.5));
+  exchange.on_bar(Category::kLinear, kBtc,
+                  testing::venue_bar(kStart + 10 * kMinuteMs, 101.5, 102, 101, 101.5));
   const Reply funding =
       get("/v5/execution/list", {{"category", "linear"}, {"execType", "Funding"}});
   ASSERT_EQ(funding.result.at("list").size(), 1u);
@@ -269,7 +257,8 @@ TEST_F(ExchangeTest, LeverageSetsTheMarginOfTheNextEntry) {
                 .ret_code,
             0);
   ASSERT_EQ(post("/v5/order/create", market_buy("l-1", "2")).ret_code, 0);
-  exchange.on_bar(Category::kLinear, kBtc, bar(kStart + kMinuteMs, 101, 102, 100.5, 101.5));
+  exchange.on_bar(Category::kLinear, kBtc,
+                  testing::venue_bar(kStart + kMinuteMs, 101, 102, 100.5, 101.5));
   // 2 x 101 / 4 = 50.5
   EXPECT_EQ(position().at("positionIM"), "50.5");
   EXPECT_EQ(position().at("leverage"), "4");
@@ -285,7 +274,7 @@ TEST_F(ExchangeTest, SpotMarketBuySpendsTheQuoteAmountAndSellNeedsHoldings) {
   const json buy = {{"category", "spot"},    {"symbol", "BTCUSDT"}, {"side", "Buy"},
                     {"orderType", "Market"}, {"qty", "1000"},       {"orderLinkId", "s-1"}};
   ASSERT_EQ(post("/v5/order/create", buy).ret_code, 0);
-  exchange.on_bar(Category::kSpot, kBtc, bar(kStart + kMinuteMs, 100, 101, 99, 100));
+  exchange.on_bar(Category::kSpot, kBtc, testing::venue_bar(kStart + kMinuteMs, 100, 101, 99, 100));
   // 1000 USDT at the last price 100 = 10 BTC, filled at the open 100: 1000 + fee 1.
   const json account = wallet();
   ASSERT_EQ(account.at("coin").size(), 2u);
@@ -299,20 +288,22 @@ TEST_F(ExchangeTest, ASpotTakeProfitOrderTriggersWhenPriceRisesToIt) {
   const json buy = {{"category", "spot"},    {"symbol", "BTCUSDT"}, {"side", "Buy"},
                     {"orderType", "Market"}, {"qty", "2"},          {"marketUnit", "baseCoin"}};
   ASSERT_EQ(post("/v5/order/create", buy).ret_code, 0);
-  exchange.on_bar(Category::kSpot, kBtc, bar(kStart + kMinuteMs, 100, 101, 99, 100));
+  exchange.on_bar(Category::kSpot, kBtc, testing::venue_bar(kStart + kMinuteMs, 100, 101, 99, 100));
   const json take_profit = {
       {"category", "spot"},         {"symbol", "BTCUSDT"},  {"side", "Sell"},
       {"orderType", "Market"},      {"qty", "2"},           {"triggerPrice", "105"},
       {"orderFilter", "tpslOrder"}, {"orderLinkId", "tp-1"}};
   ASSERT_EQ(post("/v5/order/create", take_profit).ret_code, 0);
-  exchange.on_bar(Category::kSpot, kBtc, bar(kStart + 2 * kMinuteMs, 100, 104, 98, 103));
+  exchange.on_bar(Category::kSpot, kBtc,
+                  testing::venue_bar(kStart + 2 * kMinuteMs, 100, 104, 98, 103));
   EXPECT_EQ(get("/v5/order/realtime", {{"category", "spot"}, {"orderLinkId", "tp-1"}})
                 .result.at("list")
                 .at(0)
                 .at("orderStatus"),
             "New")
       << "104 has not reached 105; a falling market must not trigger it";
-  exchange.on_bar(Category::kSpot, kBtc, bar(kStart + 3 * kMinuteMs, 103, 106, 102, 105.5));
+  exchange.on_bar(Category::kSpot, kBtc,
+                  testing::venue_bar(kStart + 3 * kMinuteMs, 103, 106, 102, 105.5));
   const json fill = get("/v5/execution/list", {{"category", "spot"}, {"orderLinkId", "tp-1"}})
                         .result.at("list")
                         .at(0);

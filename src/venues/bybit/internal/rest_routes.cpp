@@ -16,8 +16,6 @@ namespace gauntlet::venues::bybit::internal {
 
 namespace {
 
-using Query = std::map<std::string, std::string, std::less<>>;
-
 constexpr int kLimitPerWindow = 600;
 constexpr std::size_t kDefaultKlineLimit = 200;
 constexpr std::size_t kDefaultInstrumentLimit = 500;
@@ -46,20 +44,6 @@ std::string percent_decode(std::string_view text) {
     }
   }
   return decoded;
-}
-
-Query parse_query(std::string_view query) {
-  Query params;
-  while (!query.empty()) {
-    const std::size_t amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    if (pair.empty()) continue;
-    const std::size_t equals = pair.find('=');
-    const std::string name = percent_decode(pair.substr(0, equals));
-    params[name] = equals == std::string_view::npos ? "" : percent_decode(pair.substr(equals + 1));
-  }
-  return params;
 }
 
 std::optional<std::string> param(const Query& query, std::string_view name) {
@@ -253,6 +237,20 @@ void add_limit_headers(RestReply& reply, int remaining, TimestampMs reset_at) {
 }
 
 }  // namespace
+
+Query parse_query(std::string_view query) {
+  Query params;
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    const std::size_t equals = pair.find('=');
+    const std::string name = percent_decode(pair.substr(0, equals));
+    params[name] = equals == std::string_view::npos ? "" : percent_decode(pair.substr(equals + 1));
+  }
+  return params;
+}
 
 RestReply answer_rest_request(ServerState& state, const RestRequest& request,
                               PrivateApi* private_api) {

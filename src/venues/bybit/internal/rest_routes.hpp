@@ -9,6 +9,7 @@
 // the only thread a PrivateApi is called on.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -34,5 +35,10 @@ struct RestReply {
 // a method and path the public routes do not serve, from `private_api` (null: none, 404).
 RestReply answer_rest_request(ServerState& state, const RestRequest& request,
                               PrivateApi* private_api);
+
+// A query string's parameters, form-decoded ("%3D" -> "=", "+" -> " "; a bad escape stays); a
+// key without '=' has an empty value.
+using Query = std::map<std::string, std::string, std::less<>>;
+Query parse_query(std::string_view query);
 
 }  // namespace gauntlet::venues::bybit::internal
