@@ -95,6 +95,18 @@ std::string_view to_string(Environment environment) {
   return environment == Environment::kSimulation ? "simulation" : "production";
 }
 
+std::string_view to_string(BybitEnvironment environment) {
+  switch (environment) {
+    case BybitEnvironment::kMainnet:
+      return "mainnet";
+    case BybitEnvironment::kTestnet:
+      return "testnet";
+    case BybitEnvironment::kDemo:
+      return "demo";
+  }
+  return "mainnet";
+}
+
 std::string_view to_string(ExchangeProfile profile) {
   switch (profile) {
     case ExchangeProfile::kSpot:
@@ -220,6 +232,18 @@ nlohmann::json to_json(const Config& config) {
       {"telegram",
        {{"enabled", config.telegram.enabled},
         {"allowed_chat_ids", config.telegram.allowed_chat_ids}}},
+      {"bybit",
+       {{"environment", to_string(config.bybit.environment)},
+        {"recv_window", format_duration(config.bybit.recv_window)}}},
+      {"universe",
+       {{"size", config.universe.size},
+        {"min_turnover", config.universe.min_turnover},
+        {"min_listing_age", format_duration(config.universe.min_listing_age)},
+        {"spike_ratio", config.universe.spike_ratio},
+        {"spike_window", config.universe.spike_window},
+        {"refresh_interval", format_duration(config.universe.refresh_interval)},
+        {"sentiment_file", config.universe.sentiment_file},
+        {"sentiment_weight", config.universe.sentiment_weight}}},
   };
 }
 

@@ -27,6 +27,8 @@ namespace gauntlet::config {
 enum class Environment { kSimulation, kProduction };
 enum class ExchangeProfile { kSpot, kPerp, kSpotPerp };
 enum class Rotation { kRoundRobinWithBoost, kRoundRobin };
+// Which Bybit a live session trades on: its hosts (brokers/bybit/hosts.hpp).
+enum class BybitEnvironment { kMainnet, kTestnet, kDemo };
 
 // TIMEFRAMES: 15m bars drive signals, 5m bars confirm entries.
 struct Timeframes {
@@ -155,6 +157,29 @@ struct UiConfig {
   friend bool operator==(const UiConfig&, const UiConfig&) = default;
 };
 
+// universe: the crypto symbol universe's rules (data/symbol_universe.hpp): how many pairs are
+// watched, what a pair needs to be, how often it is refreshed, and the sentiment hook: a file
+// of scores in [-1, 1] per symbol, read again at each refresh, that raises or lowers a pair's
+// priority by up to sentiment_weight of its turnover.
+struct UniverseConfig {
+  int size = 30;
+  double min_turnover = 5e6;  // USD of 24h turnover
+  DurationMs min_listing_age = 30 * kDayMs;
+  double spike_ratio = 3.0;
+  int spike_window = 6;
+  DurationMs refresh_interval = kHourMs;
+  std::string sentiment_file;  // "" none; relative paths from the working directory
+  double sentiment_weight = 0.5;
+  friend bool operator==(const UniverseConfig&, const UniverseConfig&) = default;
+};
+
+// bybit: the venue of `gauntlet run --venue bybit` (crypto spot and perpetuals).
+struct BybitConfig {
+  BybitEnvironment environment = BybitEnvironment::kMainnet;
+  DurationMs recv_window = 5 * kSecondMs;  // how long a signed request stays valid
+  friend bool operator==(const BybitConfig&, const BybitConfig&) = default;
+};
+
 struct TelegramConfig {
   bool enabled = false;
   std::vector<int64_t> allowed_chat_ids;
@@ -193,6 +218,8 @@ struct Config {
   PaperBankroll paper;
   UiConfig ui;
   TelegramConfig telegram;
+  BybitConfig bybit;
+  UniverseConfig universe;
 
   const RiskLimits& risk_for(Asset asset) const { return risk[static_cast<std::size_t>(asset)]; }
   friend bool operator==(const Config&, const Config&) = default;
@@ -211,6 +238,7 @@ std::optional<std::string> asset_disabled_reason(const Config& config, Asset ass
 std::string_view to_string(Environment environment);
 std::string_view to_string(ExchangeProfile profile);
 std::string_view to_string(Rotation rotation);
+std::string_view to_string(BybitEnvironment environment);
 
 // The normalised form of a config: every section and field, defaults included, as JSON
 // (the seed's get(section) and `gauntlet config show`).

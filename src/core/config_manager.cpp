@@ -575,6 +575,27 @@ void parse_telegram(MapReader& reader, config::TelegramConfig& telegram) {
   reader.finish();
 }
 
+void parse_bybit(MapReader& reader, config::BybitConfig& bybit) {
+  read_choice(reader, "environment", bybit.environment,
+              {{"mainnet", config::BybitEnvironment::kMainnet},
+               {"testnet", config::BybitEnvironment::kTestnet},
+               {"demo", config::BybitEnvironment::kDemo}});
+  read_duration(reader, "recv_window", bybit.recv_window, 100, kMinuteMs);
+  reader.finish();
+}
+
+void parse_universe(MapReader& reader, config::UniverseConfig& universe) {
+  read_int(reader, "size", universe.size, 1, 200);
+  read_number(reader, "min_turnover", universe.min_turnover, {0, 1e15, false, false});
+  read_duration(reader, "min_listing_age", universe.min_listing_age, 0, 3650 * kDayMs);
+  read_number(reader, "spike_ratio", universe.spike_ratio, {1, 1000, true, false});
+  read_int(reader, "spike_window", universe.spike_window, 2, 1000);
+  read_duration(reader, "refresh_interval", universe.refresh_interval, kMinuteMs, 7 * kDayMs);
+  read_string(reader, "sentiment_file", universe.sentiment_file, true);
+  read_number(reader, "sentiment_weight", universe.sentiment_weight, {0, 1, false, false});
+  reader.finish();
+}
+
 // Every key anywhere in the tree that looks like a secret is a problem: secrets live in the
 // environment or the secrets file only.
 void scan_for_secrets(const Node& node, const std::string& path, Problems& problems) {
@@ -631,6 +652,8 @@ Config parse_root(const Node& root, Problems& problems) {
   read_section(reader, "paper", config.paper, parse_paper);
   read_section(reader, "ui", config.ui, parse_ui);
   read_section(reader, "telegram", config.telegram, parse_telegram);
+  read_section(reader, "bybit", config.bybit, parse_bybit);
+  read_section(reader, "universe", config.universe, parse_universe);
   reader.finish();
 
   if (config.environment == config::Environment::kSimulation && config.rollout_stage != 0) {
@@ -787,8 +810,8 @@ Config load_file(const fs::path& path, const EnvironmentLookup& environment, Sec
 
 }  // namespace
 
-Config load_config(const fs::path& path, const EnvironmentLookup& environment) {
-  return load_file(path, environment, nullptr);
+Config load_config(const fs::path& path, const EnvironmentLookup& environment, Secrets* secrets) {
+  return load_file(path, environment, secrets);
 }
 
 Config parse_config(std::string_view yaml, const fs::path& base_directory,

@@ -89,9 +89,10 @@ class ConfigManager {
 };
 
 // Parses and validates a config file without keeping it: the Config, or ConfigError with
-// every problem. Secrets are read as ConfigManager does.
+// every problem. Secrets are read as ConfigManager does, into `secrets` when given.
 config::Config load_config(const std::filesystem::path& path,
-                           const EnvironmentLookup& environment = process_environment());
+                           const EnvironmentLookup& environment = process_environment(),
+                           Secrets* secrets = nullptr);
 
 // The same from YAML text; `base_directory` resolves `extends:` and `secrets_file`.
 config::Config parse_config(std::string_view yaml, const std::filesystem::path& base_directory,

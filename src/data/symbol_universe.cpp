@@ -142,7 +142,10 @@ UniverseUpdate SymbolUniverse::refresh(const std::vector<UniverseCandidate>& can
   std::vector<std::string> bases;
   for (const UniverseCandidate& c : candidates) bases.emplace_back(c.symbol.base());
 
-  // 1-2. Eligible candidates, ranked by turnover.
+  // 1-2. Eligible candidates, ranked by priority.
+  const auto priority = [&](const UniverseCandidate* c) {
+    return c->turnover_24h * (1 + rules_.sentiment_weight * std::clamp(c->score, -1.0, 1.0));
+  };
   std::vector<const UniverseCandidate*> ranked;
   for (const UniverseCandidate& c : candidates) {
     const bool listed_long_enough =
@@ -152,8 +155,10 @@ UniverseUpdate SymbolUniverse::refresh(const std::vector<UniverseCandidate>& can
       ranked.push_back(&c);
     }
   }
-  std::sort(ranked.begin(), ranked.end(), [](const auto* a, const auto* b) {
-    if (a->turnover_24h != b->turnover_24h) return a->turnover_24h > b->turnover_24h;
+  std::sort(ranked.begin(), ranked.end(), [&](const auto* a, const auto* b) {
+    const double pa = priority(a);
+    const double pb = priority(b);
+    if (pa != pb) return pa > pb;
     return a->symbol.canonical() < b->symbol.canonical();
   });
   std::map<std::string, int> rank;

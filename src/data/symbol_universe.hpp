@@ -5,7 +5,9 @@
 //   1. keeps the candidates that can be traded: status Trading, quoted in USDT, not a
 //      stablecoin against USDT, not a leveraged token (BTC3L, ETHUP, ...), at least
 //      min_turnover of 24h turnover and listed for at least min_listing_age (unknown = allowed);
-//   2. ranks them by turnover (ties by symbol);
+//   2. ranks them by priority: turnover x (1 + sentiment_weight x score), the score an external
+//      sentiment in [-1, 1] per symbol (0 when none; seed 000 top_pairs' hook), so a favoured
+//      symbol climbs and a shunned one sinks (ties by symbol);
 //   3. keeps a stable core: a core member stays while it ranks within core_exit_rank, the
 //      core is topped up to core_size from the best ranks; the rest of the universe is a
 //      rotating tail of the next best ranks, up to `size`;
@@ -37,6 +39,7 @@ struct UniverseCandidate {
   double turnover_24h = 0;      // quote units
   TimestampMs launch_time = 0;  // 0 when unknown
   std::string status = "Trading";
+  double score = 0;  // external sentiment in [-1, 1]; clamped
 };
 
 struct UniverseRules {
@@ -48,6 +51,7 @@ struct UniverseRules {
   double spike_ratio = 3.0;
   int spike_window = 6;  // refreshes in the spike detector's average
   DurationMs refresh_interval = kHourMs;
+  double sentiment_weight = 0.5;  // in [0, 1]: how far a score moves a symbol's priority
 };
 
 struct UniverseUpdate {

@@ -39,6 +39,8 @@ std::string_view to_string(HaltReason reason) {
       return "shutdown";
     case HaltReason::kDisabled:
       return "disabled";
+    case HaltReason::kGoingLive:
+      return "going_live";
   }
   return "kill_switch";
 }

@@ -38,13 +38,14 @@ enum class HaltReason {
   kDailyLoss,
   kDrawdown,
   kShutdown,
-  kDisabled
+  kDisabled,
+  kGoingLive  // the asset's paper book is being flattened before it moves to its live venue
 };
 
-inline constexpr std::array<HaltReason, 7> kAllHaltReasons = {
+inline constexpr std::array<HaltReason, 8> kAllHaltReasons = {
     HaltReason::kKillSwitch, HaltReason::kCriticalError, HaltReason::kBrokerDesync,
     HaltReason::kDailyLoss,  HaltReason::kDrawdown,      HaltReason::kShutdown,
-    HaltReason::kDisabled};
+    HaltReason::kDisabled,   HaltReason::kGoingLive};
 
 // Whether the reason is kept in the store (the process-local ones are set again at start).
 inline bool persisted(HaltReason reason) {
@@ -52,7 +53,7 @@ inline bool persisted(HaltReason reason) {
 }
 
 // "kill_switch", "critical_error", "broker_desync", "daily_loss", "drawdown", "shutdown",
-// "disabled".
+// "disabled", "going_live".
 std::string_view to_string(HaltReason reason);
 std::optional<HaltReason> halt_reason_from_string(std::string_view text);
 

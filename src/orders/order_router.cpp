@@ -47,6 +47,8 @@ OrderRouter::OrderRouter(EventBus& bus, const Clock& clock, store::Store& store,
 
 void OrderRouter::on_protection_triggered(const brokers::ProtectionTriggered& event) {
   using Kind = brokers::ProtectionTriggered::Kind;
+  const auto routed = brokers_.find(event.asset);
+  if (routed == brokers_.end() || routed->second->venue() != event.venue) return;
   venue_exit_reasons_[{event.asset, event.symbol.canonical()}] =
       event.kind == Kind::kStopLoss     ? "stop_loss"
       : event.kind == Kind::kTakeProfit ? "take_profit"
@@ -428,6 +430,15 @@ void OrderRouter::recover_fill(std::string_view venue, const Fill& fill) {
 
 void OrderRouter::on_filled(const brokers::OrderFilled& event) {
   const Fill& fill = event.fill;
+  // A venue the asset is not routed to (a live venue's account while the asset trades on
+  // paper) trades outside the engine's books: its reconciliation adopts what matters once the
+  // asset goes there.
+  const auto routed = brokers_.find(fill.asset);
+  if (routed == brokers_.end() || routed->second->venue() != event.venue) {
+    log().info("fill from {} ignored: {} is not routed there (order {})", event.venue,
+               to_string(fill.asset), fill.client_order_id);
+    return;
+  }
   auto entry = journal_.find(fill.client_order_id);
   if (!entry) {
     // An order the venue generated (a triggered stop, a liquidation): journal it as an exit

@@ -17,6 +17,8 @@
 //      budget reservations, sl_tp_manager.attach() for entries, and the fill hook (the
 //      pnl_reconciler's ledger, which alone books P&L into the budget), all in the fill's
 //      transaction; on close: the closed trade in the journal.
+// Fills and protection triggers from a venue the asset is not routed to (a live venue's account
+// while the asset still trades on paper) are not the engine's and are ignored.
 // A rejection whose venue code is one of CRITICAL_ERROR_CODES (set_critical_codes) halts the
 // asset's entries and publishes CriticalVenueError, the operator's alert.
 // A refusal is a Decision and an OrderDenied event, never an exception. The router holds the

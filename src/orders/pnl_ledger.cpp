@@ -26,6 +26,8 @@ constexpr store::Migration kMigrations[] = {
      "  venue TEXT NOT NULL,"
      "  ledger TEXT NOT NULL,"
      "  time INTEGER NOT NULL)"},
+    {2, "the venue each baseline was taken on",
+     "ALTER TABLE pnl_baselines ADD COLUMN broker TEXT NOT NULL DEFAULT ''"},
 };
 
 std::size_t index(Asset asset) {
@@ -140,21 +142,22 @@ Decimal PnlLedger::strategy_total(std::string_view strategy_id) const {
 
 std::optional<LedgerBaseline> PnlLedger::baseline(Asset asset) const {
   std::optional<LedgerBaseline> found;
-  store_.query("SELECT venue, ledger, time FROM pnl_baselines WHERE asset = ?1",
+  store_.query("SELECT venue, ledger, time, broker FROM pnl_baselines WHERE asset = ?1",
                {std::string(to_string(asset))}, [&](const store::Row& row) {
                  found = LedgerBaseline{Decimal::parse(row.get_text(0)),
-                                        Decimal::parse(row.get_text(1)), row.get_int(2)};
+                                        Decimal::parse(row.get_text(1)), row.get_int(2),
+                                        row.get_text(3)};
                });
   return found;
 }
 
 void PnlLedger::set_baseline(Asset asset, const LedgerBaseline& baseline) {
   store_.execute(
-      "INSERT INTO pnl_baselines (asset, venue, ledger, time) VALUES (?1, ?2, ?3, ?4) "
+      "INSERT INTO pnl_baselines (asset, venue, ledger, time, broker) VALUES (?1, ?2, ?3, ?4, ?5) "
       "ON CONFLICT (asset) DO UPDATE SET venue = excluded.venue, ledger = excluded.ledger, "
-      "time = excluded.time",
+      "time = excluded.time, broker = excluded.broker",
       {std::string(to_string(asset)), baseline.venue.to_string(), baseline.ledger.to_string(),
-       baseline.time});
+       baseline.time, baseline.broker});
 }
 
 }  // namespace gauntlet::orders

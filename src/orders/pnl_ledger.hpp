@@ -14,7 +14,9 @@
 //
 // It also keeps, per asset, the baseline of the comparison with the venue: the venue's realised
 // P&L and the ledger's total at the first reconciliation. From then on the venue's realised P&L
-// must equal baseline.venue + (ledger total - baseline.ledger).
+// must equal baseline.venue + (ledger total - baseline.ledger). A baseline belongs to the venue
+// it was taken on (`broker`, empty in sessions older than the column): an asset that moves to
+// another venue (paper to live) is compared from a new one.
 //
 // The totals are what every P&L the engine shows is read from (status, API, dashboard,
 // reports). gauntlet serve reads them from a stored session through the same class.
@@ -74,6 +76,7 @@ struct LedgerBaseline {
   Decimal venue;
   Decimal ledger;
   TimestampMs time = 0;
+  std::string broker;  // the venue's name ("paper", "bybit")
 };
 
 class PnlLedger {

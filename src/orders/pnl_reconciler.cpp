@@ -164,6 +164,7 @@ void PnlReconciler::book_fill(const OrderRequest& request, const Fill& fill, boo
 }
 
 void PnlReconciler::on_funding(const brokers::FundingApplied& funding) {
+  if (funding.venue != venue_of(funding.asset)) return;  // not the asset's venue's books
   const auto open = books_.find({funding.asset, funding.symbol.canonical()});
   const std::string strategy = open == books_.end() ? std::string() : open->second.strategy_id;
   store_.transaction([&] {
@@ -182,6 +183,9 @@ bool PnlReconciler::journal_holds(const Fill& fill) const {
 
 void PnlReconciler::on_snapshot(const brokers::BrokerSnapshot& snapshot) {
   const Asset asset = snapshot.asset;
+  // A venue the asset is not routed to (a live venue checked before the asset goes live) says
+  // nothing about the engine's books.
+  if (snapshot.venue != venue_of(asset)) return;
   std::vector<std::string> problems;
 
   // 1. Fills the journal has not seen: account for them first, so positions can agree.
@@ -276,9 +280,11 @@ void PnlReconciler::on_snapshot(const brokers::BrokerSnapshot& snapshot) {
   // 4. Money: the venue's realised P&L against the ledger's, and its fees against the model.
   const LedgerTotals totals = ledger_.totals(asset);
   std::optional<LedgerBaseline> baseline = ledger_.baseline(asset);
-  if (!baseline) {
-    baseline = LedgerBaseline{snapshot.balance.realised_pnl, totals.total(), snapshot.time};
+  if (!baseline || (!baseline->broker.empty() && baseline->broker != snapshot.venue)) {
+    baseline = LedgerBaseline{snapshot.balance.realised_pnl, totals.total(), snapshot.time,
+                              snapshot.venue};
     ledger_.set_baseline(asset, *baseline);
+    seen_[static_cast<std::size_t>(asset)] = false;
   }
   const Decimal limit = money_tolerance(asset);
   const Decimal expected = baseline->venue + (totals.total() - baseline->ledger);

@@ -59,6 +59,14 @@ void AppRuntime::Impl::open_state() {
 FeedMode AppRuntime::Impl::resolve_feed() {
   const std::optional<std::string> stored = runtime_state->get(kModeKey);
   FeedMode mode = options.feed;
+  if (!options.venue.empty()) {  // a live venue trades on its own live feed
+    if (mode != FeedMode::kAuto && mode != FeedMode::kLive) {
+      throw ArgumentError(fmt::format(
+          "--venue {} trades on the venue's live feed: --feed must be live or auto (was {})",
+          options.venue, to_string(mode)));
+    }
+    mode = FeedMode::kLive;
+  }
   if (mode == FeedMode::kAuto) {
     if (stored) {
       mode = *feed_mode_from_string(*stored);  // a session resumes on the feed it began on
@@ -92,13 +100,8 @@ FeedMode AppRuntime::Impl::resolve_feed() {
 }
 
 void AppRuntime::Impl::build_engine() {
-  // Each asset's instrument rules (data_manager): the router sizes and the paper venue fills on
-  // them.
-  const auto instruments = [this](Asset asset, const Symbol& symbol) {
-    const auto found = markets.find(asset);
-    if (found == markets.end()) return data::InstrumentInfo{};
-    return found->second.manager->get_instrument(symbol).value_or(data::InstrumentInfo{});
-  };
+  // Each asset's instrument rules (data_manager): the router sizes and the venues fill on them.
+  const orders::OrderRouter::InstrumentLookup instruments = instrument_rules();
   brokers::SimBrokerConfig sim;
   sim.venue = "paper";
   sim.instruments = instruments;
@@ -165,6 +168,15 @@ void AppRuntime::Impl::build_engine() {
   toggles = std::make_unique<LiveToggles>(config, *runtime_state, *registry, *router);
   trade_log = std::make_unique<TradeLog>(
       options.trade_log.empty() ? options.state_dir / "trades.csv" : options.trade_log);
+  build_live_venue();
+}
+
+orders::OrderRouter::InstrumentLookup AppRuntime::Impl::instrument_rules() {
+  return [this](Asset asset, const Symbol& symbol) {
+    const auto found = markets.find(asset);
+    if (found == markets.end()) return data::InstrumentInfo{};
+    return found->second.manager->get_instrument(symbol).value_or(data::InstrumentInfo{});
+  };
 }
 
 void AppRuntime::Impl::register_candidates(TimestampMs now) {
@@ -278,8 +290,10 @@ void AppRuntime::Impl::run_live_for(std::chrono::milliseconds duration) {
       next_housekeeping = floor_to(now, kHousekeepingInterval) + kHousekeepingInterval;
     }
     enforce_protection(now);
+    advance_going_live();
     if (std::chrono::steady_clock::now() >= next_live_reconcile) {
       for (auto& [asset, m] : markets) reconciler->reconcile(asset);
+      check_live_venue();
       settle();
       next_live_reconcile = std::chrono::steady_clock::now() + kLiveReconcileInterval;
     }
@@ -300,7 +314,13 @@ std::optional<TimestampMs> AppRuntime::Impl::next_step() const {
 void AppRuntime::Impl::tick(TimestampMs now) {
   exit_expired_positions(now);
   for (auto& [asset, m] : markets) {
-    if (m.universe.due(now)) refresh_universe(m, now);
+    if (m.universe.due(now)) {
+      if (live_feed) {
+        fetch_universe(asset);  // fresh listings and turnover from the venue first
+      } else {
+        refresh_universe(m, now);
+      }
+    }
     if (!toggles->enabled(asset)) continue;  // switched off: no new candidates, no entries
     exploration->ensure_active_candidates(asset, now);
     // Phase 1 of validation starts when a candidate starts exploring.
@@ -482,6 +502,8 @@ void AppRuntime::start_all() {
   }
   s.store->transaction([&] {
     for (auto& [asset, m] : s.markets) s.reconciler->reconcile(asset);
+    s.check_live_venue();
+    s.resume_going_live();
     s.settle();
     // The recovery's resends, acknowledged by the venue, commit with the venue's state.
     if (s.keeps_checkpoint()) s.save_checkpoint();
@@ -489,7 +511,7 @@ void AppRuntime::start_all() {
   s.resubmit_validating();
   if (s.replay) s.replay->start();
   if (s.simulated) s.simulated->start();
-  if (s.live_feed) s.live_feed->start();
+  for (const auto& feed : s.live_feeds) feed->start();
   s.runtime_state->set(kFeedNoteKey, s.feed_note);  // what gauntlet serve shows
   log().warn("paper session {} on the {} feed: {}{}", s.sessions->current().session_id, s.feed_name,
              s.fallback_reason.empty() ? "" : s.fallback_reason + ": ", s.feed_note);
@@ -584,7 +606,8 @@ void AppRuntime::stop_all() {
   });
   if (s.replay) s.replay->stop();
   if (s.simulated) s.simulated->stop();
-  if (s.live_feed) s.live_feed->stop();
+  for (const auto& feed : s.live_feeds) feed->stop();
+  if (s.live_broker) s.live_broker->stop();
   if (s.signals) s.signals->cancel();
   if (s.hangup) s.hangup->cancel();
   s.committed(true);

@@ -49,10 +49,20 @@
 // the floor. Promoted strategies keep trading on paper. A replay that reaches its end waits for
 // its validations; a session stopped before a verdict validates the strategy again on restart.
 //
-// Live: enable_live(asset) is refused unless ENVIRONMENT is production, ROLLOUT_STAGE admits the
-// asset (1 spot, 2 + perp, 3 + forex and options), a live broker for the asset is connected and
-// the asset has a promoted strategy. The paper session has no live broker, so it always refuses,
-// naming the first reason.
+// Live (runtime/live_venue.cpp): a session started with a venue (RunOptions::venue, gauntlet run
+// --venue bybit) holds a live broker beside the paper venue. Every asset starts on paper;
+// enable_live(asset) moves it to the live broker (router, protection and reconciliation), and
+// the choice is persisted: a restart routes it there before recovering its orders. It is refused,
+// naming the first reason, unless the asset is switched on, ENVIRONMENT is production,
+// ROLLOUT_STAGE admits the asset (1 spot, 2 + perp, 3 + forex and options), the asset has a
+// strategy promoted on real bars, the venue's keys are set, the venue trades the asset, its
+// broker is connected, it answered a reconciliation in the last minute, and the asset holds no
+// paper position or open paper order. On a live asset only strategies promoted on real bars
+// trade (exploring candidates wait for an asset still on paper), and entries wait for the first
+// clean reconciliation with the venue (broker_desync until then), which adopts and protects
+// what the venue holds that the engine does not know. disable_live moves a flat asset back to
+// paper. The kill switch on a live asset cancels its orders and closes its positions
+// reduce-only on the venue, then halts it.
 //
 // Threading: one thread, the engine loop. request_stop() may be called from a signal handler
 // installed by the caller; run() installs its own SIGINT/SIGTERM handling through asio.
@@ -73,6 +83,7 @@
 #include "core/decimal.hpp"
 #include "core/interfaces.hpp"
 #include "core/orders.hpp"
+#include "core/secrets.hpp"
 #include "core/time.hpp"
 #include "orders/order_journal.hpp"
 #include "runtime/candidate_validator.hpp"
@@ -122,13 +133,22 @@ struct RunOptions {
   std::filesystem::path search_space = "config/ml_search.json";
   double speed = 60;                           // simulated: market seconds per wall second
   uint64_t seed = 1;                           // simulated: the market's seed
-  int universe_size = 30;                      // crypto pairs watched (20-40 in production)
-  double min_turnover = 5e6;                   // USD of 24h turnover a pair needs to be watched
+  // Crypto pairs watched (20-40 in production) and the USD of 24h turnover a pair needs;
+  // unset, the config's universe.size and universe.min_turnover.
+  std::optional<int> universe_size;
+  std::optional<double> min_turnover;
   DurationMs status_interval = 5 * kSecondMs;  // wall time between status lines
   std::optional<DurationMs> run_for;           // wall time after which the session stops (demos)
   std::string bybit_rest_url = "https://api.bybit.com";
   std::string bybit_ws_url;  // empty: Bybit's spot public WebSocket
-  bool quiet = false;        // no status lines on stdout
+  // The venue the session's live assets trade on: empty, none (every order on the paper
+  // venue); "bybit", Bybit V5 for spot and perpetuals (gauntlet run --venue bybit), on the live
+  // feed of the same Bybit: config bybit.environment's hosts, or every endpoint at
+  // venue_base_url when it is set (a local Bybit, gauntlet venue bybit).
+  std::string venue;
+  std::string venue_base_url;
+  Secrets secrets;     // the venue's API key and secret (core/secrets.hpp)
+  bool quiet = false;  // no status lines on stdout
   // Replay: market seconds per wall second; unset, as fast as possible.
   std::optional<double> replay_speed;
   // When a replay reaches the end of its data, keep the finished session open for the control

@@ -219,14 +219,13 @@ Decision AppRuntime::reload_config() {
 Decision AppRuntime::enable_live(Asset asset) {
   Impl& s = *impl_;
   if (!running()) return Decision::deny("not_running: the session has ended");
-  // The paper venue is not a live broker: no live broker is connected for any asset yet.
-  return s.toggles->enable_live(asset, /*broker_connected=*/false);
+  return s.go_live(asset);
 }
 
 Decision AppRuntime::disable_live(Asset asset) {
   Impl& s = *impl_;
   if (!s.toggles) return Decision::deny("not_running: the session has not started");
-  return s.toggles->disable_live(asset);
+  return s.go_paper(asset);
 }
 
 }  // namespace gauntlet::runtime

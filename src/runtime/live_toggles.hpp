@@ -10,7 +10,8 @@
 //   - enable_live(asset) is refused, naming the first reason, unless: the asset is switched
 //     on; ENVIRONMENT is production; ROLLOUT_STAGE admits the asset (1 spot, 2 + perp, 3 +
 //     forex and options); the asset has a strategy promoted on real evidence (not flagged
-//     demo); and a live broker for the asset is connected.
+//     demo); and the venue is ready (LiveReadiness, in its order).
+//   - trades(asset, record): on a live asset only strategies promoted on real evidence trade.
 //
 // Threading: single-threaded, on the engine loop.
 #pragma once
@@ -24,6 +25,15 @@
 
 namespace gauntlet::runtime {
 
+// What the runtime knows of the live venue for an asset, checked in this order.
+struct LiveReadiness {
+  bool venue = false;      // the session has a live venue (gauntlet run --venue)
+  bool keys = false;       // its API key and secret are set
+  bool trades = false;     // the venue trades the asset
+  bool connected = false;  // its broker is connected
+  bool answered = false;   // it answered a reconciliation of the asset in the last minute
+};
+
 class LiveToggles {
  public:
   // Every argument must outlive this object.
@@ -36,10 +46,18 @@ class LiveToggles {
   // Whether new entries of `asset` are switched on.
   bool enabled(Asset asset) const;
 
-  // `broker_connected`: a live broker for the asset is connected.
-  Decision enable_live(Asset asset, bool broker_connected);
+  // Whether `asset` may go live now (nothing is changed): the first reason it may not.
+  Decision check_live(Asset asset, const LiveReadiness& venue) const;
+  // check_live, then the live toggle on (persisted).
+  Decision enable_live(Asset asset, const LiveReadiness& venue);
   Decision disable_live(Asset asset);
   bool live(Asset asset) const;
+  // Going live, waiting for the asset's paper book to be flat (persisted).
+  void set_pending(Asset asset, bool pending);
+  bool pending(Asset asset) const;
+  // Whether `record`'s entries may trade `asset`: always on paper; on a live asset only when it
+  // was promoted on real evidence.
+  bool trades(Asset asset, const strategies::StrategyRecord& record) const;
 
  private:
   const config::Config& config_;

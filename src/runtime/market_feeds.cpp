@@ -7,11 +7,16 @@
 //
 // Threading: the engine thread.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "core/exceptions.hpp"
+#include "core/text.hpp"
 #include "data/bar_import.hpp"
 #include "runtime/internal/runtime_impl.hpp"
 
@@ -176,11 +181,17 @@ AssetMarket& AppRuntime::Impl::market(Asset asset, const std::string& venue) {
   if (found != markets.end()) return found->second;
   AssetMarket& m = markets[asset];
   m.asset = asset;
+  const config::UniverseConfig& u = config.universe;
   data::UniverseRules rules;
-  rules.size = options.universe_size;
-  rules.core_size = std::max(1, options.universe_size / 3);
-  rules.core_exit_rank = std::max(rules.core_size, options.universe_size * 2 / 3);
-  rules.min_turnover = options.min_turnover;
+  rules.size = options.universe_size.value_or(u.size);
+  rules.core_size = std::max(1, rules.size / 3);
+  rules.core_exit_rank = std::max(rules.core_size, rules.size * 2 / 3);
+  rules.min_turnover = options.min_turnover.value_or(u.min_turnover);
+  rules.min_listing_age = u.min_listing_age;
+  rules.spike_ratio = u.spike_ratio;
+  rules.spike_window = u.spike_window;
+  rules.refresh_interval = u.refresh_interval;
+  rules.sentiment_weight = u.sentiment_weight;
   m.universe = data::SymbolUniverse(rules);
   m.manager = std::make_unique<data::DataManager>(venue, asset, *bars, bus, *clock);
   return m;
@@ -232,28 +243,57 @@ void AppRuntime::Impl::setup_live() {
   clock = wall_clock.get();
   runtime_state = std::make_unique<RuntimeState>(*store, *clock);
   bars = std::make_unique<data::BarStore>(options.state_dir / "live-bars");
-  brokers::bybit::RestConfig rest_config;
-  rest_config.base_url = options.bybit_rest_url;
-  rest = std::make_unique<brokers::bybit::RestClient>(loop, rest_config);
-  AssetMarket& m = market(Asset::kSpot, "bybit");
-  const brokers::bybit::InstrumentsPage instruments =
-      await_on_loop(rest->get_all_instruments_async(brokers::bybit::Category::kSpot));
-  m.manager->set_instruments(instruments.instruments);
-  for (const data::InstrumentInfo& info : instruments.instruments) {
-    if (info.status == "Trading") m.symbols.push_back(info.symbol);
+  // The public feed of the session's venue (its environment's hosts or its base URL), else the
+  // URLs given (--bybit-url, --bybit-ws-url: spot; linear beside it).
+  std::string rest_url = options.bybit_rest_url;
+  std::string spot_ws = options.bybit_ws_url;
+  std::string linear_ws;
+  if (!options.venue.empty()) {
+    const brokers::bybit::BybitHosts hosts = venue_hosts();
+    rest_url = hosts.public_rest;
+    spot_ws = hosts.public_ws_base + "/spot";
+    linear_ws = hosts.public_ws_base + "/linear";
+  } else if (spot_ws.ends_with("/spot")) {
+    linear_ws = spot_ws.substr(0, spot_ws.size() - 4) + "linear";
   }
-  live_tickers = await_on_loop(rest->get_tickers_async(brokers::bybit::Category::kSpot)).value;
-  brokers::bybit::PublicWsConfig ws;
-  ws.category = brokers::bybit::Category::kSpot;
-  ws.url = options.bybit_ws_url;
+  brokers::bybit::RestConfig rest_config;
+  rest_config.base_url = rest_url;
+  rest = std::make_unique<brokers::bybit::RestClient>(loop, rest_config);
   data::BybitLiveFeed::Options feed_options;
   feed_options.initial_lookback = 2 * kDayMs;  // the strategies' warm-up
-  live_feed =
-      std::make_unique<data::BybitLiveFeed>(loop, *m.manager, *rest, ws, bus, *clock, feed_options);
-  m.manager->attach_source(live_feed.get());
+  std::vector<std::string> listed;
+  for (const Asset asset : {Asset::kSpot, Asset::kPerp}) {
+    // Perpetuals stream beside spot when the exchange profile trades them.
+    if (asset == Asset::kPerp && config::asset_disabled_reason(config, asset)) continue;
+    const brokers::bybit::Category category =
+        asset == Asset::kSpot ? brokers::bybit::Category::kSpot : brokers::bybit::Category::kLinear;
+    const brokers::bybit::InstrumentsPage instruments =
+        await_on_loop(rest->get_all_instruments_async(category));
+    if (asset == Asset::kPerp && instruments.instruments.empty()) continue;  // none listed
+    AssetMarket& m = market(asset, "bybit");
+    m.manager->set_instruments(instruments.instruments);
+    for (const data::InstrumentInfo& info : instruments.instruments) {
+      if (info.status == "Trading") m.symbols.push_back(info.symbol);
+    }
+    live_tickers[asset] = await_on_loop(rest->get_tickers_async(category)).value;
+    brokers::bybit::PublicWsConfig ws;
+    ws.category = category;
+    ws.url = asset == Asset::kSpot ? spot_ws : linear_ws;
+    auto feed = std::make_unique<data::BybitLiveFeed>(loop, *m.manager, *rest, ws, bus, *clock,
+                                                      feed_options);
+    m.manager->attach_source(feed.get());
+    live_feeds.push_back(std::move(feed));
+    listed.push_back(fmt::format("{} {}", m.symbols.size(),
+                                 asset == Asset::kSpot ? "spot pairs" : "perpetuals"));
+  }
+  live_feed = live_feeds.front().get();
   feed_name = "live";
   feed_note =
-      fmt::format("LIVE BYBIT SPOT PUBLIC FEED ({} pairs listed), paper fills", m.symbols.size());
+      fmt::format("LIVE BYBIT {} PUBLIC FEED ({} listed), {}",
+                  live_feeds.size() == 1 ? "SPOT" : "SPOT + LINEAR", fmt::join(listed, ", "),
+                  routed_live(Asset::kSpot) || routed_live(Asset::kPerp)
+                      ? "live assets on the venue, the rest paper fills"
+                      : "paper fills");
 }
 
 void AppRuntime::Impl::start_simulated(bool resumed) {
@@ -299,16 +339,28 @@ TimestampMs AppRuntime::Impl::wall_now_ms() {
 void AppRuntime::Impl::refresh_universe(AssetMarket& m, TimestampMs now) {
   std::vector<data::UniverseCandidate> candidates;
   std::map<std::string, double> tickers;
-  for (const data::QuoteUpdated& t : live_tickers)
+  for (const data::QuoteUpdated& t : live_tickers[m.asset])
     tickers[t.symbol.canonical()] = t.turnover_24h.to_double();
+  const std::map<std::string, double> scores = read_sentiment();
   for (const Symbol& symbol : m.symbols) {
-    const auto quote = m.manager->get_last_quote(symbol);
-    const auto ticker = tickers.find(symbol.canonical());
-    if (quote) {
-      candidates.push_back({symbol, quote->turnover_24h.to_double(), 0, "Trading"});
-    } else if (ticker != tickers.end()) {
-      candidates.push_back({symbol, ticker->second, 0, "Trading"});
+    // Turnover from the streamed quote, else the venue's tickers; listing time and status from
+    // the venue's instruments (unknown: allowed, trading).
+    data::UniverseCandidate candidate;
+    candidate.symbol = symbol;
+    if (const auto quote = m.manager->get_last_quote(symbol)) {
+      candidate.turnover_24h = quote->turnover_24h.to_double();
+    } else if (const auto ticker = tickers.find(symbol.canonical()); ticker != tickers.end()) {
+      candidate.turnover_24h = ticker->second;
+    } else {
+      continue;
     }
+    if (const auto info = m.manager->get_instrument(symbol)) {
+      candidate.launch_time = info->launch_time;
+      if (!info->status.empty()) candidate.status = info->status;
+    }
+    if (const auto score = scores.find(symbol.canonical()); score != scores.end())
+      candidate.score = score->second;
+    candidates.push_back(std::move(candidate));
   }
   if (m.asset == Asset::kForex || m.asset == Asset::kOptions) {
     // The crypto universe's filters (USDT, turnover) do not apply: every symbol is watched.
@@ -338,6 +390,74 @@ void AppRuntime::Impl::refresh_universe(AssetMarket& m, TimestampMs now) {
                iso_minute(now), m.universe.symbols().size(), update.added.size(),
                update.removed.size(), update.spikes.size());
   }
+}
+
+std::map<std::string, double> AppRuntime::Impl::read_sentiment() const {
+  std::map<std::string, double> scores;
+  const std::string& file = config.universe.sentiment_file;
+  if (file.empty()) return scores;
+  std::ifstream in(file);
+  if (!in) {
+    log().warn("universe.sentiment_file {}: cannot be read; no sentiment this refresh", file);
+    return scores;
+  }
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    const std::string_view text = trim(line);
+    if (text.empty() || text.front() == '#') continue;
+    const std::size_t comma = text.find(',');
+    double score = 0;
+    std::optional<Symbol> symbol;
+    if (comma != std::string_view::npos) {
+      try {
+        symbol = Symbol::parse(trim(text.substr(0, comma)));
+      } catch (const SymbolError&) {
+      }
+      const std::string_view value = trim(text.substr(comma + 1));
+      const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), score);
+      if (error != std::errc() || end != value.data() + value.size() || !std::isfinite(score) ||
+          score < -1 || score > 1) {
+        symbol.reset();
+      }
+    }
+    if (!symbol) {
+      log().warn("universe.sentiment_file {}:{}: not SYMBOL,SCORE with a score in [-1, 1]: {}",
+                 file, number, line);
+      continue;
+    }
+    scores[symbol->canonical()] = score;
+  }
+  return scores;
+}
+
+void AppRuntime::Impl::fetch_universe(Asset asset) {
+  if (!rest || !universe_fetching.insert(asset).second) return;
+  asio::co_spawn(loop, fetch_universe_async(asset), [this, asset](std::exception_ptr error) {
+    universe_fetching.erase(asset);
+    if (!error) return;
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      // The universe stays as it is; the next housekeeping tries again.
+      log().warn("universe {}: the venue's tickers and instruments could not be read: {}",
+                 to_string(asset), e.what());
+    }
+  });
+}
+
+asio::awaitable<void> AppRuntime::Impl::fetch_universe_async(Asset asset) {
+  const brokers::bybit::Category category =
+      asset == Asset::kSpot ? brokers::bybit::Category::kSpot : brokers::bybit::Category::kLinear;
+  brokers::bybit::InstrumentsPage instruments = co_await rest->get_all_instruments_async(category);
+  auto tickers = co_await rest->get_tickers_async(category);
+  AssetMarket& m = markets.at(asset);
+  m.manager->set_instruments(instruments.instruments);
+  m.symbols.clear();
+  for (const data::InstrumentInfo& info : instruments.instruments) {
+    if (info.status == "Trading") m.symbols.push_back(info.symbol);
+  }
+  live_tickers[asset] = std::move(tickers.value);
+  refresh_universe(m, clock->now_ms());
 }
 
 }  // namespace gauntlet::runtime

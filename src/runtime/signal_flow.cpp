@@ -92,8 +92,8 @@ void AppRuntime::Impl::on_primary(AssetMarket& m, const data::BarClosed& e) {
   ExploringList& list = exploring_lists[m.asset];
   if (list.version != registry->state_version()) {
     list.records = registry->get_for(m.asset);
-    std::erase_if(list.records, [](const strategies::StrategyRecord& r) {
-      return !strategies::trades_on_paper(r.state);
+    std::erase_if(list.records, [&](const strategies::StrategyRecord& r) {
+      return !strategies::trades_on_paper(r.state) || !toggles->trades(m.asset, r);
     });
     list.version = registry->state_version();
   }

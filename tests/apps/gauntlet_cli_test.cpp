@@ -374,6 +374,75 @@ TEST(GauntletCli, VenueBybitServesTheMarketUntilSigterm) {
   EXPECT_EQ(testing::wait_exit_code(pid), 0) << testing::read_file(out);
 }
 
+// A live rehearsal from the command line: the local Bybit as its own process, a production
+// session on it (gauntlet run --venue bybit --base-url, keys from the environment), and
+// `gauntlet live` asking that session, through its API, to move assets: refused with the first
+// reason that holds (forex is switched off; perpetuals have no strategy promoted on real bars),
+// and back to paper at once.
+TEST(GauntletCli, LiveTogglesASessionOnTheLocalBybitThroughItsApi) {
+  const testing::TempDir dir;
+  const std::filesystem::path venue_out = dir.path() / "venue.log";
+  const pid_t venue =
+      testing::spawn_binary(GAUNTLET_BINARY,
+                            {"venue", "bybit", "--port", "0", "--symbols", "BTCUSDT", "--key",
+                             "cli-key", "--secret", "cli-secret", "--config",
+                             (testing::project_source_dir() / "config" / "default.yaml").string()},
+                            venue_out, venue_out);
+  const std::optional<std::string> rest =
+      wait_for_line(venue_out, "REST http://", std::chrono::seconds(60));
+  ASSERT_TRUE(rest) << testing::read_file(venue_out);
+  std::istringstream words(*rest);
+  std::string rest_word, url;
+  words >> rest_word >> url;
+
+  const std::filesystem::path config =
+      dir.write("live.yaml",
+                "extends: " + (testing::project_source_dir() / "config" / "default.yaml").string() +
+                    "\nenvironment: production\nrollout_stage: 2\n");
+  ::setenv("GAUNTLET_BYBIT_API_KEY", "cli-key", 1);
+  ::setenv("GAUNTLET_BYBIT_API_SECRET", "cli-secret", 1);
+  const std::filesystem::path session_out = dir.path() / "session.log";
+  const std::string state = (dir.path() / "state").string();
+  const pid_t session = testing::spawn_binary(
+      GAUNTLET_BINARY,
+      {"run", "--config", config.string(), "--state", state, "--venue", "bybit", "--base-url", url,
+       "--port", "0", "--no-validate", "--quiet", "--search-space",
+       (testing::project_source_dir() / "config" / "ml_search.json").string()},
+      session_out, session_out);
+  const std::optional<std::string> login =
+      wait_for_line(session_out, "gauntlet run: open http://", std::chrono::seconds(120));
+  if (!login) {
+    ::kill(session, SIGKILL);
+    ::kill(venue, SIGKILL);
+    testing::wait_exit_code(session);
+    testing::wait_exit_code(venue);
+    FAIL() << "no login URL; the session printed: " << testing::read_file(session_out);
+  }
+  const std::size_t start = login->find("http://");
+  const std::string api = login->substr(start, login->find("/login") - start);
+
+  const Outcome forex = run("live enable forex --url " + api + " --state " + state);
+  EXPECT_EQ(forex.exit_code, 1) << forex.output;
+  EXPECT_NE(forex.output.find("refused (HTTP 409): asset_disabled"), std::string::npos)
+      << forex.output;
+  const Outcome perp = run("live enable perp --url " + api + " --state " + state);
+  EXPECT_EQ(perp.exit_code, 1) << perp.output;
+  EXPECT_NE(perp.output.find("no_promoted_strategy"), std::string::npos) << perp.output;
+  const Outcome back = run("live disable perp --url " + api + " --state " + state);
+  EXPECT_EQ(back.exit_code, 0) << back.output;
+  EXPECT_NE(back.output.find("perp on paper: done"), std::string::npos) << back.output;
+  const Outcome wrong = run("live enable spot --url " + api + " --state " + dir.path().string());
+  EXPECT_EQ(wrong.exit_code, 1) << wrong.output;
+  EXPECT_NE(wrong.output.find("no API token"), std::string::npos) << wrong.output;
+
+  ASSERT_EQ(::kill(session, SIGTERM), 0);
+  EXPECT_EQ(testing::wait_exit_code(session), 0) << testing::read_file(session_out);
+  ASSERT_EQ(::kill(venue, SIGTERM), 0);
+  EXPECT_EQ(testing::wait_exit_code(venue), 0) << testing::read_file(venue_out);
+  EXPECT_NE(testing::read_file(session_out).find("live venue: Bybit local at " + url),
+            std::string::npos);
+}
+
 TEST(GauntletCli, VenueBybitNamesWhatIsWrong) {
   const std::string config =
       " --config " + (testing::project_source_dir() / "config" / "default.yaml").string();

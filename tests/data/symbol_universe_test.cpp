@@ -56,6 +56,39 @@ TEST(SymbolUniverse, FiltersThenRanksByTurnover) {
   EXPECT_TRUE(SymbolUniverse::excluded(Symbol::parse("BTCDOWNUSDT"), {"BTC"}));
 }
 
+// The sentiment hook: priority = turnover x (1 + weight x score), the score clamped to [-1, 1].
+// With weight 0.5: BTC 9e9 x (1 - 0.5) = 4.5e9; ETH 5e9 x 1 = 5e9; SOL 3e9 x (1 + 0.5 x 1) =
+// 4.5e9 (a score of 7 counts as 1), tied with BTC and ranked after it by name; DOGE 2e9 x 1.5 =
+// 3e9. The minimum turnover looks at the turnover alone: TINY stays out whatever its score.
+TEST(SymbolUniverse, SentimentRaisesOrLowersAPairsPriority) {
+  UniverseRules rules;
+  rules.size = 3;
+  rules.core_size = 3;
+  rules.core_exit_rank = 3;
+  rules.min_turnover = 1e6;
+  rules.sentiment_weight = 0.5;
+  SymbolUniverse universe(rules);
+  auto scored = [](const char* symbol, double turnover, double score) {
+    UniverseCandidate c = candidate(symbol, turnover);
+    c.score = score;
+    return c;
+  };
+  const auto update = universe.refresh(
+      {scored("BTCUSDT", 9e9, -1), scored("ETHUSDT", 5e9, 0), scored("SOLUSDT", 3e9, 7),
+       scored("DOGEUSDT", 2e9, 1), scored("TINYUSDT", 5e5, 1)},
+      kNow);
+  EXPECT_EQ(names(update.symbols), (std::vector<std::string>{"ETHUSDT", "BTCUSDT", "SOLUSDT"}));
+  // Without sentiment, turnover alone.
+  rules.sentiment_weight = 0;
+  SymbolUniverse plain(rules);
+  EXPECT_EQ(names(plain
+                      .refresh({scored("BTCUSDT", 9e9, -1), scored("ETHUSDT", 5e9, 0),
+                                scored("SOLUSDT", 3e9, 7), scored("DOGEUSDT", 2e9, 1)},
+                               kNow)
+                      .symbols),
+            (std::vector<std::string>{"BTCUSDT", "ETHUSDT", "SOLUSDT"}));
+}
+
 TEST(SymbolUniverse, TheCoreIsStableAndTheTailRotates) {
   UniverseRules rules;
   rules.size = 3;

@@ -6,6 +6,7 @@
 #include "runtime/app_runtime.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -171,6 +172,68 @@ TEST(AppRuntime, AutoTakesTheLiveFeedWhenBybitAnswersAndSaysWhyWhenNot) {
             std::string::npos)
       << runtime.status().feed_reason;
   EXPECT_EQ(runtime.status().feed_note.rfind("SIMULATED MARKET", 0), 0u);
+}
+
+// The live universe from the venue's own data: spot ranked by turnover moved by the sentiment
+// file (ETH's 90 M with a score of 1 and weight 0.5 ranks as 135 M, above BTC's 100 M); linear
+// BTC listed a day ago (launchTime) is too new for min_listing_age (30 d), so ETH is watched.
+// Universe size 1: the watched pair is the only one streamed.
+TEST(AppRuntime, TheLiveUniverseTakesListingTimesFromTheVenueAndSentimentFromItsFile) {
+  GAUNTLET_SHARED_DATA_OR_SKIP(data);
+  venues::bybit::VenueServer venue;
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  const std::map<std::string, std::string> turnover = {{"BTCUSDT", "100000000"},
+                                                       {"ETHUSDT", "90000000"}};
+  for (const auto category : {brokers::bybit::Category::kSpot, brokers::bybit::Category::kLinear}) {
+    const bool spot = category == brokers::bybit::Category::kSpot;
+    auto listed = nlohmann::json::parse(testing::read_file(
+        data / "fixtures" / "bybit" /
+        (spot ? "http_get_instruments_spot.json" : "http_get_instruments_linear.json")));
+    for (auto& item : listed["result"]["list"]) {
+      const std::string symbol = item["symbol"].get<std::string>();
+      if (!spot && symbol == "BTCUSDT") item["launchTime"] = std::to_string(now - kDayMs);
+      venue.add_instrument(category, item);
+      venue.set_ticker(category, {{"symbol", symbol},
+                                  {"lastPrice", "100"},
+                                  {"volume24h", "1000000"},
+                                  {"turnover24h", turnover.at(symbol)}});
+    }
+  }
+  testing::TempDir dir;
+  const std::filesystem::path sentiment =
+      dir.write("sentiment.csv", "# symbol,score\nETHUSDT,1\nbad line\n");
+  config::Config config;
+  config.universe.size = 1;
+  config.universe.min_turnover = 0;
+  config.universe.sentiment_file = sentiment.string();
+  RunOptions options = simulated(dir);
+  options.feed = FeedMode::kLive;
+  options.bybit_rest_url = venue.rest_url();
+  options.bybit_ws_url = venue.public_ws_url(brokers::bybit::Category::kSpot);
+  options.run_for = 3 * kSecondMs;
+  AppRuntime runtime(config, options);
+  std::thread session([&] { EXPECT_EQ(runtime.run(), 0); });
+  std::vector<std::string> spot_topics;
+  std::vector<std::string> linear_topics;
+  for (int i = 0; i < 100 && (spot_topics.empty() || linear_topics.empty()); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    spot_topics = venue.subscriptions(brokers::bybit::Category::kSpot);
+    linear_topics = venue.subscriptions(brokers::bybit::Category::kLinear);
+  }
+  session.join();
+  const auto has = [](const std::vector<std::string>& topics, const std::string& topic) {
+    return std::find(topics.begin(), topics.end(), topic) != topics.end();
+  };
+  EXPECT_TRUE(has(spot_topics, "kline.1.ETHUSDT"))
+      << fmt::format("{}", fmt::join(spot_topics, " "));
+  EXPECT_FALSE(has(spot_topics, "kline.1.BTCUSDT"));
+  EXPECT_TRUE(has(linear_topics, "kline.1.ETHUSDT"))
+      << fmt::format("{}", fmt::join(linear_topics, " "));
+  EXPECT_FALSE(has(linear_topics, "kline.1.BTCUSDT"));
+  EXPECT_NE(runtime.status().feed_note.find("SPOT + LINEAR"), std::string::npos)
+      << runtime.status().feed_note;
 }
 
 namespace fs = std::filesystem;

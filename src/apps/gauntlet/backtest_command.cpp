@@ -33,8 +33,8 @@ struct BacktestOptions {
   std::string search_space = "config/ml_search.json";
   std::vector<std::string> strategies;
   std::string asset = "spot";
-  int universe_size = 30;
-  double min_turnover = 5e6;
+  std::optional<int> universe_size;  // unset: the config's universe section
+  std::optional<double> min_turnover;
   bool check_lookahead = false;
   std::size_t lookahead_times = 200;
   std::string json;
@@ -78,8 +78,8 @@ int backtest(const BacktestOptions& o) {
   spec.trade_log = o.trade_log;
   spec.state_dir = o.state;
   spec.search_space = o.search_space;
-  spec.universe_size = o.universe_size;
-  spec.min_turnover = o.min_turnover;
+  spec.universe_size = o.universe_size.value_or(config->universe.size);
+  spec.min_turnover = o.min_turnover.value_or(config->universe.min_turnover);
   spec.candidates = parse_strategy_options(o.strategies, o.asset);
 
   fmt::print("gauntlet backtest: {} ({})\n", spec.data_root.string(),

@@ -12,9 +12,9 @@
 
 namespace gauntlet::apps {
 
-std::optional<config::Config> load_config_or_report(const std::string& file) {
+std::optional<config::Config> load_config_or_report(const std::string& file, Secrets* secrets) {
   try {
-    return load_config(file);
+    return load_config(file, process_environment(), secrets);
   } catch (const ConfigError& error) {
     fmt::print(stderr, "{}: {} problem{}:\n", file, error.problems().size(),
                error.problems().size() == 1 ? "" : "s");
@@ -23,15 +23,15 @@ std::optional<config::Config> load_config_or_report(const std::string& file) {
   }
 }
 
-void add_candidate_options(CLI::App* command, std::string& search_space, int& universe_size,
-                           double& min_turnover) {
+void add_candidate_options(CLI::App* command, std::string& search_space,
+                           std::optional<int>& universe_size, std::optional<double>& min_turnover) {
   command->add_option("--search-space", search_space, "The strategy generator's search space")
       ->capture_default_str();
-  command->add_option("--universe-size", universe_size, "Crypto pairs watched")
-      ->capture_default_str();
-  command
-      ->add_option("--min-turnover", min_turnover, "USD of 24h turnover a pair needs to be watched")
-      ->capture_default_str();
+  command->add_option("--universe-size", universe_size,
+                      "Crypto pairs watched (default: the config's universe.size)");
+  command->add_option("--min-turnover", min_turnover,
+                      "USD of 24h turnover a pair needs to be watched (default: the config's "
+                      "universe.min_turnover)");
 }
 
 std::vector<strategies::StrategyDescriptor> parse_strategy_options(

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/config.hpp"
+#include "core/secrets.hpp"
 #include "strategies/strategy_registry.hpp"
 
 namespace gauntlet::apps {
@@ -48,14 +49,17 @@ void add_validate_commands(CLI::App& app, int& exit_code);
 
 // `gauntlet venue bybit [--port N] ...`: a local venue on loopback (docs/local-venues.md).
 void add_venue_commands(CLI::App& app, int& exit_code);
+void add_live_command(CLI::App& app, int& exit_code);
 
 // The options that choose what a session or a backtest trades: --search-space (the strategy
 // generator's), --universe-size and --min-turnover (the crypto universe).
-void add_candidate_options(CLI::App* command, std::string& search_space, int& universe_size,
-                           double& min_turnover);
+void add_candidate_options(CLI::App* command, std::string& search_space,
+                           std::optional<int>& universe_size, std::optional<double>& min_turnover);
 
-// The config in `file`; nullopt after printing every problem to stderr.
-std::optional<config::Config> load_config_or_report(const std::string& file);
+// The config in `file` (and its secrets into `secrets` when given); nullopt after printing
+// every problem to stderr.
+std::optional<config::Config> load_config_or_report(const std::string& file,
+                                                    Secrets* secrets = nullptr);
 
 // --strategy values (FAMILY or FAMILY:{json}) as descriptors of `asset`, checked against the
 // families; throws ArgumentError naming the bad value.

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   add_backtest_command(app, exit_code);
   add_validate_commands(app, exit_code);
   add_venue_commands(app, exit_code);
+  add_live_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -60,12 +60,14 @@ struct RunCommandOptions {
   std::string search_space = "config/ml_search.json";
   double speed = 60;
   uint64_t seed = 1;
-  int universe_size = 30;
-  double min_turnover = 5e6;
+  std::optional<int> universe_size;  // unset: the config's universe section
+  std::optional<double> min_turnover;
   std::string run_for;
   std::string status_interval = "5s";
   std::string bybit_url = "https://api.bybit.com";
   std::string bybit_ws_url;
+  std::string venue;
+  std::string base_url;
   bool quiet = false;
   double replay_speed = 0;  // 0: as fast as possible
   bool no_validate = false;
@@ -131,7 +133,8 @@ int serve(const ServeCommandOptions& o) {
 }
 
 int run(const RunCommandOptions& o) {
-  std::optional<config::Config> loaded = load_config_or_report(o.config_file);
+  Secrets secrets;
+  std::optional<config::Config> loaded = load_config_or_report(o.config_file, &secrets);
   if (!loaded) return kExitInvalidConfig;
   config::Config config = std::move(*loaded);
   runtime::RunOptions options;
@@ -151,7 +154,7 @@ int run(const RunCommandOptions& o) {
   if (!(o.speed > 0)) throw ArgumentError("--speed must be positive");
   options.speed = o.speed;
   options.seed = o.seed;
-  if (o.universe_size < 1 || o.universe_size > 200)
+  if (o.universe_size && (*o.universe_size < 1 || *o.universe_size > 200))
     throw ArgumentError("--universe-size must be within 1..200");
   options.universe_size = o.universe_size;
   options.min_turnover = o.min_turnover;
@@ -160,6 +163,18 @@ int run(const RunCommandOptions& o) {
   options.quiet = o.quiet;
   options.bybit_rest_url = o.bybit_url;
   options.bybit_ws_url = o.bybit_ws_url;
+  if (!o.venue.empty() && o.venue != "bybit")
+    throw ArgumentError(fmt::format("--venue {}: the live venue is bybit", o.venue));
+  if (!o.base_url.empty() && o.venue.empty())
+    throw ArgumentError("--base-url is the venue's: it goes with --venue bybit");
+  if (!o.base_url.empty() && !o.base_url.starts_with("http://") &&
+      !o.base_url.starts_with("https://")) {
+    throw ArgumentError(
+        fmt::format("--base-url {}: must start with http:// or https://", o.base_url));
+  }
+  options.venue = o.venue;
+  options.venue_base_url = o.base_url;
+  options.secrets = std::move(secrets);
   if (o.replay_speed < 0) throw ArgumentError("--replay-speed must be positive");
   if (o.replay_speed > 0) options.replay_speed = o.replay_speed;
   for (const std::string& fee : o.paper_fees) {
@@ -188,8 +203,8 @@ int run(const RunCommandOptions& o) {
     pipeline.family_size = std::max<std::size_t>(1, o.validation_family);
     pipeline.shocks = o.validation_shocks;
     pipeline.threads = o.validation_threads;
-    pipeline.universe_size = o.universe_size;
-    pipeline.min_turnover = o.min_turnover;
+    pipeline.universe_size = o.universe_size.value_or(config.universe.size);
+    pipeline.min_turnover = o.min_turnover.value_or(config.universe.min_turnover);
     options.make_validator = [pipeline](const runtime::ValidatorContext& context) {
       return std::make_unique<runtime::ValidationPipeline>(context, pipeline);
     };
@@ -241,6 +256,12 @@ void add_run_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   command->add_option("--bybit-ws-url", options->bybit_ws_url,
                       "Live: Bybit's spot public WebSocket URL (default: Bybit's)");
+  command->add_option("--venue", options->venue,
+                      "bybit: a live session whose assets go live on Bybit (enable_live), on "
+                      "Bybit's public feed; keys from GAUNTLET_BYBIT_API_KEY / _SECRET");
+  command->add_option("--base-url", options->base_url,
+                      "With --venue: every Bybit endpoint at this URL instead of the "
+                      "bybit.environment hosts, e.g. http://127.0.0.1:9100 (gauntlet venue bybit)");
   command->add_flag("--quiet", options->quiet, "No status lines");
   command->add_option("--replay-speed", options->replay_speed,
                       "Replay: market seconds per wall second (default: as fast as possible)");

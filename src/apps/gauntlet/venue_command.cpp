@@ -26,10 +26,7 @@
 #include "core/exceptions.hpp"
 #include "core/symbol.hpp"
 #include "core/time.hpp"
-#include "venues/bybit/exchange.hpp"
-#include "venues/bybit/market_driver.hpp"
-#include "venues/bybit/private_api.hpp"
-#include "venues/bybit/venue_server.hpp"
+#include "venues/bybit/local_bybit.hpp"
 
 namespace gauntlet::apps {
 namespace {
@@ -136,25 +133,14 @@ int serve_bybit(const VenueCommandOptions& o) {
       o.secret.empty() ? made_up_credential(36) : o.secret};
 
   const StopSignals stop;  // before any thread starts, so that they all leave the signals here
-  venues::bybit::VenueServer server({o.host, static_cast<unsigned short>(o.port)});
-  venues::bybit::MarketDriver market(server, options);
-
   // The private side: fees from the config's FEE_MODEL, the instruments' rules as published.
   venues::bybit::ExchangeOptions exchange_options;
   exchange_options.fees = brokers::venue_fees(config->fee_model);
-  const std::vector<data::InstrumentInfo> instruments = market.instruments();
-  exchange_options.instruments = [instruments](Asset asset, const Symbol& symbol) {
-    for (const data::InstrumentInfo& info : instruments) {
-      if (info.domain == asset && info.symbol == symbol) return info;
-    }
-    return data::InstrumentInfo{};
-  };
-  venues::bybit::Exchange exchange(exchange_options);
-  exchange.add_account(credentials, usdt);
-  for (const auto& last : market.last_bars()) exchange.on_bar(last.category, last.symbol, last.bar);
-  market.add_bar_listener([&exchange](venues::bybit::Category category, const Symbol& symbol,
-                                      const Bar& bar) { exchange.on_bar(category, symbol, bar); });
-  server.set_private_api(venues::bybit::ExchangeApi::create(exchange));
+  venues::bybit::LocalBybit venue({o.host, static_cast<unsigned short>(o.port)}, options,
+                                  exchange_options);
+  venues::bybit::MarketDriver& market = venue.market();
+  venue.exchange().add_account(credentials, usdt);
+  const venues::bybit::VenueServer& server = venue.server();
 
   std::cout << "REST " << server.rest_url() << "  public WS "
             << server.rest_url().replace(0, 4, "ws") << "/v5/public/{spot,linear}"
@@ -182,10 +168,6 @@ int serve_bybit(const VenueCommandOptions& o) {
                 << format_iso8601(market.next_open_time()) << "); still serving" << std::endl;
     }
   }
-  market.stop();
-  // No new private session, then none left: their listeners are gone before the Exchange.
-  server.set_private_api(nullptr);
-  server.drop_connections();
   return kExitOk;
 }
 

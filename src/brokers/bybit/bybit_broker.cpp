@@ -390,7 +390,10 @@ asio::awaitable<void> BybitBroker::take_snapshot(Asset asset) {
   if (!*alive || !executions) co_return;
   for (const Execution& execution : executions.value.items) {
     tracker_.on_execution(execution);
-    if (Mapped<Fill> fill = to_fill(execution)) snapshot.recent_fills.push_back(*fill.value);
+    if (Mapped<Fill> fill = to_fill(execution)) {
+      fill.value->client_order_id = tracker_.client_id_of(execution);
+      snapshot.recent_fills.push_back(*fill.value);
+    }
   }
   if (Mapped<Balance> balance = to_balance(wallet.value, asset)) snapshot.balance = *balance.value;
   snapshot.time = clock_.now_ms();
@@ -401,8 +404,8 @@ asio::awaitable<void> BybitBroker::catch_up() {
   const std::shared_ptr<bool> alive = alive_;
   ++catch_ups_;
   const TimestampMs latest = tracker_.last_execution_time();
-  const TimestampMs since = latest > 0 ? latest - config_.catch_up_overlap
-                                       : started_at_ - config_.snapshot_fills;
+  const TimestampMs since =
+      latest > 0 ? latest - config_.catch_up_overlap : started_at_ - config_.snapshot_fills;
   const std::optional<Symbol>
       every_symbol;  // named: GCC 12 frees a braced coroutine argument twice
   const std::set<Category> categories = categories_used_;

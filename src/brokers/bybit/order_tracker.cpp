@@ -109,11 +109,7 @@ void OrderTracker::on_execution(const Execution& execution) {
   last_execution_time_ = std::max(last_execution_time_, execution.exec_time);
   Fill fill = std::move(*mapped.value);
 
-  std::string client_id = execution.order_link_id;
-  if (client_id.empty()) {
-    const auto known = by_order_id_.find(execution.order_id);
-    client_id = known != by_order_id_.end() ? known->second : venue_client_id(execution.order_id);
-  }
+  const std::string client_id = client_id_of(execution);
   Tracked& order = track(client_id);
   if (order.order_id.empty() && !execution.order_id.empty()) {
     order.order_id = execution.order_id;
@@ -140,6 +136,12 @@ void OrderTracker::on_execution(const Execution& execution) {
     order.pending_close.reset();
     publish_close(order, record);
   }
+}
+
+std::string OrderTracker::client_id_of(const Execution& execution) const {
+  if (!execution.order_link_id.empty()) return execution.order_link_id;
+  const auto known = by_order_id_.find(execution.order_id);
+  return known != by_order_id_.end() ? known->second : venue_client_id(execution.order_id);
 }
 
 void OrderTracker::on_order(const VenueOrder& record) {

@@ -53,6 +53,9 @@ class OrderTracker {
 
   // The latest execTime seen (0 before the first): where a REST catch-up starts.
   TimestampMs last_execution_time() const { return last_execution_time_; }
+  // The engine's client id of an execution's order: its orderLinkId, or for an order the venue
+  // made (a triggered stop, a liquidation, one placed by hand) the id the tracker gave it.
+  std::string client_id_of(const Execution& execution) const;
   // Whether the tracker knows the order (sent by the engine, or seen on the venue).
   bool knows(const std::string& client_order_id) const;
   // The venue's id of an order, once known.

@@ -42,6 +42,8 @@
 #include <utility>
 #include <vector>
 
+#include "brokers/bybit/bybit_broker.hpp"
+#include "brokers/bybit/hosts.hpp"
 #include "brokers/bybit/rest_client.hpp"
 #include "brokers/sim/sim_broker.hpp"
 #include "capital/bankroll_manager.hpp"
@@ -159,8 +161,11 @@ struct AppRuntime::Impl {
   std::unique_ptr<data::ReplayFeed> replay;
   std::unique_ptr<data::SimulatedFeed> simulated;
   std::unique_ptr<brokers::bybit::RestClient> rest;
-  std::unique_ptr<data::BybitLiveFeed> live_feed;
-  std::vector<data::QuoteUpdated> live_tickers;  // the first universe's turnover
+  // The live feeds, spot's first (and linear's beside it), each on its asset's data manager;
+  // live_feed is spot's.
+  std::vector<std::unique_ptr<data::BybitLiveFeed>> live_feeds;
+  data::BybitLiveFeed* live_feed = nullptr;
+  std::map<Asset, std::vector<data::QuoteUpdated>> live_tickers;  // the first universes' turnover
   std::string fallback_reason;
   // The timeframe each (domain, symbol) replays or streams (its finest); looked up per bar.
   std::map<std::pair<Asset, std::string>, Timeframe, AssetSymbolLess> base_timeframe;
@@ -170,6 +175,12 @@ struct AppRuntime::Impl {
   std::optional<TimestampMs> replay_to;
 
   std::unique_ptr<brokers::SimBroker> broker;
+  // The venue live assets trade on (RunOptions::venue), and when it last answered a snapshot
+  // of each asset (steady clock): enable_live wants one in the last minute.
+  std::unique_ptr<brokers::bybit::BybitBroker> live_broker;
+  std::map<Asset, std::chrono::steady_clock::time_point> live_answered;
+  std::set<Asset> live_routed;        // the assets whose orders go to live_broker
+  std::set<Asset> universe_fetching;  // live: the universes whose venue data is being read
   std::unique_ptr<capital::RiskManager> risk;
   std::unique_ptr<capital::BudgetManager> budget;
   std::unique_ptr<capital::ExposureManager> exposure;
@@ -265,6 +276,8 @@ struct AppRuntime::Impl {
   // broker truth, trade_executor, the registry, generator, exploration, scheduler, phase 1,
   // the live toggles and the trade log.
   void build_engine();
+  // Each asset's instrument rules, from its data manager (zero fields: unknown).
+  orders::OrderRouter::InstrumentLookup instrument_rules();
 
   // Registers the given candidates (once: create() is idempotent) and makes room to explore
   // all of them at once.
@@ -324,6 +337,34 @@ struct AppRuntime::Impl {
 
   // Prints the status line on stdout, unless quiet.
   void print_status();
+
+  // --- the live venue (live_venue.cpp) -------------------------------------------------------
+
+  // The live broker of RunOptions::venue (none without a venue or keys), started; the assets
+  // persisted live routed to it. Called at the end of build_engine, before the recovery.
+  void build_live_venue();
+  // The hosts of the public feed and of the venue (live_venue.cpp).
+  brokers::bybit::BybitHosts venue_hosts() const;
+  // Whether the asset's orders go to the live broker.
+  bool routed_live(Asset asset) const;
+  // Routes the asset to the live broker (router, protection, reconciliation), entries halted
+  // (broker_desync) until the first clean reconciliation with the venue.
+  void route_live(Asset asset);
+  // What LiveToggles checks going live on: the venue's state for the asset.
+  LiveReadiness live_readiness(Asset asset) const;
+  // Moves the asset to the live broker when its paper book is flat; otherwise halts its
+  // entries (going_live), cancels its paper orders and closes its paper positions, and
+  // advance_going_live() moves it once they are gone.
+  Decision go_live(Asset asset);
+  void advance_going_live();
+  // After a restart: the paper book of an asset still going live is flattened again.
+  void resume_going_live();
+  // Cancels the asset's open orders and closes its positions (reduce-only) where they are.
+  void flatten_paper(Asset asset);
+  Decision go_paper(Asset asset);
+  // Asks the live venue for a snapshot of each crypto asset still on paper (enable_live's
+  // "answered a reconciliation" precondition).
+  void check_live_venue();
 
   // --- the checkpoint (checkpoint.cpp) ---------------------------------------------------------
 
@@ -397,6 +438,13 @@ struct AppRuntime::Impl {
   // universe, its spikes and (watch_all_symbols) every symbol; forex and options watch every
   // symbol. Live: subscribes the feed to what is watched.
   void refresh_universe(AssetMarket& m, TimestampMs now);
+  // Live: reads the venue's instruments and tickers again (listings, status, listing times,
+  // turnover), then refreshes the asset's universe with them; one read per asset at a time.
+  void fetch_universe(Asset asset);
+  asio::awaitable<void> fetch_universe_async(Asset asset);
+  // universe.sentiment_file's scores by canonical symbol, read again at each refresh (bad
+  // lines logged and skipped; no file, no scores).
+  std::map<std::string, double> read_sentiment() const;
 
   // --- from bars to trades (signal_flow.cpp) ---------------------------------------------------
 

@@ -466,6 +466,11 @@ void Exchange::add_account(const brokers::bybit::ApiCredentials& credentials, De
         a.outbox.push_back({"execution", json::array({execution}), event.time});
         a.touched.insert({event.asset, event.symbol.canonical()});
       }));
+  // A new account knows the market as it is: the last bar of every symbol traded here.
+  for (const auto& [key, bar] : last_bar_) {
+    a.broker.on_bar(key.first, Symbol::parse(key.second), bar);
+    a.bus.drain();
+  }
   accounts_.emplace(credentials.key, std::move(account));
 }
 
@@ -710,7 +715,7 @@ void Exchange::on_bar(Category category, const Symbol& symbol, const Bar& bar) {
   if (close > clock_.now_ms()) clock_.advance_to(close);
   market_time_ = std::max(market_time_, close);
   const Asset asset = asset_of(category);
-  last_bar_[{asset, symbol.canonical()}] = bar.open_time;
+  last_bar_[{asset, symbol.canonical()}] = bar;
   for (auto& [key, account] : accounts_) {
     Account& a = *account;
     const Decimal before = a.broker.balance(asset).realised_pnl;

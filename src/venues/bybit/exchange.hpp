@@ -107,7 +107,8 @@ class Exchange {
   Exchange& operator=(const Exchange&) = delete;
 
   // --- accounts ---
-  // Opens an account with `usdt` in its unified wallet; an existing key keeps its account.
+  // Opens an account with `usdt` in its unified wallet, at the market's last bars; an existing
+  // key keeps its account.
   void add_account(const brokers::bybit::ApiCredentials& credentials, Decimal usdt);
   // The secret of an API key, for the server's signature check.
   std::optional<std::string> secret_of(std::string_view api_key) const;
@@ -175,7 +176,7 @@ class Exchange {
   uint64_t next_listener_ = 1;
   SimClock clock_;  // the simulators' clock: the market time
   TimestampMs market_time_ = 0;
-  std::map<std::pair<Asset, std::string>, TimestampMs> last_bar_;  // symbols traded here
+  std::map<std::pair<Asset, std::string>, Bar> last_bar_;  // symbols traded here, their last bar
 };
 
 }  // namespace gauntlet::venues::bybit

@@ -1,0 +1,297 @@
+// A live session on the local Bybit, in process (gauntlet run --venue bybit --base-url ...):
+// the engine's Bybit broker connects with the account's keys, enable_live names what is
+// missing until the venue has answered, then moves the asset to the venue. A position the
+// venue holds and the engine never placed is adopted and protected on the venue
+// (position/trading-stop); the protection fires on the venue while the engine is stopped, and
+// the restarted engine recovers the closing fill, books the venue's P&L to the cent and
+// reconciles clean. The kill switch on the live asset closes a position reduce-only on the
+// venue. The truth is the venue's own books, read through its private REST.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <future>
+#include <thread>
+
+#include "core/store/sqlite_store.hpp"
+#include "orders/entry_halts.hpp"
+#include "orders/order_journal.hpp"
+#include "orders/pnl_ledger.hpp"
+#include "runtime/app_runtime.hpp"
+#include "strategies/strategy_registry.hpp"
+#include "support/temp_dir.hpp"
+#include "validation/promotion_gate.hpp"
+#include "venues/bybit/exchange_fixture.hpp"
+#include "venues/bybit/local_bybit.hpp"
+
+namespace gauntlet::runtime {
+namespace {
+
+using brokers::bybit::Category;
+using nlohmann::json;
+using venues::bybit::LocalBybit;
+
+const brokers::bybit::ApiCredentials kKeys{"live-key", "live-secret"};
+const Symbol kBtc = Symbol::parse("BTCUSDT");
+
+TimestampMs wall_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+venues::bybit::MarketDriverOptions btc_market() {
+  venues::bybit::MarketDriverOptions market;
+  market.symbols = {kBtc};
+  market.from = floor_to(wall_now(), kMinuteMs) - 30 * kMinuteMs;  // bars published by hand
+  return market;
+}
+
+class LiveVenueTest : public ::testing::Test {
+ protected:
+  LiveVenueTest() : venue({}, btc_market(), testing::hand_figure_options()) {
+    venue.exchange().add_account(kKeys, Decimal::from_int(10'000));
+    config.environment = config::Environment::kProduction;
+    config.rollout_stage = 2;
+  }
+
+  RunOptions options() const {
+    RunOptions o;
+    o.feed = FeedMode::kLive;
+    o.state_dir = dir.path() / "state";
+    o.search_space = testing::project_source_dir() / "config" / "ml_search.json";
+    o.quiet = true;
+    o.universe_size = 1;
+    o.min_turnover = 0;
+    o.venue = "bybit";
+    o.venue_base_url = venue.base_url();
+    o.secrets.bybit_api_key = Secret(kKeys.key);
+    o.secrets.bybit_api_secret = Secret(kKeys.secret);
+    return o;
+  }
+
+  // The venue's private REST, as the account's owner reads it.
+  json venue_get(std::string_view path, venues::bybit::QueryParams query) {
+    const venues::bybit::Reply reply = venue.exchange().handle(kKeys.key, "GET", path, query, {});
+    EXPECT_EQ(reply.ret_code, 0) << reply.ret_msg;
+    return reply.result;
+  }
+  json btc_position() {
+    const json list =
+        venue_get("/v5/position/list", {{"category", "linear"}, {"symbol", "BTCUSDT"}})["list"];
+    return list.empty() ? json::object() : list[0];
+  }
+  // An order placed by hand on the venue (not by the engine).
+  void venue_market_order(std::string_view side, std::string_view qty) {
+    const venues::bybit::Reply reply =
+        venue.exchange().handle(kKeys.key, "POST", "/v5/order/create", {},
+                                {{"category", "linear"},
+                                 {"symbol", "BTCUSDT"},
+                                 {"side", side},
+                                 {"orderType", "Market"},
+                                 {"qty", qty}});
+    ASSERT_EQ(reply.ret_code, 0) << reply.ret_msg;
+  }
+  // A linear bar of the venue's next minute, straight to its matching engine.
+  void venue_bar(std::string_view open, std::string_view high, std::string_view low,
+                 std::string_view close) {
+    next_bar = std::max(next_bar, venue.market().next_open_time());
+    venue.exchange().on_bar(Category::kLinear, kBtc,
+                            testing::venue_bar(next_bar, open, high, low, close));
+    next_bar += kMinuteMs;
+  }
+
+  // Promotes one of the session's perpetual strategies, as the promotion gate does.
+  void promote_a_perp_strategy() {
+    auto store = store::SqliteStore::open(dir.path() / "state" / "gauntlet.db");
+    strategies::StrategyRegistry registry(*store);
+    const auto exploring = registry.get_for(Asset::kPerp, strategies::StrategyState::kExploring);
+    ASSERT_FALSE(exploring.empty());
+    const std::string& id = exploring.front().id;
+    ASSERT_TRUE(registry.set_state(id, strategies::StrategyState::kValidating, "test", 1).ok);
+    validation::GateDecision passed;
+    passed.passed = true;
+    ASSERT_TRUE(validation::PromotionGate(config.validation).apply(registry, id, passed, 2).ok);
+  }
+
+  testing::TempDir dir;
+  LocalBybit venue;
+  config::Config config;
+  TimestampMs next_bar = 0;
+};
+
+// The engine on its own thread; `on_engine` runs a call there, between two passes.
+class Engine {
+ public:
+  Engine(const config::Config& config, RunOptions options)
+      : runtime_(config, std::move(options)), thread_([this] { runtime_.run(); }) {
+    while (!runtime_.running()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ~Engine() { stop(); }
+
+  template <class F>
+  auto on_engine(F call) -> decltype(call(std::declval<AppRuntime&>())) {
+    using Result = decltype(call(std::declval<AppRuntime&>()));
+    std::promise<Result> promise;
+    std::future<Result> future = promise.get_future();
+    auto result = std::make_shared<std::optional<Result>>();
+    runtime_.post([&, result] { *result = call(runtime_); },
+                  [&, result](std::exception_ptr error) {
+                    if (error) {
+                      promise.set_exception(error);
+                    } else {
+                      promise.set_value(std::move(**result));
+                    }
+                  });
+    return future.get();
+  }
+
+  // Polls `done` on the engine thread every 100 ms for up to `limit`; its last value.
+  bool wait_for(const std::function<bool(AppRuntime&)>& done,
+                std::chrono::seconds limit = std::chrono::seconds(40)) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (on_engine(done)) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return on_engine(done);
+  }
+
+  void stop() {
+    if (!thread_.joinable()) return;
+    runtime_.request_stop();
+    thread_.join();
+  }
+
+ private:
+  AppRuntime runtime_;
+  std::thread thread_;
+};
+
+bool desync_halted(AppRuntime& runtime, Asset asset) {
+  for (const AssetPanel& panel : runtime.asset_panels()) {
+    if (panel.asset == asset)
+      return std::find(panel.halts.begin(), panel.halts.end(), "broker_desync") !=
+             panel.halts.end();
+  }
+  return false;
+}
+
+std::optional<Position> engine_position(AppRuntime& runtime, Asset asset) {
+  for (const PositionView& p : runtime.positions()) {
+    if (p.position.asset == asset) return p.position;
+  }
+  return std::nullopt;
+}
+
+Decimal decimal_of(const json& field) {
+  return field.is_string() && !field.get<std::string>().empty()
+             ? Decimal::parse(field.get<std::string>())
+             : Decimal::zero();
+}
+
+TEST_F(LiveVenueTest, AnAdoptedPositionIsProtectedOnTheVenueClosedThereAndBookedToTheCent) {
+  {  // A first start makes the session and its candidates; one perpetual strategy is promoted.
+    RunOptions first = options();
+    first.run_for = 500;
+    AppRuntime runtime(config, first);
+    ASSERT_EQ(runtime.run(), 0);
+  }
+  promote_a_perp_strategy();
+  // Someone buys 0.01 BTC perpetual on the account by hand; it fills at the next bar's open.
+  venue_market_order("Buy", "0.01");
+  venue_bar("100000", "100100", "99900", "100050");
+  ASSERT_EQ(decimal_of(btc_position()["size"]), Decimal::parse("0.01"));
+  ASSERT_EQ(decimal_of(btc_position()["avgPrice"]), Decimal::from_int(100'000));
+
+  {
+    Engine engine(config, options());
+    // Spot has no promoted strategy; perpetuals go live once the venue has answered.
+    EXPECT_EQ(engine.on_engine([](AppRuntime& r) { return r.enable_live(Asset::kSpot); }).code(),
+              "no_promoted_strategy");
+    std::set<std::string> refused;
+    ASSERT_TRUE(engine.wait_for([&](AppRuntime& r) {
+      const Decision d = r.enable_live(Asset::kPerp);
+      if (!d.ok) refused.insert(d.reason);
+      return d.ok;
+    })) << fmt::format("{}", fmt::join(refused, ", "));
+    for (const std::string& code : refused)
+      EXPECT_TRUE(code.starts_with("broker_not_connected") || code.starts_with("not_reconciled"))
+          << code;
+    // The venue's position is adopted and protected on the venue at the widest stop (5 %).
+    ASSERT_TRUE(engine.wait_for([&](AppRuntime& r) {
+      return engine_position(r, Asset::kPerp).has_value() &&
+             decimal_of(btc_position()["stopLoss"]) == Decimal::from_int(95'000);
+    })) << btc_position().dump();
+    // Entries resume after a clean reconciliation.
+    ASSERT_TRUE(engine.wait_for([](AppRuntime& r) { return !desync_halted(r, Asset::kPerp); }));
+  }
+
+  // With the engine stopped, the market falls through the stop: the venue closes the position.
+  venue_bar("100000", "100000", "93000", "94000");
+  venue_bar("94000", "94100", "93900", "94000");
+  ASSERT_EQ(decimal_of(btc_position()["size"]), Decimal::zero());
+  // The venue's closing execution: what the engine must book.
+  json exit_fill;
+  const json executions = venue_get("/v5/execution/list", {{"category", "linear"}});
+  for (const json& e : executions["list"]) {
+    if (e["side"] == "Sell") exit_fill = e;
+  }
+  ASSERT_FALSE(exit_fill.is_null());
+  // Its P&L against the adopted entry at 100000, less its fee; the adoption carries no fee
+  // (the venue charged it before the engine knew the position).
+  const Decimal exit_pnl =
+      (decimal_of(exit_fill["execPrice"]) - Decimal::from_int(100'000)) * Decimal::parse("0.01") -
+      decimal_of(exit_fill["execFee"]);
+  // Taker 0.00055 on the exit's notional.
+  EXPECT_EQ(decimal_of(exit_fill["execFee"]),
+            decimal_of(exit_fill["execValue"]) * Decimal::parse("0.00055"));
+
+  {
+    Engine engine(config, options());  // perpetuals still live: persisted
+    ASSERT_TRUE(engine.wait_for([](AppRuntime& r) {
+      return !engine_position(r, Asset::kPerp) && !r.closed_trades().empty() &&
+             !desync_halted(r, Asset::kPerp);
+    }));
+    const std::vector<orders::ClosedTrade> trades =
+        engine.on_engine([](AppRuntime& r) { return r.closed_trades(); });
+    ASSERT_EQ(trades.size(), 1u);
+    EXPECT_EQ(trades[0].realized_pnl, exit_pnl) << exit_fill.dump();
+    // The venue's realised P&L since the engine's baseline (the first reconciliation on the
+    // venue, the position open): the same figure, to the last decimal.
+    EXPECT_EQ(engine.on_engine([](AppRuntime& r) { return r.venue_realised(Asset::kPerp); }),
+              std::optional<Decimal>(exit_pnl));
+
+    // Kill switch on a live asset: a new position from the venue is adopted, then closed
+    // reduce-only on the venue.
+    venue_market_order("Sell", "0.02");
+    venue_bar("94000", "94100", "93900", "94000");
+    ASSERT_TRUE(engine.wait_for([&](AppRuntime& r) {
+      return engine_position(r, Asset::kPerp).has_value() &&
+             decimal_of(btc_position()["stopLoss"]).is_positive();
+    })) << btc_position().dump();
+    EXPECT_TRUE(engine.on_engine([](AppRuntime& r) { return r.kill(Asset::kPerp); }).ok);
+    // The reduce-only close reaches the venue and fills at its next bar.
+    bool flat = false;
+    for (int i = 0; i < 40 && !flat; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      venue_bar("94000", "94000", "94000", "94000");
+      flat = engine.on_engine([&](AppRuntime& r) {
+        return decimal_of(btc_position()["size"]) == Decimal::zero() &&
+               !engine_position(r, Asset::kPerp);
+      });
+    }
+    ASSERT_TRUE(flat) << btc_position().dump();
+    const json open = venue_get("/v5/order/realtime", {{"category", "linear"}});
+    EXPECT_TRUE(open["list"].empty()) << open.dump();
+    // The books still agree with the venue's: the next reconciliations stay clean.
+    std::this_thread::sleep_for(std::chrono::seconds(11));
+    EXPECT_TRUE(engine.wait_for([](AppRuntime& r) { return !desync_halted(r, Asset::kPerp); }));
+  }
+}
+
+}  // namespace
+}  // namespace gauntlet::runtime
