@@ -291,9 +291,8 @@ void AppRuntime::Impl::setup_live() {
   feed_note =
       fmt::format("LIVE BYBIT {} PUBLIC FEED ({} listed), {}",
                   live_feeds.size() == 1 ? "SPOT" : "SPOT + LINEAR", fmt::join(listed, ", "),
-                  routed_live(Asset::kSpot) || routed_live(Asset::kPerp)
-                      ? "live assets on the venue, the rest paper fills"
-                      : "paper fills");
+                  options.venue.empty() ? std::string("paper fills")
+                                        : "paper fills, live assets on " + options.venue);
 }
 
 void AppRuntime::Impl::start_simulated(bool resumed) {
