@@ -131,8 +131,8 @@ struct RunOptions {
   std::optional<TimestampMs> to;    // replay: last bar open time (exclusive)
   std::filesystem::path trade_log;  // default <state_dir>/trades.csv
   std::filesystem::path search_space = "config/ml_search.json";
-  double speed = 60;                           // simulated: market seconds per wall second
-  uint64_t seed = 1;                           // simulated: the market's seed
+  double speed = 60;  // simulated: market seconds per wall second
+  uint64_t seed = 1;  // simulated: the market's seed
   // Crypto pairs watched (20-40 in production) and the USD of 24h turnover a pair needs;
   // unset, the config's universe.size and universe.min_turnover.
   std::optional<int> universe_size;
@@ -273,6 +273,9 @@ class AppRuntime final : public ControlSource {
   // Re-reads the config file (RunOptions::config_file) and applies its reloadable sections;
   // refused, naming every problem, when the file is invalid (the running config stays).
   Decision reload_config() override;
+  // Sets the API's sentiment scores (persisted) and refreshes the crypto universes with them;
+  // refused, naming it, for a symbol that does not parse or a score outside [-1, 1].
+  Decision set_sentiment(const std::map<std::string, double>& scores) override;
 
  private:
   struct Impl;

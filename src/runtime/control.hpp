@@ -185,6 +185,9 @@ class ControlSource {
   virtual Decision set_flag(const std::string& id, const std::string& flag, bool on) = 0;
   virtual Decision change_allocation(Asset asset, bool add) = 0;
   virtual Decision reload_config() = 0;
+  // The sentiment hook's scores from the API (symbol -> score in [-1, 1]), replacing the ones
+  // set before; the file's scores (universe.sentiment_file) apply to the symbols it leaves out.
+  virtual Decision set_sentiment(const std::map<std::string, double>& scores) = 0;
 };
 
 }  // namespace gauntlet::runtime

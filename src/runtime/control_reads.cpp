@@ -222,6 +222,30 @@ Decision AppRuntime::enable_live(Asset asset) {
   return s.go_live(asset);
 }
 
+Decision AppRuntime::set_sentiment(const std::map<std::string, double>& scores) {
+  Impl& s = *impl_;
+  if (!running()) return Decision::deny("not_running: the session has ended");
+  nlohmann::json stored = nlohmann::json::object();
+  for (const auto& [name, score] : scores) {
+    std::optional<Symbol> symbol;
+    try {
+      symbol = Symbol::parse(name);
+    } catch (const SymbolError& error) {
+      return Decision::deny(fmt::format("bad_symbol: {}: {}", name, error.what()));
+    }
+    if (!std::isfinite(score) || score < -1 || score > 1) {
+      return Decision::deny(
+          fmt::format("bad_score: {} must be within [-1, 1], was {}", symbol->canonical(), score));
+    }
+    stored[symbol->canonical()] = score;
+  }
+  s.runtime_state->set(std::string(internal::kSentimentKey), stored.dump());
+  for (auto& [asset, m] : s.markets) {
+    if (asset == Asset::kSpot || asset == Asset::kPerp) s.refresh_universe(m, s.clock->now_ms());
+  }
+  return Decision::allow();
+}
+
 Decision AppRuntime::disable_live(Asset asset) {
   Impl& s = *impl_;
   if (!s.toggles) return Decision::deny("not_running: the session has not started");

@@ -393,12 +393,22 @@ void AppRuntime::Impl::refresh_universe(AssetMarket& m, TimestampMs now) {
 
 std::map<std::string, double> AppRuntime::Impl::read_sentiment() const {
   std::map<std::string, double> scores;
+  // The API's scores, set last, win over the file's.
+  std::map<std::string, double> from_api;
+  if (const auto stored = runtime_state->get(std::string(internal::kSentimentKey))) {
+    const json parsed = json::parse(*stored);
+    for (const auto& [name, score] : parsed.items()) from_api[name] = score;
+  }
+  const auto with_api = [&] {
+    for (const auto& [name, score] : from_api) scores[name] = score;
+    return scores;
+  };
   const std::string& file = config.universe.sentiment_file;
-  if (file.empty()) return scores;
+  if (file.empty()) return with_api();
   std::ifstream in(file);
   if (!in) {
-    log().warn("universe.sentiment_file {}: cannot be read; no sentiment this refresh", file);
-    return scores;
+    log().warn("universe.sentiment_file {}: cannot be read; its scores are left out", file);
+    return with_api();
   }
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
@@ -426,7 +436,7 @@ std::map<std::string, double> AppRuntime::Impl::read_sentiment() const {
     }
     scores[symbol->canonical()] = score;
   }
-  return scores;
+  return with_api();
 }
 
 void AppRuntime::Impl::fetch_universe(Asset asset) {

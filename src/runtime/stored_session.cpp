@@ -302,4 +302,8 @@ Decision StoredSession::reload_config() {
   return Decision::deny(std::string(kNotRunning));
 }
 
+Decision StoredSession::set_sentiment(const std::map<std::string, double>&) {
+  return Decision::deny(std::string(kNotRunning));
+}
+
 }  // namespace gauntlet::runtime

@@ -70,6 +70,7 @@ class StoredSession final : public ControlSource {
   Decision set_flag(const std::string& id, const std::string& flag, bool on) override;
   Decision change_allocation(Asset asset, bool add) override;
   Decision reload_config() override;
+  Decision set_sentiment(const std::map<std::string, double>& scores) override;
 
  private:
   struct Owners;

@@ -688,6 +688,22 @@ void ApiServer::add_routes() {
   r.add("POST", "/config/reload",
         act([this](const HttpRequest&) { return decision_json(runtime_.reload_config()); }),
         Access::kAction);
+  r.add("PUT", "/universe/sentiment", act([this](const HttpRequest& request) {
+          const nlohmann::json body = parse_json_body(request);
+          if (!body.is_object()) {
+            throw HttpError(400, "bad_request", "the body must be an object of symbol: score");
+          }
+          std::map<std::string, double> scores;
+          for (const auto& [symbol, score] : body.items()) {
+            if (!score.is_number()) {
+              throw HttpError(400, "bad_request",
+                              fmt::format("the score of {} must be a number", symbol));
+            }
+            scores[symbol] = score.get<double>();
+          }
+          return decision_json(runtime_.set_sentiment(scores));
+        }),
+        Access::kAction);
   r.add("POST", "/alloc/{asset}/add/100", act([this](const HttpRequest& request) {
           return decision_json(runtime_.change_allocation(asset_param(request), true));
         }),

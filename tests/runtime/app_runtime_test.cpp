@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -212,7 +213,7 @@ TEST(AppRuntime, TheLiveUniverseTakesListingTimesFromTheVenueAndSentimentFromIts
   options.feed = FeedMode::kLive;
   options.bybit_rest_url = venue.rest_url();
   options.bybit_ws_url = venue.public_ws_url(brokers::bybit::Category::kSpot);
-  options.run_for = 3 * kSecondMs;
+  options.run_for = 5 * kSecondMs;
   AppRuntime runtime(config, options);
   std::thread session([&] { EXPECT_EQ(runtime.run(), 0); });
   std::vector<std::string> spot_topics;
@@ -222,13 +223,29 @@ TEST(AppRuntime, TheLiveUniverseTakesListingTimesFromTheVenueAndSentimentFromIts
     spot_topics = venue.subscriptions(brokers::bybit::Category::kSpot);
     linear_topics = venue.subscriptions(brokers::bybit::Category::kLinear);
   }
-  session.join();
   const auto has = [](const std::vector<std::string>& topics, const std::string& topic) {
     return std::find(topics.begin(), topics.end(), topic) != topics.end();
   };
+  // The API's scores win over the file's for the symbols they name: BTC at 1 ranks as 150 M,
+  // above ETH's 135 M, and the universes are refreshed at once. A score out of range is refused.
+  std::promise<std::pair<Decision, Decision>> answers;
+  runtime.post([&] {
+    answers.set_value(
+        {runtime.set_sentiment({{"BTCUSDT", 2}}), runtime.set_sentiment({{"BTC/USDT", 1}})});
+  });
+  const auto [refused, accepted] = answers.get_future().get();
+  EXPECT_EQ(refused.code(), "bad_score") << refused.reason;
+  EXPECT_TRUE(accepted.ok) << accepted.reason;
+  std::vector<std::string> after;
+  for (int i = 0; i < 100 && !has(after, "kline.1.BTCUSDT"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    after = venue.subscriptions(brokers::bybit::Category::kSpot);
+  }
+  session.join();
   EXPECT_TRUE(has(spot_topics, "kline.1.ETHUSDT"))
       << fmt::format("{}", fmt::join(spot_topics, " "));
   EXPECT_FALSE(has(spot_topics, "kline.1.BTCUSDT"));
+  EXPECT_TRUE(has(after, "kline.1.BTCUSDT")) << fmt::format("{}", fmt::join(after, " "));
   EXPECT_TRUE(has(linear_topics, "kline.1.ETHUSDT"))
       << fmt::format("{}", fmt::join(linear_topics, " "));
   EXPECT_FALSE(has(linear_topics, "kline.1.BTCUSDT"));

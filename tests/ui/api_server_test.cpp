@@ -374,6 +374,19 @@ TEST_F(ApiServerTest, ARunningSessionTakesActionsThroughTheirOwners) {
   EXPECT_NE(live.json()["message"].get<std::string>().find("environment"), std::string::npos);
   EXPECT_EQ(session.call("POST", "/live/spot/disable").status, 200);
 
+  // The sentiment hook's scores: a number per symbol in [-1, 1], else refused with why.
+  const auto sentiment = [&](std::string_view body) {
+    Headers headers = session.bearer();
+    headers.emplace_back("Content-Type", "application/json");
+    return request(session.port(), "PUT", "/universe/sentiment", headers, body);
+  };
+  EXPECT_EQ(sentiment(R"({"BTCUSDT": 0.5, "ETH/USDT": -1})").status, 200);
+  const Reply out_of_range = sentiment(R"({"BTCUSDT": 1.5})");
+  EXPECT_EQ(out_of_range.status, 409);
+  EXPECT_NE(out_of_range.json()["message"].get<std::string>().find("bad_score"), std::string::npos);
+  EXPECT_EQ(sentiment(R"({"BTCUSDT": "high"})").status, 400);
+  EXPECT_EQ(sentiment("[1]").status, 400);
+
   // The kill switch halts the asset (and survives as a halt) until resumed.
   ASSERT_EQ(session.call("POST", "/kill/spot").status, 200);
   session.wait_status(

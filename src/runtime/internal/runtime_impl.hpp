@@ -111,6 +111,8 @@ inline constexpr std::string_view kLossesCounter = "losses";
 inline constexpr std::string_view kProfitCounter = "gross_profit_nano";  // Decimal raw units
 inline constexpr std::string_view kLossCounter = "gross_loss_nano";
 inline constexpr std::string_view kDesyncFlag = "broker_desync";
+// The API's sentiment scores (AppRuntime::set_sentiment), a JSON object symbol -> score.
+inline constexpr std::string_view kSentimentKey = "universe.sentiment";
 // Market time between a candidate qualifying and its verdict being applied in a replay, which
 // holds there until the verdict has arrived: replays decide alike, whatever the wall clock.
 inline constexpr DurationMs kVerdictDelay = kHourMs;
@@ -442,8 +444,8 @@ struct AppRuntime::Impl {
   // turnover), then refreshes the asset's universe with them; one read per asset at a time.
   void fetch_universe(Asset asset);
   asio::awaitable<void> fetch_universe_async(Asset asset);
-  // universe.sentiment_file's scores by canonical symbol, read again at each refresh (bad
-  // lines logged and skipped; no file, no scores).
+  // The sentiment scores by canonical symbol: universe.sentiment_file's, read again at each
+  // refresh (bad lines logged and skipped), overridden by the API's (set_sentiment).
   std::map<std::string, double> read_sentiment() const;
 
   // --- from bars to trades (signal_flow.cpp) ---------------------------------------------------
