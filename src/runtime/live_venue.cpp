@@ -154,11 +154,12 @@ void AppRuntime::Impl::flatten_paper(Asset asset) {
 
 Decision AppRuntime::Impl::go_live(Asset asset) {
   if (routed_live(asset) && toggles->live(asset)) return Decision::allow();
-  Decision decision = toggles->check_live(asset, live_readiness(asset));
+  const LiveReadiness venue = live_readiness(asset);
+  Decision decision = toggles->check_live(asset, venue);
   if (!decision.ok) return decision;
   const std::string book = open_book(*router, asset);
   if (book.empty()) {
-    toggles->enable_live(asset, live_readiness(asset));
+    toggles->enable_live(asset, venue);
     route_live(asset);
     reconciler->reconcile(asset);
     return decision;

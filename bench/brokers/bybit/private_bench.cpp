@@ -49,44 +49,13 @@
 #include "brokers/bybit/private_rest.hpp"
 #include "brokers/common/request_budget.hpp"
 #include "core/asio.hpp"
+#include "fixtures.hpp"
 #include "venues/bybit/exchange.hpp"
 #include "venues/bybit/private_api.hpp"
 #include "venues/bybit/venue_server.hpp"
 
 namespace gauntlet::brokers::bybit {
 namespace {
-
-// ---- the fixtures (found and minified as public_parse_bench.cpp does)
-
-std::filesystem::path shared_data() {
-  if (const char* env = std::getenv("GAUNTLET_SHARED_DATA"); env != nullptr && *env != '\0') {
-    return env;
-  }
-  for (const char* candidate : {"/work/shared/data", "../shared/data", "../../shared/data"}) {
-    if (std::filesystem::exists(candidate)) return candidate;
-  }
-  return "/work/shared/data";
-}
-
-std::string minified_fixture(const std::string& name) {
-  const std::filesystem::path path = shared_data() / "fixtures" / "bybit" / name;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::cerr << "cannot read " << path << " (set GAUNTLET_SHARED_DATA)\n";
-    std::exit(1);
-  }
-  std::stringstream content;
-  content << in.rdbuf();
-  const std::string text = content.str();
-  std::string out(text.size(), '\0');
-  std::size_t size = 0;
-  if (simdjson::minify(text.data(), text.size(), out.data(), size) != simdjson::SUCCESS) {
-    std::cerr << "cannot minify " << path << "\n";
-    std::exit(1);
-  }
-  out.resize(size);
-  return out;
-}
 
 // ---- private frames
 
@@ -103,7 +72,7 @@ class CountingSink final : public PrivateEventSink {
 };
 
 void BM_PrivateFrameParse(benchmark::State& state, const char* fixture) {
-  const std::string frame = minified_fixture(fixture);
+  const std::string frame = bench::minified_fixture(fixture);
   PrivateMessageParser parser;
   CountingSink sink;
   for (auto _ : state) {

@@ -20,39 +20,10 @@
 #include <vector>
 
 #include "brokers/bybit/public_parse.hpp"
+#include "fixtures.hpp"
 
 namespace gauntlet::brokers::bybit {
 namespace {
-
-std::filesystem::path shared_data() {
-  if (const char* env = std::getenv("GAUNTLET_SHARED_DATA"); env != nullptr && *env != '\0') {
-    return env;
-  }
-  for (const char* candidate : {"/work/shared/data", "../shared/data", "../../shared/data"}) {
-    if (std::filesystem::exists(candidate)) return candidate;
-  }
-  return "/work/shared/data";
-}
-
-std::string minified_fixture(const std::string& name) {
-  const std::filesystem::path path = shared_data() / "fixtures" / "bybit" / name;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::cerr << "cannot read " << path << " (set GAUNTLET_SHARED_DATA)\n";
-    std::exit(1);
-  }
-  std::stringstream content;
-  content << in.rdbuf();
-  const std::string text = content.str();
-  std::string out(text.size(), '\0');
-  std::size_t size = 0;
-  if (simdjson::minify(text.data(), text.size(), out.data(), size) != simdjson::SUCCESS) {
-    std::cerr << "cannot minify " << path << "\n";
-    std::exit(1);
-  }
-  out.resize(size);
-  return out;
-}
 
 std::string replace(std::string text, const std::string& from, const std::string& to) {
   const std::size_t at = text.find(from);
@@ -61,8 +32,8 @@ std::string replace(std::string text, const std::string& from, const std::string
 }
 
 struct Messages {
-  std::string kline = minified_fixture("ws_kline.json");
-  std::string snapshot = minified_fixture("ws_ticker_linear.json");
+  std::string kline = bench::minified_fixture("ws_kline.json");
+  std::string snapshot = bench::minified_fixture("ws_ticker_linear.json");
   // A delta as Bybit sends them between snapshots: the top of book and what moved.
   std::string delta =
       R"({"topic":"tickers.BTCUSDT","type":"delta","data":{"symbol":"BTCUSDT","tickDirection":)"
