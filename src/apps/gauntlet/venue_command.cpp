@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <pthread.h>
 
+#include <chrono>
 #include <csignal>
 #include <ctime>
 #include <iostream>
@@ -39,6 +40,7 @@ struct VenueCommandOptions {
   std::string market = "simulated";
   std::string data_root;
   std::string from;
+  std::string rebase;
   double speed = 1;
   uint64_t seed = 1;
   std::string key;
@@ -106,6 +108,19 @@ venues::bybit::MarketDriverOptions market_options(const VenueCommandOptions& o,
       throw ArgumentError(fmt::format("--from {}: {}", o.from, error.what()));
     }
   }
+  if (o.rebase == "now") {
+    options.rebase_to = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  } else if (!o.rebase.empty()) {
+    try {
+      options.rebase_to = parse_iso8601(o.rebase);
+    } catch (const TimeError& error) {
+      throw ArgumentError(fmt::format("--rebase {}: {}", o.rebase, error.what()));
+    }
+  }
+  if (options.rebase_to && options.source != venues::bybit::MarketSource::kReplay)
+    throw ArgumentError("--rebase re-dates a replay: use it with --market replay");
   options.data_root = o.data_root.empty() ? config.historical_data_path : o.data_root;
   return options;
 }
@@ -197,6 +212,9 @@ void add_venue_commands(CLI::App& app, int& exit_code) {
   bybit->add_option("--from", options->from,
                     "First bar after the history window, ISO-8601 (default: simulated, now; "
                     "replay, a day after the first stored bar)");
+  bybit->add_option("--rebase", options->rebase,
+                    "Replay: re-date the bars so that the first one after the history opens at "
+                    "this minute, ISO-8601 or now (now with --speed 1: a replay that looks live)");
   bybit->add_option("--speed", options->speed, "Bars per wall-clock minute (60: a bar a second)")
       ->capture_default_str();
   bybit->add_option("--seed", options->seed, "Simulated market: seed")->capture_default_str();

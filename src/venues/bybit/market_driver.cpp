@@ -353,6 +353,11 @@ class MarketDriver::Source {
           fmt::format("no stored 1m spot or perp bars under {}", options.data_root.string()));
     }
     if (!options.from) from = floor_to(std::min(first + options.history, last), kMinuteMs);
+    if (options.rebase_to) {
+      source->shift_ = floor_to(*options.rebase_to, kMinuteMs) - from;
+      from += source->shift_;
+      for (auto& added : series) added->launch_time += source->shift_;
+    }
     return source;
   }
 
@@ -369,8 +374,9 @@ class MarketDriver::Source {
       return bars;
     }
     for (std::size_t i = 0; i < stored_.size(); ++i) {
-      bars[i] = store_->load_bars(stored_[i].key, from, to).to_bars();
-      stored_[i].next_load = std::max(stored_[i].next_load, to);
+      bars[i] = store_->load_bars(stored_[i].key, from - shift_, to - shift_).to_bars();
+      for (Bar& bar : bars[i]) bar.open_time += shift_;
+      stored_[i].next_load = std::max(stored_[i].next_load, to - shift_);
     }
     return bars;
   }
@@ -410,11 +416,12 @@ class MarketDriver::Source {
   }
 
  private:
-  // A stored series being replayed: the bars loaded and not yet published, and what is left.
+  // A stored series being replayed: the bars loaded (re-dated) and not yet published, and what
+  // is left (in stored time).
   struct Stored {
     data::SeriesKey key;
     std::deque<Bar> pending;
-    TimestampMs next_load = 0;  // bars before this were loaded
+    TimestampMs next_load = 0;  // stored bars before this were loaded
     TimestampMs end = 0;        // after the last stored bar
   };
 
@@ -424,7 +431,8 @@ class MarketDriver::Source {
   void fill(Stored& stored) {
     while (stored.pending.empty() && stored.next_load < stored.end) {
       const TimestampMs to = std::min(floor_to(stored.next_load, kDayMs) + kDayMs, stored.end);
-      for (const Bar& bar : store_->load_bars(stored.key, stored.next_load, to).to_bars()) {
+      for (Bar bar : store_->load_bars(stored.key, stored.next_load, to).to_bars()) {
+        bar.open_time += shift_;
         stored.pending.push_back(bar);
       }
       stored.next_load = to;
@@ -434,6 +442,7 @@ class MarketDriver::Source {
   std::optional<data::SimulatedMarket> market_;
   std::optional<data::BarStore> store_;
   std::vector<Stored> stored_;
+  DurationMs shift_ = 0;  // a replay's re-dating: published time = stored time + shift_
 };
 
 MarketDriver::MarketDriver(VenueServer& server, MarketDriverOptions options)
@@ -445,13 +454,17 @@ MarketDriver::MarketDriver(VenueServer& server, MarketDriverOptions options)
     throw ArgumentError(fmt::format(
         "history must be a non-negative whole number of minutes, was {} ms", options_.history));
   }
-  TimestampMs from = floor_to(options_.from.value_or(wall_now_ms()), kMinuteMs);
+  const TimestampMs wall_minute = floor_to(wall_now_ms(), kMinuteMs);
+  TimestampMs from = floor_to(options_.from.value_or(wall_minute), kMinuteMs);
   if (options_.source == MarketSource::kSimulated) {
+    if (options_.rebase_to) throw ArgumentError("only a replay can be re-dated (rebase_to)");
     align_to_wall_clock_ = !options_.from.has_value();
     source_ = Source::simulated(options_, from - options_.history, series_);
   } else {
     if (options_.data_root.empty()) throw ArgumentError("a replay needs a data root");
     source_ = Source::replay(options_, series_, from);
+    align_to_wall_clock_ =
+        options_.rebase_to && floor_to(*options_.rebase_to, kMinuteMs) == wall_minute;
   }
   options_.from = from;
   publish_history();

@@ -8,7 +8,8 @@
 //   replay     the stored 1m bars (data/bar_store.hpp) of <data_root>/<venue>/{spot,perp}/
 //              <SYMBOL>/1m/: spot bars serve spot, perp bars linear; of several venues holding a
 //              series the "bybit" one, else the first by name. Tick and qty step are derived
-//              from the series' first stored day (data/instrument_rules.hpp).
+//              from the series' first stored day (data/instrument_rules.hpp). A replay may be
+//              re-dated (MarketDriverOptions::rebase_to): the same bars, shifted in time.
 // The bar with open time t is the market's minute t: a replay skips minutes no series has. A
 // minute's bars are published series by series: simulated, symbol by symbol in the order asked
 // for (spot, then linear); replay, the spot series then the linear ones, by symbol.
@@ -33,8 +34,9 @@
 //   - every bar listener, with the category, the symbol and the 1m bar (the private side
 //     matches its orders there).
 // start() calls it on the driver's own thread at `speed` bars per wall-clock minute: speed 1 is
-// real time, 60 a bar a second. A simulated market without `from` starts at the current
-// minute, so at speed 1 each bar is published when its minute ends on the wall clock.
+// real time, 60 a bar a second. A simulated market without `from`, and a replay re-dated to the
+// current minute, start there, so at speed 1 each bar is published when its minute ends on the
+// wall clock.
 //
 // Threading: publish_next_minute(), add_bar_listener() and the observers lock one mutex, so any
 // thread may call them; listeners are called on the publishing thread (the driver's, after
@@ -80,6 +82,13 @@ struct MarketDriverOptions {
   // Open time of the first bar published after the history (aligned down to the minute);
   // unset: simulated, the current minute; replay, the first stored bar + history.
   std::optional<TimestampMs> from;
+  // Replay: re-dates the market so that the first bar published after the history opens at
+  // this minute (aligned down): every stored bar, the history's too, is published shifted by
+  // the same whole number of minutes, and the instruments' launch times with them. Unset: the
+  // stored times. Set to the current minute, start() publishes each bar as its minute ends on
+  // the wall clock at speed 1 (a replay that looks live); set in the past, a session can run
+  // the replay faster than real time and never see a bar from the future.
+  std::optional<TimestampMs> rebase_to;
   // How much market time before `from` the history window holds.
   DurationMs history = kDayMs;
   // Bars per wall-clock minute after start(); positive.

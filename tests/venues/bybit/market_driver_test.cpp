@@ -355,6 +355,51 @@ TEST(MarketDriver, ReplayYieldsTheStoredBarsInOrder) {
   EXPECT_THROW(MarketDriver(other, options), ArgumentError);
 }
 
+// Re-dated: the same bars, history included, shifted by the whole minutes that put the first
+// published bar at rebase_to; the series' launch time moves with them. A simulated market is
+// not re-dated.
+TEST(MarketDriver, ARebasedReplayShiftsEveryBarByTheSameMinutes) {
+  const testing::TempDir dir;
+  data::BarStore store(dir.path());
+  const TimestampMs start = kFrom - kHourMs;
+  const std::vector<Bar> eth_perp = stored_bars(start, 150, 5, 7);
+  store.upsert_bars({"bybit", Asset::kPerp, Symbol::parse("ETHUSDT"), Timeframe::k1m}, eth_perp);
+  const TimestampMs rebase = kFrom + 40 * kDayMs + 17 * kMinuteMs + 42 * kSecondMs;
+  const DurationMs shift = (kFrom + 40 * kDayMs + 17 * kMinuteMs) - (start + 20 * kMinuteMs);
+
+  VenueServer venue;
+  MarketDriverOptions options;
+  options.source = MarketSource::kReplay;
+  options.data_root = dir.path();
+  options.history = 20 * kMinuteMs;
+  options.rebase_to = rebase;
+  MarketDriver driver(venue, options);
+  // The first stored minute after the history is a gap (i = 20): the next bar is a minute on.
+  EXPECT_EQ(driver.next_open_time(), start + 21 * kMinuteMs + shift);
+  std::vector<Bar> heard;
+  driver.add_bar_listener([&](Category, const Symbol&, const Bar& bar) { heard.push_back(bar); });
+  while (driver.publish_next_minute()) {
+  }
+  std::vector<Bar> shifted;
+  std::vector<Bar> published;
+  for (Bar bar : eth_perp) {
+    bar.open_time += shift;
+    shifted.push_back(bar);
+    if (bar.open_time >= start + 20 * kMinuteMs + shift) published.push_back(bar);
+  }
+  EXPECT_EQ(heard, published);
+  Client client(venue);
+  EXPECT_EQ(client.klines(Category::kLinear, "ETHUSDT", Timeframe::k1m, 0, kFrom * 2), shifted);
+  EXPECT_EQ(client.raw("/v5/market/instruments-info",
+                       "category=linear")["result"]["list"][0]["launchTime"],
+            std::to_string(start + shift));
+
+  VenueServer other;
+  MarketDriverOptions simulated = simulated_options({"BTCUSDT"});
+  simulated.rebase_to = rebase;
+  EXPECT_THROW(MarketDriver(other, simulated), ArgumentError);
+}
+
 TEST(MarketDriver, RefusesBadOptions) {
   VenueServer venue;
   MarketDriverOptions options = simulated_options({"BTCUSDT"});
