@@ -17,11 +17,14 @@
 #include <thread>
 
 #include "core/store/sqlite_store.hpp"
+#include "data/bar_import.hpp"
+#include "data/bar_store.hpp"
 #include "orders/entry_halts.hpp"
 #include "orders/order_journal.hpp"
 #include "orders/pnl_ledger.hpp"
 #include "runtime/app_runtime.hpp"
 #include "strategies/strategy_registry.hpp"
+#include "support/shared_data.hpp"
 #include "support/temp_dir.hpp"
 #include "validation/promotion_gate.hpp"
 #include "venues/bybit/exchange_fixture.hpp"
@@ -50,13 +53,49 @@ venues::bybit::MarketDriverOptions btc_market() {
   return market;
 }
 
+Decimal decimal_of(const json& field) {
+  return field.is_string() && !field.get<std::string>().empty()
+             ? Decimal::parse(field.get<std::string>())
+             : Decimal::zero();
+}
+
+// Bybit's real BTCUSDT perpetual 1m bars of 2022-12-13 00:00-12:00 UTC (shared data, LEAN
+// trade bars) in a bar store at `root`, replayed by the local Bybit after a 2-hour history,
+// re-dated so that its last bar closes ten minutes before now: the test publishes the 601
+// bars as fast as the engine takes them and never shows it a bar from the future.
+constexpr int kReplayedMinutes = 601;
+venues::bybit::MarketDriverOptions replayed_btc_perp(const std::filesystem::path& data,
+                                                     const std::filesystem::path& root) {
+  const std::filesystem::path file =
+      data / "crypto/lean_bybit/perp_btcusdt_minute_20221213_trade.csv.gz";
+  const data::ImportedBars imported = data::read_bar_file(file, data::guess_import(file));
+  EXPECT_EQ(imported.bars.size(), 120u + kReplayedMinutes);
+  data::BarStore(root).upsert_bars({"bybit", Asset::kPerp, kBtc, Timeframe::k1m}, imported.bars);
+  venues::bybit::MarketDriverOptions market;
+  market.source = venues::bybit::MarketSource::kReplay;
+  market.data_root = root;
+  market.symbols = {kBtc};
+  market.history = 2 * kHourMs;
+  market.rebase_to = floor_to(wall_now(), kMinuteMs) - (kReplayedMinutes + 10) * kMinuteMs;
+  return market;
+}
+
 class LiveVenueTest : public ::testing::Test {
  protected:
-  LiveVenueTest() : venue({}, btc_market(), testing::hand_figure_options()) {
-    venue.exchange().add_account(kKeys, Decimal::from_int(10'000));
+  LiveVenueTest() {
+    start_venue(btc_market());
     config.environment = config::Environment::kProduction;
     config.rollout_stage = 2;
   }
+
+  // A fresh local Bybit on `market`, the account holding 10,000 USDT.
+  void start_venue(const venues::bybit::MarketDriverOptions& market) {
+    venue_.reset();
+    venue_ = std::make_unique<LocalBybit>(venues::bybit::VenueServerOptions{}, market,
+                                          testing::hand_figure_options());
+    venue_->exchange().add_account(kKeys, Decimal::from_int(10'000));
+  }
+  LocalBybit& venue() const { return *venue_; }
 
   RunOptions options() const {
     RunOptions o;
@@ -67,7 +106,7 @@ class LiveVenueTest : public ::testing::Test {
     o.universe_size = 1;
     o.min_turnover = 0;
     o.venue = "bybit";
-    o.venue_base_url = venue.base_url();
+    o.venue_base_url = venue().base_url();
     o.secrets.bybit_api_key = Secret(kKeys.key);
     o.secrets.bybit_api_secret = Secret(kKeys.secret);
     return o;
@@ -75,7 +114,7 @@ class LiveVenueTest : public ::testing::Test {
 
   // The venue's private REST, as the account's owner reads it.
   json venue_get(std::string_view path, venues::bybit::QueryParams query) {
-    const venues::bybit::Reply reply = venue.exchange().handle(kKeys.key, "GET", path, query, {});
+    const venues::bybit::Reply reply = venue().exchange().handle(kKeys.key, "GET", path, query, {});
     EXPECT_EQ(reply.ret_code, 0) << reply.ret_msg;
     return reply.result;
   }
@@ -87,20 +126,20 @@ class LiveVenueTest : public ::testing::Test {
   // An order placed by hand on the venue (not by the engine).
   void venue_market_order(std::string_view side, std::string_view qty) {
     const venues::bybit::Reply reply =
-        venue.exchange().handle(kKeys.key, "POST", "/v5/order/create", {},
-                                {{"category", "linear"},
-                                 {"symbol", "BTCUSDT"},
-                                 {"side", side},
-                                 {"orderType", "Market"},
-                                 {"qty", qty}});
+        venue().exchange().handle(kKeys.key, "POST", "/v5/order/create", {},
+                                  {{"category", "linear"},
+                                   {"symbol", "BTCUSDT"},
+                                   {"side", side},
+                                   {"orderType", "Market"},
+                                   {"qty", qty}});
     ASSERT_EQ(reply.ret_code, 0) << reply.ret_msg;
   }
   // A linear bar of the venue's next minute, straight to its matching engine.
   void venue_bar(std::string_view open, std::string_view high, std::string_view low,
                  std::string_view close) {
-    next_bar = std::max(next_bar, venue.market().next_open_time());
-    venue.exchange().on_bar(Category::kLinear, kBtc,
-                            testing::venue_bar(next_bar, open, high, low, close));
+    next_bar = std::max(next_bar, venue().market().next_open_time());
+    venue().exchange().on_bar(Category::kLinear, kBtc,
+                              testing::venue_bar(next_bar, open, high, low, close));
     next_bar += kMinuteMs;
   }
 
@@ -117,8 +156,33 @@ class LiveVenueTest : public ::testing::Test {
     ASSERT_TRUE(validation::PromotionGate(config.validation).apply(registry, id, passed, 2).ok);
   }
 
+  // Promotes every exploring perpetual strategy, as the promotion gate does.
+  void promote_every_perp_strategy() {
+    auto store = store::SqliteStore::open(dir.path() / "state" / "gauntlet.db");
+    strategies::StrategyRegistry registry(*store);
+    const auto exploring = registry.get_for(Asset::kPerp, strategies::StrategyState::kExploring);
+    ASSERT_FALSE(exploring.empty());
+    for (const strategies::StrategyRecord& record : exploring) {
+      ASSERT_TRUE(
+          registry.set_state(record.id, strategies::StrategyState::kValidating, "test", 1).ok);
+      validation::GateDecision passed;
+      passed.passed = true;
+      ASSERT_TRUE(
+          validation::PromotionGate(config.validation).apply(registry, record.id, passed, 2).ok);
+    }
+  }
+
+  // The account's USDT wallet balance on the venue.
+  Decimal venue_usdt() {
+    const json wallet = venue_get("/v5/account/wallet-balance", {{"accountType", "UNIFIED"}});
+    for (const json& coin : wallet["list"][0]["coin"]) {
+      if (coin["coin"] == "USDT") return decimal_of(coin["walletBalance"]);
+    }
+    return Decimal::zero();
+  }
+
   testing::TempDir dir;
-  LocalBybit venue;
+  std::unique_ptr<LocalBybit> venue_;
   config::Config config;
   TimestampMs next_bar = 0;
 };
@@ -185,12 +249,6 @@ std::optional<Position> engine_position(AppRuntime& runtime, Asset asset) {
     if (p.position.asset == asset) return p.position;
   }
   return std::nullopt;
-}
-
-Decimal decimal_of(const json& field) {
-  return field.is_string() && !field.get<std::string>().empty()
-             ? Decimal::parse(field.get<std::string>())
-             : Decimal::zero();
 }
 
 TEST_F(LiveVenueTest, AnAdoptedPositionIsProtectedOnTheVenueClosedThereAndBookedToTheCent) {
@@ -291,6 +349,104 @@ TEST_F(LiveVenueTest, AnAdoptedPositionIsProtectedOnTheVenueClosedThereAndBooked
     std::this_thread::sleep_for(std::chrono::seconds(11));
     EXPECT_TRUE(engine.wait_for([](AppRuntime& r) { return !desync_halted(r, Asset::kPerp); }));
   }
+}
+
+// The session's own strategies trade a replayed real market on the venue: their entries fill
+// there, protection is set there (position/trading-stop) and fires there while the engine is
+// stopped, the restarted engine books what the venue did, trades on, and the kill switch
+// flattens it. The engine's ledger then equals the venue's wallet to the last decimal.
+TEST_F(LiveVenueTest, StrategiesTradeAReplayedMarketOnTheVenueAndBookItsWalletToTheCent) {
+  GAUNTLET_SHARED_DATA_OR_SKIP(data);
+  start_venue(replayed_btc_perp(data, dir.path() / "bars"));
+  config.timeframes = {Timeframe::k5m, Timeframe::k1m};  // 120 signal bars in 10 hours
+  config.universe.min_listing_age = 0;  // the replay's first bar is the listing, 12 hours ago
+  // A quiet morning: 5m stops of 2 ATR are often nearer than the default 0.2 % of the price.
+  config.risk[static_cast<std::size_t>(Asset::kPerp)].min_sl_fraction = 0.0005;
+  const Decimal start_usdt = venue_usdt();
+  {
+    RunOptions first = options();
+    first.run_for = 500;
+    AppRuntime runtime(config, first);
+    ASSERT_EQ(runtime.run(), 0);
+  }
+  promote_every_perp_strategy();
+  const auto publish = [&] {
+    if (!venue().market().publish_next_minute()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return true;
+  };
+  const auto engine_orders = [&] {
+    std::size_t count = 0;
+    const json history = venue_get("/v5/order/history", {{"category", "linear"}});
+    for (const json& order : history["list"]) {
+      if (!order["orderLinkId"].get<std::string>().empty()) ++count;
+    }
+    return count;
+  };
+
+  {
+    Engine engine(config, options());
+    ASSERT_TRUE(engine.wait_for([](AppRuntime& r) { return r.enable_live(Asset::kPerp).ok; }));
+    ASSERT_TRUE(engine.wait_for([](AppRuntime& r) { return !desync_halted(r, Asset::kPerp); }));
+    // Bars until one of the engine's own entries is open on the venue and protected there.
+    bool protected_entry = false;
+    while (!protected_entry && publish()) {
+      const json position = btc_position();
+      protected_entry = decimal_of(position["size"]).is_positive() &&
+                        decimal_of(position["stopLoss"]).is_positive();
+    }
+    ASSERT_TRUE(protected_entry) << "no entry in " << venue().market().bars_published() << " bars";
+    EXPECT_GE(engine_orders(), 1u);
+  }
+  // The engine is down: the market moves until the venue's protection closes the position.
+  const std::size_t trades_before = [&] {
+    auto store = store::SqliteStore::open(dir.path() / "state" / "gauntlet.db");
+    return orders::OrderJournal(*store).closed_trades().size();
+  }();
+  while (decimal_of(btc_position()["size"]).is_positive() && publish()) {
+  }
+  ASSERT_EQ(decimal_of(btc_position()["size"]), Decimal::zero()) << "the replay ended first";
+
+  {
+    Engine engine(config, options());
+    ASSERT_TRUE(engine.wait_for([&](AppRuntime& r) {
+      return r.closed_trades().size() > trades_before && !desync_halted(r, Asset::kPerp);
+    }));
+    const orders::ClosedTrade closed =
+        engine.on_engine([](AppRuntime& r) { return r.closed_trades().back(); });
+    EXPECT_TRUE(closed.exit_reason == "stop_loss" || closed.exit_reason == "take_profit")
+        << closed.exit_reason;
+    // The strategies trade on through the rest of the replay but its last 20 minutes.
+    while (venue().market().bars_published() + 20 < kReplayedMinutes && publish()) {
+    }
+    // The kill switch flattens what is open on the venue: the close fills at a next bar.
+    EXPECT_TRUE(engine.on_engine([](AppRuntime& r) { return r.kill(Asset::kPerp); }).ok);
+    bool flat = false;
+    while (!flat && publish()) {
+      flat = engine.on_engine([&](AppRuntime& r) {
+        return decimal_of(btc_position()["size"]) == Decimal::zero() &&
+               !engine_position(r, Asset::kPerp);
+      });
+    }
+    ASSERT_TRUE(flat) << btc_position().dump();
+  }
+  // The books: the ledger's perpetual entries since the engine went live against the venue's
+  // wallet, and the closed trades' P&L with the funding against the same figure.
+  auto store = store::SqliteStore::open(dir.path() / "state" / "gauntlet.db");
+  const orders::PnlLedger ledger(*store);
+  const std::optional<orders::LedgerBaseline> baseline = ledger.baseline(Asset::kPerp);
+  ASSERT_TRUE(baseline.has_value());
+  const Decimal wallet_change = venue_usdt() - start_usdt;
+  EXPECT_EQ(ledger.totals(Asset::kPerp).total() - baseline->ledger, wallet_change);
+  const std::vector<orders::ClosedTrade> trades = orders::OrderJournal(*store).closed_trades();
+  Decimal traded;
+  for (const orders::ClosedTrade& trade : trades) traded += trade.realized_pnl;
+  EXPECT_EQ(traded + ledger.totals(Asset::kPerp).funding, wallet_change)
+      << trades.size() << " trades";
+  const std::size_t orders_sent = engine_orders();
+  fmt::print("replayed {} bars: {} engine orders on the venue, {} closed trades, wallet {}\n",
+             venue().market().bars_published(), orders_sent, trades.size(),
+             wallet_change.to_string());
 }
 
 }  // namespace
