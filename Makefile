@@ -2,7 +2,8 @@
 # one command on a fresh Debian 12 machine.
 #   make run    build (release) and run the main job: the paper session, until stopped
 #   make test   build (dev: Debug + ASan/UBSan, -Werror) and run every test in parallel
-#   make soak   build (dev) and run the kill soak with 200 SIGKILLs (make test runs it with 12)
+#   make soak   build (dev) and run the kill soaks: 200 SIGKILLs of a paper session, 100 of a live
+#               session on the local Bybit (make test runs them with 12 and 10)
 #   make e2e    build (release) and run the two-year end-to-end gauntlet (not part of make test)
 #   make bench  build (release) and run the Google Benchmarks under bench/
 #   make tsan   build (ThreadSanitizer) and run the tests labelled tsan: the control plane and the
@@ -16,8 +17,9 @@ CONFIG ?= config/default.yaml
 # make run: the paper session (simulated market when offline); RUN_ARGS adds gauntlet run options
 RUN_CONFIG ?= config/paper.yaml
 RUN_ARGS ?=
-# make soak: SIGKILLs of the kill soak (tests/apps/kill_soak_test.cpp)
+# make soak: SIGKILLs of the kill soaks (tests/apps/kill_soak_test.cpp, live_kill_soak_test.cpp)
 SOAK_KILLS ?= 200
+LIVE_SOAK_KILLS ?= 100
 # GCC 12's libtsan expects the address layout of kernels with at most 28 bits of mmap
 # randomisation; on newer kernels (vm.mmap_rnd_bits = 32) a TSan binary dies with "FATAL:
 # ThreadSanitizer: unexpected memory mapping". make tsan therefore runs ctest without address
@@ -61,8 +63,9 @@ test: build-dev
 	@ctest --preset dev -j $(JOBS)
 
 soak: configure-dev
-	@cmake --build --preset dev -j $(JOBS) --target gauntlet kill_soak_test
-	@GAUNTLET_SOAK_KILLS=$(SOAK_KILLS) ctest --preset dev --timeout 3600 -L soak -R KillSoak -V
+	@cmake --build --preset dev -j $(JOBS) --target gauntlet kill_soak_test live_kill_soak_test
+	@GAUNTLET_SOAK_KILLS=$(SOAK_KILLS) GAUNTLET_LIVE_SOAK_KILLS=$(LIVE_SOAK_KILLS) \
+		ctest --preset dev --timeout 3600 -L soak -R KillSoak -V
 
 # The two years of BTC, ETH and SUI 1m bars through gauntlet run with the automatic gauntlet
 # (tests/apps/gauntlet_e2e_test.cpp); release, since under ASan it takes well over half an hour.

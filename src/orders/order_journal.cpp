@@ -285,6 +285,17 @@ std::vector<Fill> OrderJournal::all_fills() const {
   return result;
 }
 
+TimestampMs OrderJournal::last_fill_time(std::string_view venue) const {
+  TimestampMs latest = 0;
+  store_.query(
+      "SELECT MAX(f.time) FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id "
+      "WHERE o.venue = ?1",
+      {std::string(venue)}, [&](const store::Row& row) {
+        if (!row.is_null(0)) latest = row.get_int(0);
+      });
+  return latest;
+}
+
 int64_t OrderJournal::record_closed_trade(const ClosedTrade& t) {
   int64_t sequence = 0;
   store_.transaction([&] {

@@ -157,7 +157,12 @@ PlaceResult OrderRouter::send(const OrderContext& order, const std::string& id, 
     }
   });
   if (refused) return deny(order, id, std::move(*refused));
-  broker.submit(brokers::RouterKey{}, request);
+  if (broker.remote()) {
+    // Inside a longer transaction (the live loop's turn) the intent is not durable yet.
+    store_.after_commit([&broker, request] { broker.submit(brokers::RouterKey{}, request); });
+  } else {
+    broker.submit(brokers::RouterKey{}, request);
+  }
   bus_.publish(OrderSubmitted{request, std::string(broker.venue()), request.created_at});
   return {Decision::allow(), id};
 }

@@ -7,6 +7,7 @@
 
 #include "brokers/bybit/hosts.hpp"
 #include "core/exceptions.hpp"
+#include "orders/order_journal.hpp"
 #include "runtime/internal/runtime_impl.hpp"
 
 namespace gauntlet::runtime {
@@ -71,8 +72,17 @@ void AppRuntime::Impl::build_live_venue() {
   broker_config.ws.credentials = credentials;
   broker_config.instruments = instrument_rules();
   broker_config.perp_leverage = config.risk_for(Asset::kPerp).max_leverage;
+  const orders::OrderJournal journal(*store);
+  broker_config.fills_since = journal.last_fill_time(brokers::bybit::kVenue);
+  for (const orders::JournalEntry& entry : journal.open_orders()) {
+    if (entry.venue == brokers::bybit::kVenue)
+      broker_config.unresolved_orders[entry.request.asset].insert(entry.request.client_order_id);
+  }
   live_broker =
       std::make_unique<brokers::bybit::BybitBroker>(bus, loop, *clock, std::move(broker_config));
+  // A new order to the venue waits for the commit of its intent: the live loop's turn ends at
+  // once so that the commit, and the order, follow within milliseconds.
+  store->on_deferred([this] { loop.stop(); });
   subscriptions.push_back(
       bus.subscribe<brokers::BrokerSnapshot>([this](const brokers::BrokerSnapshot& snapshot) {
         if (snapshot.venue == live_broker->venue())

@@ -205,7 +205,9 @@ void AppRuntime::Impl::on_confirm(AssetMarket& m, const data::BarClosed& e) {
   strategies::Opportunity opportunity;
   opportunity.asset = m.asset;
   opportunity.symbol = e.symbol;
-  opportunity.time = e.event_time;
+  // The quotas' clock is the one OrderSubmitted stamps trades with (a replaying venue's bars may
+  // lag the wall clock of a live session).
+  opportunity.time = clock->now_ms();
   opportunity.signal_strength = strength;
   opportunity.candidate_ids = ids;
   const std::optional<std::string> chosen = scheduler->next_candidate(opportunity);

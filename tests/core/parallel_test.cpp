@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <numeric>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 namespace gauntlet {
@@ -28,6 +30,9 @@ TEST(ParallelFor, RethrowsABodysExceptionAfterEveryWorkerJoined) {
                               [&](std::size_t i) {
                                 ++ran;
                                 if (i == 10) throw std::runtime_error("item 10");
+                                // Items take a while, so that another worker cannot run them
+                                // all before the throw is seen (a loaded machine once did).
+                                std::this_thread::sleep_for(std::chrono::microseconds(200));
                               }),
                  std::runtime_error);
     EXPECT_GE(ran.load(), 11) << threads;

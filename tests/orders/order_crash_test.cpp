@@ -51,6 +51,9 @@ class KillingStore final : public store::Store {
     --depth_;
     if (last && after_commit_) ::raise(SIGKILL);  // committed
   }
+  void after_commit(std::function<void()> action) override {
+    inner_.after_commit(std::move(action));
+  }
   int64_t last_insert_id() const override { return inner_.last_insert_id(); }
   void migrate(std::string_view component, std::span<const store::Migration> migrations) override {
     inner_.migrate(component, migrations);

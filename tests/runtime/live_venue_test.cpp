@@ -384,8 +384,11 @@ TEST_F(LiveVenueTest, StrategiesTradeAReplayedMarketOnTheVenueAndBookItsWalletTo
     return count;
   };
 
+  std::atomic<int> signals{0};
+  RunOptions counted = options();
+  counted.on_signal = [&](const SignalRecord&) { ++signals; };
   {
-    Engine engine(config, options());
+    Engine engine(config, counted);
     ASSERT_TRUE(engine.wait_for([](AppRuntime& r) { return r.enable_live(Asset::kPerp).ok; }));
     ASSERT_TRUE(engine.wait_for([](AppRuntime& r) { return !desync_halted(r, Asset::kPerp); }));
     // Bars until one of the engine's own entries is open on the venue and protected there.
@@ -396,6 +399,7 @@ TEST_F(LiveVenueTest, StrategiesTradeAReplayedMarketOnTheVenueAndBookItsWalletTo
                         decimal_of(position["stopLoss"]).is_positive();
     }
     ASSERT_TRUE(protected_entry) << "no entry in " << venue().market().bars_published() << " bars";
+    fmt::print("SIGNALS {} by bar {}\n", signals.load(), venue().market().bars_published());
     EXPECT_GE(engine_orders(), 1u);
   }
   // The engine is down: the market moves until the venue's protection closes the position.

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "core/logging.hpp"
 
 namespace gauntlet::brokers::bybit {
@@ -381,14 +383,30 @@ asio::awaitable<void> BybitBroker::take_snapshot(Asset asset) {
     tracker_.on_order(order);
     snapshot.open_orders.push_back(to_open_order(order));
   }
-  // The venue's own time: the last execution seen, else now (a replaying venue's clock may
-  // lag the wall clock).
-  const TimestampMs latest = tracker_.last_execution_time();
+  // The venue's own time: the last execution seen (or booked before this start), else now (a
+  // replaying venue's clock may lag the wall clock).
+  const TimestampMs latest = std::max(tracker_.last_execution_time(), config_.fills_since);
   const TimestampMs since = (latest > 0 ? latest : clock_.now_ms()) - config_.snapshot_fills;
   const Parsed<Page<Execution>> executions =
       co_await rest_.executions_since(*category, since, Priority::kExit);
   if (!*alive || !executions) co_return;
-  for (const Execution& execution : executions.value.items) {
+  std::vector<Execution> found = executions.value.items;
+  // The orders in flight at the last stop: their executions by orderLinkId, whenever they were.
+  const std::set<std::string> unresolved = config_.unresolved_orders[asset];
+  for (const std::string& link_id : unresolved) {
+    const Parsed<Page<Execution>> of_order =
+        co_await rest_.executions_of_order(*category, link_id, Priority::kExit);
+    if (!*alive) co_return;
+    if (!of_order) continue;  // asked again at the next snapshot
+    found.insert(found.end(), of_order.value.items.begin(), of_order.value.items.end());
+    config_.unresolved_orders[asset].erase(link_id);
+  }
+  std::stable_sort(found.begin(), found.end(), [](const Execution& a, const Execution& b) {
+    return a.exec_time < b.exec_time;
+  });
+  std::set<std::string> listed;
+  for (const Execution& execution : found) {
+    if (!listed.insert(execution.exec_id).second) continue;
     tracker_.on_execution(execution);
     if (Mapped<Fill> fill = to_fill(execution)) {
       fill.value->client_order_id = tracker_.client_id_of(execution);
@@ -403,7 +421,7 @@ asio::awaitable<void> BybitBroker::take_snapshot(Asset asset) {
 asio::awaitable<void> BybitBroker::catch_up() {
   const std::shared_ptr<bool> alive = alive_;
   ++catch_ups_;
-  const TimestampMs latest = tracker_.last_execution_time();
+  const TimestampMs latest = std::max(tracker_.last_execution_time(), config_.fills_since);
   const TimestampMs since =
       latest > 0 ? latest - config_.catch_up_overlap : started_at_ - config_.snapshot_fills;
   const std::optional<Symbol>

@@ -56,6 +56,16 @@ struct BybitBrokerConfig {
   double perp_leverage = 1;                 // risk.perp.leverage, for orders that name none
   DurationMs snapshot_fills = kDayMs;       // the executions a snapshot reports
   DurationMs catch_up_overlap = kMinuteMs;  // a catch-up rereads this much before the last fill
+  // The execTime of the last fill the engine booked from this venue before this start (its
+  // journal's; 0: none). Snapshots and catch-ups read the executions from there until the
+  // broker has seen one itself, so a fill the venue made while the engine was down, however
+  // long, is found (within Bybit's execution history).
+  TimestampMs fills_since = 0;
+  // The client ids of the orders the engine's journal holds as possibly open on this venue
+  // (sent before this start, not known to be done), by asset. Each snapshot of the asset reads
+  // their executions by orderLinkId until one read succeeds: a fill of an order in flight at a
+  // crash is found however long ago it happened.
+  std::map<Asset, std::set<std::string>> unresolved_orders;
 };
 
 class BybitBroker final : public Broker, private PrivateEventSink {
@@ -70,6 +80,7 @@ class BybitBroker final : public Broker, private PrivateEventSink {
   void stop();
 
   std::string_view venue() const override { return kVenue; }
+  bool remote() const override { return true; }
   BrokerCapabilities capabilities(Asset asset) const override;
   bool connected() const override;
 

@@ -644,6 +644,20 @@ asio::awaitable<Parsed<Page<VenueOrder>>> PrivateRestClient::order_history(
 
 // ---- executions, positions, account
 
+asio::awaitable<Parsed<Page<Execution>>> PrivateRestClient::executions_of_order(
+    Category category, std::string order_link_id, Priority priority) {
+  const auto impl = impl_;
+  Params params = {{"category", std::string(to_string(category))},
+                   {"orderLinkId", std::move(order_link_id)},
+                   {"limit", "100"}};
+  Parsed<Page<Execution>> all = co_await impl->all_pages<Execution>(
+      impl->get("/v5/execution/list", endpoint_of("/v5/execution/list", category),
+                std::move(params), priority),
+      [category](std::string_view text) { return parse_execution_list(text, category); });
+  if (all.ok()) std::reverse(all.value.items.begin(), all.value.items.end());  // newest first
+  co_return all;
+}
+
 asio::awaitable<Parsed<Page<Execution>>> PrivateRestClient::executions_since(
     Category category, TimestampMs since, Priority priority, std::optional<Symbol> symbol) {
   const auto impl = impl_;

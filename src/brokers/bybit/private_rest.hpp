@@ -172,6 +172,11 @@ class PrivateRestClient {
   asio::awaitable<Parsed<Page<Execution>>> executions_since(Category category, TimestampMs since,
                                                             Priority priority,
                                                             std::optional<Symbol> symbol = {});
+  // Every execution of the order whose orderLinkId is `order_link_id` (Bybit's default window,
+  // the last 7 days), oldest first: what an order the engine sent before a crash became.
+  asio::awaitable<Parsed<Page<Execution>>> executions_of_order(Category category,
+                                                               std::string order_link_id,
+                                                               Priority priority);
   // Every linear USDT position (settleCoin=USDT), all pages.
   asio::awaitable<Parsed<Page<VenuePosition>>> positions(Priority priority);
   // Buy and sell leverage of a linear symbol.

@@ -106,6 +106,10 @@ class Broker {
   virtual std::string_view venue() const = 0;
   virtual BrokerCapabilities capabilities(Asset asset) const = 0;
   virtual bool connected() const = 0;
+  // True when orders leave the process for a real venue (a network peer that keeps them
+  // whatever happens to the engine): the router then sends a new order only once its intent
+  // is committed, so a crash can never leave on the venue an order the journal lost.
+  virtual bool remote() const { return false; }
 
   // Queues an order. OrderAccepted then OrderFilled events, or OrderRejected, follow.
   virtual void submit(RouterKey, const OrderRequest& request) = 0;

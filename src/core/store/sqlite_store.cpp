@@ -431,10 +431,12 @@ void SqliteStore::transaction(const std::function<void()>& body) {
     execute("SAVEPOINT " + savepoint);
   }
   ++transaction_depth_;
+  const std::size_t deferred_before = after_commit_.size();
   try {
     body();
   } catch (...) {
     --transaction_depth_;
+    after_commit_.resize(deferred_before);  // what the undone work deferred goes with it
     // After some errors (I/O, disk full) SQLite has rolled the whole transaction back itself;
     // then there is nothing left to undo here.
     if (!sqlite3_get_autocommit(db_)) {
@@ -462,9 +464,22 @@ void SqliteStore::transaction(const std::function<void()>& body) {
   try {
     execute("COMMIT");
   } catch (const StateError&) {
+    after_commit_.clear();
     if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     throw;
   }
+  std::vector<std::function<void()>> actions;
+  actions.swap(after_commit_);
+  for (const auto& action : actions) action();
+}
+
+void SqliteStore::after_commit(std::function<void()> action) {
+  if (transaction_depth_ == 0) {
+    action();
+    return;
+  }
+  after_commit_.push_back(std::move(action));
+  if (deferred_hook_) deferred_hook_();
 }
 
 int64_t SqliteStore::last_insert_id() const {

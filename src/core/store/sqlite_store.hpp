@@ -90,6 +90,10 @@ class SqliteStore final : public Store {
   void query(std::string_view sql, std::span<const Value> params,
              const std::function<void(const Row&)>& on_row) override;
   void transaction(const std::function<void()>& body) override;
+  void after_commit(std::function<void()> action) override;
+  // Called each time an action is deferred inside a transaction, so that the owner of the
+  // outermost transaction can commit it soon (the live loop ends its turn early).
+  void on_deferred(std::function<void()> hook) { deferred_hook_ = std::move(hook); }
   int64_t last_insert_id() const override;
   void migrate(std::string_view component, std::span<const Migration> migrations) override;
   int schema_version(std::string_view component) override;
@@ -139,6 +143,8 @@ class SqliteStore final : public Store {
   std::string name_;  // the path, for messages
   std::unordered_map<std::string, CachedStatement, TextHash, std::equal_to<>> cache_;
   int transaction_depth_ = 0;
+  std::vector<std::function<void()>> after_commit_;  // deferred until the outermost commit
+  std::function<void()> deferred_hook_;
   int64_t prepared_statements_ = 0;
 };
 

@@ -108,6 +108,13 @@ class Store {
   // work. Returns only after the commit is durable as the store's Durability promises.
   virtual void transaction(const std::function<void()>& body) = 0;
 
+  // Runs `action` once everything written so far is durable: at once outside a transaction,
+  // otherwise right after the outermost transaction commits, in the order given; dropped when
+  // the transaction (or the nested one it was given in) rolls back. For what must not leave the
+  // process before the state that explains it is committed: an order to a real venue after its
+  // intent.
+  virtual void after_commit(std::function<void()> action) = 0;
+
   // The rowid of the last row inserted through this store.
   virtual int64_t last_insert_id() const = 0;
 

@@ -70,6 +70,7 @@ class BybitBrokerTest : public ::testing::Test {
     config.ws.credentials = kKeys;
     config.ws.retry = {std::numeric_limits<int>::max(), 50, 2.0, 200, 0.1};
     config.perp_leverage = 10;
+    base_config = config;
     broker = std::make_unique<BybitBroker>(bus, loop, clock, config);
     record<OrderAccepted>();
     record<OrderRejected>();
@@ -127,6 +128,7 @@ class BybitBrokerTest : public ::testing::Test {
   asio::io_context loop;
   EventBus bus;
   WallClock clock;
+  BybitBrokerConfig base_config;
   std::unique_ptr<BybitBroker> broker;
   std::vector<Subscription> subscriptions;
   std::vector<Event> events;
@@ -216,6 +218,40 @@ TEST_F(BybitBrokerTest, FillsMadeWhileTheStreamWasDownArriveThroughTheCatchUp) {
   EXPECT_GE(broker->catch_ups(), 1u);
   EXPECT_EQ(all<OrderFilled>()[0].fill.price, Decimal::parse("101"));
   EXPECT_EQ(all<OrderFilled>()[0].fill.fee, Decimal::parse("0.05555"));
+}
+
+// A restarted broker (a new instance on the same account) reads executions a day back by
+// default; from the journal's last fill (fills_since) it finds older ones, and an order the
+// journal holds as in flight (unresolved_orders) is looked up by its orderLinkId, however old.
+// Here the default window is cut to a minute so that "old" is a few minutes.
+TEST_F(BybitBrokerTest, ARestartFindsOldFillsFromTheJournalsLastFillAndItsOrdersInFlight) {
+  broker->submit(OrderRouter::key(), market("g-1", OrderSide::kBuy, "1"));
+  ASSERT_TRUE(wait_for<OrderAccepted>(1));
+  feed(start + kMinuteMs, 101, 102, 100.5, 101.5);
+  ASSERT_TRUE(wait_for<OrderFilled>(1));
+  const TimestampMs entry_time = all<OrderFilled>()[0].fill.time;
+  broker->submit(OrderRouter::key(), market("g-2", OrderSide::kSell, "1"));
+  ASSERT_TRUE(wait_for<OrderAccepted>(2));
+  broker->stop();
+  feed(start + 2 * kMinuteMs, 102, 102, 101, 101.5);  // g-2 fills while no engine listens
+  const auto snapshot_of = [&](BybitBrokerConfig config) {
+    config.snapshot_fills = kMinuteMs;
+    events.clear();
+    auto restarted = std::make_unique<BybitBroker>(bus, loop, clock, config);
+    restarted->request_snapshot(Asset::kPerp);
+    EXPECT_TRUE(wait_for<BrokerSnapshot>(1));
+    const BrokerSnapshot snapshot = all<BrokerSnapshot>().at(0);
+    std::vector<std::string> ids;
+    for (const Fill& fill : snapshot.recent_fills) ids.push_back(fill.client_order_id);
+    return ids;
+  };
+  EXPECT_TRUE(snapshot_of(base_config).empty());
+  BybitBrokerConfig from_journal = base_config;
+  from_journal.fills_since = entry_time;
+  EXPECT_EQ(snapshot_of(from_journal), (std::vector<std::string>{"g-1", "g-2"}));
+  BybitBrokerConfig in_flight = base_config;
+  in_flight.unresolved_orders[Asset::kPerp] = {"g-2"};
+  EXPECT_EQ(snapshot_of(in_flight), (std::vector<std::string>{"g-2"}));
 }
 
 TEST_F(BybitBrokerTest, ACancelledLimitOrderAndARefusedOrder) {

@@ -1,5 +1,6 @@
 #include "core/store/sqlite_store.hpp"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -283,6 +284,47 @@ TEST_F(SqliteStoreTest, SameSqlRunsInsideItsOwnRowCallback) {
   });
   EXPECT_EQ(outer, (std::vector<int64_t>{1, 2, 3}));
   EXPECT_EQ(inner_rows, 3 + 2 + 1);
+}
+
+// after_commit: at once outside a transaction; inside one, after the outermost commit (the
+// rows it explains are on disk, read here by a second connection) in the order given; dropped
+// with the nested transaction or the transaction that rolls back.
+TEST(SqliteStore, AfterCommitRunsOnceTheOutermostTransactionIsDurable) {
+  const TempDir dir;
+  auto store = SqliteStore::open(dir.path() / "s.db");
+  store->execute("CREATE TABLE t (a)");
+  auto reader = SqliteStore::open(dir.path() / "s.db");
+  std::vector<std::string> ran;
+  int deferred = 0;
+  store->on_deferred([&] { ++deferred; });
+  store->after_commit([&] { ran.push_back("outside"); });
+  EXPECT_EQ(ran, std::vector<std::string>{"outside"});
+  EXPECT_EQ(deferred, 0);
+  store->transaction([&] {
+    store->execute("INSERT INTO t VALUES ('intent')");
+    store->transaction([&] {
+      store->after_commit(
+          [&] { ran.push_back(fmt::format("first, {} row", count_rows(*reader, "t"))); });
+    });
+    try {
+      store->transaction([&] {
+        store->after_commit([&] { ran.push_back("undone"); });
+        throw StateError("the nested work fails");
+      });
+    } catch (const StateError&) {
+    }
+    store->after_commit([&] { ran.push_back("second"); });
+    EXPECT_EQ(ran.size(), 1u);  // nothing before the commit
+  });
+  EXPECT_EQ(ran, (std::vector<std::string>{"outside", "first, 1 row", "second"}));
+  EXPECT_EQ(deferred, 3);
+  EXPECT_THROW(store->transaction([&] {
+    store->after_commit([&] { ran.push_back("rolled back"); });
+    throw StateError("no");
+  }),
+               StateError);
+  store->transaction([] {});
+  EXPECT_EQ(ran.size(), 3u);
 }
 
 TEST_F(SqliteStoreTest, TransactionRunsInsideARowCallback) {
