@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <future>
@@ -351,6 +352,51 @@ TEST_F(LiveVenueTest, AnAdoptedPositionIsProtectedOnTheVenueClosedThereAndBooked
   }
 }
 
+// The private stream goes silent (the venue stalls: pushes discarded) while the venue's stop
+// closes a position: the engine, running, never hears the fill on the stream and recovers it
+// through REST (the reconciliation's executions), books the venue's P&L and reconciles clean.
+TEST_F(LiveVenueTest, AFillTheSilentStreamLostIsRecoveredThroughRest) {
+  {
+    RunOptions first = options();
+    first.run_for = 500;
+    AppRuntime runtime(config, first);
+    ASSERT_EQ(runtime.run(), 0);
+  }
+  promote_a_perp_strategy();
+  venue_market_order("Buy", "0.01");
+  venue_bar("100000", "100100", "99900", "100050");
+  Engine engine(config, options());
+  ASSERT_TRUE(engine.wait_for([](AppRuntime& r) { return r.enable_live(Asset::kPerp).ok; }));
+  ASSERT_TRUE(engine.wait_for([&](AppRuntime& r) {
+    return engine_position(r, Asset::kPerp).has_value() &&
+           decimal_of(btc_position()["stopLoss"]) == Decimal::from_int(95'000) &&
+           !desync_halted(r, Asset::kPerp);
+  })) << btc_position().dump();
+  venue().server().stall(std::chrono::seconds(3));
+  venue_bar("100000", "100000", "93000", "94000");  // the stop fires; its pushes are lost
+  ASSERT_EQ(decimal_of(btc_position()["size"]), Decimal::zero());
+  json exit_fill;
+  const json executions = venue_get("/v5/execution/list", {{"category", "linear"}});
+  for (const json& e : executions["list"]) {
+    if (e["side"] == "Sell") exit_fill = e;
+  }
+  ASSERT_FALSE(exit_fill.is_null());
+  const Decimal exit_pnl =
+      (decimal_of(exit_fill["execPrice"]) - Decimal::from_int(100'000)) * Decimal::parse("0.01") -
+      decimal_of(exit_fill["execFee"]);
+  ASSERT_TRUE(engine.wait_for(
+      [](AppRuntime& r) {
+        return !engine_position(r, Asset::kPerp) && !r.closed_trades().empty() &&
+               !desync_halted(r, Asset::kPerp);
+      },
+      std::chrono::seconds(60)));
+  const std::vector<orders::ClosedTrade> trades =
+      engine.on_engine([](AppRuntime& r) { return r.closed_trades(); });
+  ASSERT_EQ(trades.size(), 1u);
+  EXPECT_EQ(trades[0].realized_pnl, exit_pnl) << exit_fill.dump();
+  EXPECT_EQ(trades[0].exit_reason, "stop_loss");
+}
+
 // The session's own strategies trade a replayed real market on the venue: their entries fill
 // there, protection is set there (position/trading-stop) and fires there while the engine is
 // stopped, the restarted engine books what the venue did, trades on, and the kill switch
@@ -399,7 +445,6 @@ TEST_F(LiveVenueTest, StrategiesTradeAReplayedMarketOnTheVenueAndBookItsWalletTo
                         decimal_of(position["stopLoss"]).is_positive();
     }
     ASSERT_TRUE(protected_entry) << "no entry in " << venue().market().bars_published() << " bars";
-    fmt::print("SIGNALS {} by bar {}\n", signals.load(), venue().market().bars_published());
     EXPECT_GE(engine_orders(), 1u);
   }
   // The engine is down: the market moves until the venue's protection closes the position.
@@ -448,9 +493,11 @@ TEST_F(LiveVenueTest, StrategiesTradeAReplayedMarketOnTheVenueAndBookItsWalletTo
   EXPECT_EQ(traded + ledger.totals(Asset::kPerp).funding, wallet_change)
       << trades.size() << " trades";
   const std::size_t orders_sent = engine_orders();
-  fmt::print("replayed {} bars: {} engine orders on the venue, {} closed trades, wallet {}\n",
-             venue().market().bars_published(), orders_sent, trades.size(),
-             wallet_change.to_string());
+  fmt::print(
+      "replayed {} bars: {} strategy signals, {} engine orders on the venue, {} closed trades, "
+      "wallet {}\n",
+      venue().market().bars_published(), signals.load(), orders_sent, trades.size(),
+      wallet_change.to_string());
 }
 
 }  // namespace
