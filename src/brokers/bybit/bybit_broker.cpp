@@ -346,51 +346,76 @@ asio::awaitable<void> BybitBroker::take_snapshot(Asset asset) {
   const std::shared_ptr<bool> alive = alive_;
   const std::optional<Category> category = category_of(asset);
   if (!category) co_return;
-  const Parsed<WalletBalance> wallet = co_await rest_.wallet_balance(Priority::kExit);
-  if (!*alive) co_return;
-  if (!wallet) {
-    logger()->warn("snapshot of {}: the wallet could not be read: {}", to_string(asset),
-                   wallet.reason);
-    co_return;
-  }
-  BrokerSnapshot snapshot;
-  snapshot.venue = std::string(kVenue);
-  snapshot.asset = asset;
-  if (*category == Category::kLinear) {
-    const Parsed<Page<VenuePosition>> positions = co_await rest_.positions(Priority::kExit);
-    if (!*alive || !positions) co_return;
-    for (const VenuePosition& venue_position : positions.value.items) {
-      if (std::optional<Position> position = to_position(venue_position))
-        snapshot.positions.push_back(std::move(*position));
-    }
-  } else {
-    for (const CoinBalance& coin : wallet.value.coins) {
-      if (coin.coin == "USDT" || !coin.wallet_balance.is_positive()) continue;
-      Position holding;
-      holding.asset = Asset::kSpot;
-      holding.symbol = Symbol::from_parts(coin.coin, "USDT");
-      holding.side = OrderSide::kBuy;
-      holding.quantity = coin.wallet_balance;
-      snapshot.positions.push_back(std::move(holding));
-    }
-  }
-  const std::optional<Symbol>
-      every_symbol;  // named: GCC 12 frees a braced coroutine argument twice
-  const Parsed<Page<VenueOrder>> open =
-      co_await rest_.open_orders(*category, every_symbol, Priority::kExit);
-  if (!*alive || !open) co_return;
-  for (const VenueOrder& order : open.value.items) {
-    tracker_.on_order(order);
-    snapshot.open_orders.push_back(to_open_order(order));
-  }
   // The venue's own time: the last execution seen (or booked before this start), else now (a
   // replaying venue's clock may lag the wall clock).
   const TimestampMs latest = std::max(tracker_.last_execution_time(), config_.fills_since);
   const TimestampMs since = (latest > 0 ? latest : clock_.now_ms()) - config_.snapshot_fills;
-  const Parsed<Page<Execution>> executions =
-      co_await rest_.executions_since(*category, since, Priority::kExit);
-  if (!*alive || !executions) co_return;
-  std::vector<Execution> found = executions.value.items;
+  const std::optional<Symbol>
+      every_symbol;  // named: GCC 12 frees a braced coroutine argument twice
+  // The books are read between two reads of the executions; a fill in between would leave the
+  // positions and the executions of different moments (the engine could adopt a position
+  // already closed), so the reading starts again, at most kSnapshotAttempts times.
+  constexpr int kSnapshotAttempts = 3;
+  BrokerSnapshot snapshot;
+  std::optional<Parsed<WalletBalance>> wallet;
+  std::vector<Execution> found;
+  bool consistent = false;
+  for (int attempt = 0; attempt < kSnapshotAttempts && !consistent; ++attempt) {
+    const Parsed<Page<Execution>> before =
+        co_await rest_.executions_since(*category, since, Priority::kExit);
+    if (!*alive || !before) co_return;
+    wallet = co_await rest_.wallet_balance(Priority::kExit);
+    if (!*alive) co_return;
+    if (!*wallet) {
+      logger()->warn("snapshot of {}: the wallet could not be read: {}", to_string(asset),
+                     wallet->reason);
+      co_return;
+    }
+    snapshot = BrokerSnapshot{};
+    snapshot.venue = std::string(kVenue);
+    snapshot.asset = asset;
+    if (*category == Category::kLinear) {
+      const Parsed<Page<VenuePosition>> positions = co_await rest_.positions(Priority::kExit);
+      if (!*alive || !positions) co_return;
+      for (const VenuePosition& venue_position : positions.value.items) {
+        if (std::optional<Position> position = to_position(venue_position))
+          snapshot.positions.push_back(std::move(*position));
+      }
+    } else {
+      for (const CoinBalance& coin : wallet->value.coins) {
+        if (coin.coin == "USDT" || !coin.wallet_balance.is_positive()) continue;
+        Position holding;
+        holding.asset = Asset::kSpot;
+        holding.symbol = Symbol::from_parts(coin.coin, "USDT");
+        holding.side = OrderSide::kBuy;
+        holding.quantity = coin.wallet_balance;
+        snapshot.positions.push_back(std::move(holding));
+      }
+    }
+    const Parsed<Page<VenueOrder>> open =
+        co_await rest_.open_orders(*category, every_symbol, Priority::kExit);
+    if (!*alive || !open) co_return;
+    for (const VenueOrder& order : open.value.items)
+      snapshot.open_orders.push_back(to_open_order(order));
+    const Parsed<Page<Execution>> after =
+        co_await rest_.executions_since(*category, since, Priority::kExit);
+    if (!*alive || !after) co_return;
+    std::set<std::string> seen;
+    for (const Execution& execution : before.value.items) seen.insert(execution.exec_id);
+    consistent = std::all_of(after.value.items.begin(), after.value.items.end(),
+                             [&](const Execution& e) { return seen.contains(e.exec_id); });
+    found = before.value.items;
+    if (consistent) {
+      for (const VenueOrder& order : open.value.items) tracker_.on_order(order);
+    }
+  }
+  if (!consistent) {
+    logger()->warn(
+        "snapshot of {}: the venue filled orders while its books were read, {} times; "
+        "the next snapshot reads them again",
+        to_string(asset), kSnapshotAttempts);
+    co_return;
+  }
   // The orders in flight at the last stop: their executions by orderLinkId, whenever they were.
   const std::set<std::string> unresolved = config_.unresolved_orders[asset];
   for (const std::string& link_id : unresolved) {
@@ -413,7 +438,7 @@ asio::awaitable<void> BybitBroker::take_snapshot(Asset asset) {
       snapshot.recent_fills.push_back(*fill.value);
     }
   }
-  if (Mapped<Balance> balance = to_balance(wallet.value, asset)) snapshot.balance = *balance.value;
+  if (Mapped<Balance> balance = to_balance(wallet->value, asset)) snapshot.balance = *balance.value;
   snapshot.time = clock_.now_ms();
   bus_.publish(std::move(snapshot));
 }
