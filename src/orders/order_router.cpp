@@ -444,6 +444,20 @@ void OrderRouter::on_filled(const brokers::OrderFilled& event) {
                to_string(fill.asset), fill.client_order_id);
     return;
   }
+  const Key key{fill.asset, fill.symbol.canonical()};
+  if (exit_before_its_entry(event)) {
+    std::vector<brokers::OrderFilled>& held = held_exits_[key];
+    if (std::none_of(held.begin(), held.end(), [&](const brokers::OrderFilled& e) {
+          return e.fill.execution_id == fill.execution_id;
+        })) {
+      log().warn(
+          "an exit fill came before its entry's: held until the entry fills id={} "
+          "execution={}",
+          fill.client_order_id, fill.execution_id);
+      held.push_back(event);
+    }
+    return;
+  }
   auto entry = journal_.find(fill.client_order_id);
   if (!entry) {
     // An order the venue generated (a triggered stop, a liquidation): journal it as an exit
@@ -471,6 +485,33 @@ void OrderRouter::on_filled(const brokers::OrderFilled& event) {
     apply_fill(entry->request, fill);
     if (fill_hook_) fill_hook_(entry->request, fill);
   });
+  // The entry the held exits waited for has filled: they close (or reduce) it now.
+  const auto held = held_exits_.find(key);
+  if (held != held_exits_.end() && positions_.contains(key)) {
+    const std::vector<brokers::OrderFilled> exits = std::move(held->second);
+    held_exits_.erase(held);
+    for (const brokers::OrderFilled& exit : exits) on_filled(exit);
+  }
+}
+
+bool OrderRouter::exit_before_its_entry(const brokers::OrderFilled& event) const {
+  const Fill& fill = event.fill;
+  const auto order = journal_.find(fill.client_order_id);
+  if (order && !order->request.reduce_only) return false;  // an entry
+  if (order) {
+    const std::vector<Fill> recorded = journal_.fills(fill.client_order_id);
+    if (std::any_of(recorded.begin(), recorded.end(),
+                    [&](const Fill& f) { return f.execution_id == fill.execution_id; }))
+      return false;  // heard again: the journal's dedup answers it
+  }
+  const auto open = positions_.find({fill.asset, fill.symbol.canonical()});
+  if (open != positions_.end() && open->second.position.side != fill.side) return false;
+  for (const JournalEntry& pending : journal_.open_orders()) {
+    const OrderRequest& r = pending.request;
+    if (r.asset == fill.asset && r.symbol == fill.symbol && !r.reduce_only && r.side != fill.side)
+      return true;
+  }
+  return false;
 }
 
 void OrderRouter::apply_fill(const OrderRequest& request, const Fill& fill, bool replay) {

@@ -207,6 +207,10 @@ class OrderRouter {
   void on_accepted(const brokers::OrderAccepted& event);
   void on_rejected(const brokers::OrderRejected& event);
   void on_filled(const brokers::OrderFilled& event);
+  // An exit's fill heard before the fill of the entry it closes (the venue's stop fired while
+  // the entry's own fill is still on its way: after a restart, through another path): true
+  // when nothing can be reduced yet and the journal still has that entry open.
+  bool exit_before_its_entry(const brokers::OrderFilled& event) const;
   void on_cancelled(const brokers::OrderCancelled& event);
   void on_protection_triggered(const brokers::ProtectionTriggered& event);
   // Applies a fill to the engine's position; `replay` (recovery) changes the position only,
@@ -231,6 +235,9 @@ class OrderRouter {
   std::map<Key, OpenPosition> positions_;
   // Why the venue is about to close a position: its stop, target or liquidation fired.
   std::map<Key, std::string> venue_exit_reasons_;
+  // Exit fills held until their entry's fill opens the position (not journaled meanwhile: a
+  // crash leaves them on the venue, where the next start reads them again).
+  std::map<Key, std::vector<brokers::OrderFilled>> held_exits_;
   std::vector<Subscription> subscriptions_;
 };
 

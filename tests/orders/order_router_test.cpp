@@ -178,6 +178,35 @@ TEST(OrderRouter, RefusesWithTheFirstFailingCheckAndSendsNothing) {
   EXPECT_EQ(h.router.journal().all_fills().size(), 1u);
 }
 
+// After a restart the venue's stop exit of a position can be heard before the entry's own
+// fill (they come by different paths): the exit waits, unjournaled, until the entry opens the
+// position, then closes it; the round trip is one closed trade.
+TEST(OrderRouter, AnExitHeardBeforeItsEntrysFillWaitsForIt) {
+  Harness h;
+  const PlaceResult placed = h.router.place_order(h.entry("sig-h"));
+  ASSERT_TRUE(placed.decision.ok) << placed.decision.reason;
+  h.bus.drain();
+  const Decimal quantity = h.router.journal().find(placed.client_order_id)->request.quantity;
+  brokers::OrderFilled exit;
+  exit.venue = std::string(h.broker.venue());
+  exit.fill = {
+      "x-stop", "venue-stop-1", "v-9", Asset::kSpot,          h.btc, OrderSide::kSell, quantity,
+      d("101"), d("0.05"),      false, kStart + 2 * kMinuteMs};
+  exit.cumulative_quantity = quantity;
+  exit.status = OrderStatus::kFilled;
+  h.bus.publish(exit);
+  h.bus.drain();
+  EXPECT_TRUE(h.router.journal().all_fills().empty());
+  EXPECT_TRUE(h.closed.empty());
+  h.feed(bar(kStart, "100", "100.5", "99.5", "100"));  // the entry fills at the open
+  ASSERT_EQ(h.closed.size(), 1u);
+  EXPECT_FALSE(h.router.position(Asset::kSpot, h.btc));
+  EXPECT_EQ(h.router.journal().all_fills().size(), 2u);
+  EXPECT_EQ(h.closed[0].trade.exit_price, d("101"));
+  EXPECT_EQ(h.closed[0].trade.entry_price,
+            h.router.journal().fills(placed.client_order_id).at(0).price);
+}
+
 TEST(OrderRouter, TheSameSignalNeverBecomesASecondOrder) {
   Harness h;
   const PlaceResult first = h.router.place_order(h.entry("sig-7"));
