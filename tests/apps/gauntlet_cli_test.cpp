@@ -449,6 +449,12 @@ TEST(GauntletCli, VenueBybitNamesWhatIsWrong) {
   const Outcome market = run("venue bybit --market live" + config);
   EXPECT_EQ(market.exit_code, 1);
   EXPECT_NE(market.output.find("--market live"), std::string::npos) << market.output;
+  const Outcome rebase = run("venue bybit --rebase now" + config);  // a simulated market
+  EXPECT_EQ(rebase.exit_code, 1);
+  EXPECT_NE(rebase.output.find("--rebase re-dates a replay"), std::string::npos) << rebase.output;
+  const Outcome when = run("venue bybit --market replay --rebase yesterday" + config);
+  EXPECT_EQ(when.exit_code, 1);
+  EXPECT_NE(when.output.find("--rebase yesterday"), std::string::npos) << when.output;
   const Outcome symbol = run("venue bybit --symbols PEPEUSDT" + config);
   EXPECT_EQ(symbol.exit_code, 1);
   EXPECT_NE(symbol.output.find("PEPEUSDT"), std::string::npos) << symbol.output;
