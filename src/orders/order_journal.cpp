@@ -216,10 +216,7 @@ void OrderJournal::update(std::string_view client_order_id, OrderStatus status, 
 bool OrderJournal::record_fill(const Fill& fill, OrderStatus status_after) {
   bool inserted = false;
   store_.transaction([&] {
-    bool exists = false;
-    store_.query("SELECT 1 FROM fills WHERE execution_id = ?1", {fill.execution_id},
-                 [&](const store::Row&) { exists = true; });
-    if (exists) return;
+    if (has_fill(fill.execution_id)) return;
     store_.execute(
         fmt::format("INSERT INTO fills ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                     kFillColumns),
@@ -283,6 +280,13 @@ std::vector<Fill> OrderJournal::all_fills() const {
   store_.query(fmt::format("SELECT {} FROM fills ORDER BY time, rowid", kFillColumns), {},
                [&](const store::Row& row) { result.push_back(read_fill(row)); });
   return result;
+}
+
+bool OrderJournal::has_fill(std::string_view execution_id) const {
+  bool exists = false;
+  store_.query("SELECT 1 FROM fills WHERE execution_id = ?1", {std::string(execution_id)},
+               [&](const store::Row&) { exists = true; });
+  return exists;
 }
 
 TimestampMs OrderJournal::last_fill_time(std::string_view venue) const {

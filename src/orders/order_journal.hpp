@@ -84,6 +84,8 @@ class OrderJournal {
   std::vector<JournalEntry> orders(Asset asset, TimestampMs since) const;
   std::vector<Fill> fills(std::string_view client_order_id) const;
   std::vector<Fill> all_fills() const;
+  // Whether the fill with this venue execution id is recorded.
+  bool has_fill(std::string_view execution_id) const;
   // The time of the latest fill of an order sent to (or made by) `venue`; 0 when none: where a
   // restarted broker reads the venue's executions from, so that none made meanwhile is missed.
   TimestampMs last_fill_time(std::string_view venue) const;

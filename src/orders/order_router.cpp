@@ -445,7 +445,8 @@ void OrderRouter::on_filled(const brokers::OrderFilled& event) {
     return;
   }
   const Key key{fill.asset, fill.symbol.canonical()};
-  if (exit_before_its_entry(event)) {
+  auto entry = journal_.find(fill.client_order_id);
+  if (exit_before_its_entry(fill, entry)) {
     std::vector<brokers::OrderFilled>& held = held_exits_[key];
     if (std::none_of(held.begin(), held.end(), [&](const brokers::OrderFilled& e) {
           return e.fill.execution_id == fill.execution_id;
@@ -458,7 +459,6 @@ void OrderRouter::on_filled(const brokers::OrderFilled& event) {
     }
     return;
   }
-  auto entry = journal_.find(fill.client_order_id);
   if (!entry) {
     // An order the venue generated (a triggered stop, a liquidation): journal it as an exit
     // so its fill has an order, then account for it like any other.
@@ -494,16 +494,10 @@ void OrderRouter::on_filled(const brokers::OrderFilled& event) {
   }
 }
 
-bool OrderRouter::exit_before_its_entry(const brokers::OrderFilled& event) const {
-  const Fill& fill = event.fill;
-  const auto order = journal_.find(fill.client_order_id);
+bool OrderRouter::exit_before_its_entry(const Fill& fill,
+                                        const std::optional<JournalEntry>& order) const {
   if (order && !order->request.reduce_only) return false;  // an entry
-  if (order) {
-    const std::vector<Fill> recorded = journal_.fills(fill.client_order_id);
-    if (std::any_of(recorded.begin(), recorded.end(),
-                    [&](const Fill& f) { return f.execution_id == fill.execution_id; }))
-      return false;  // heard again: the journal's dedup answers it
-  }
+  if (journal_.has_fill(fill.execution_id)) return false;  // heard again: recorded once
   const auto open = positions_.find({fill.asset, fill.symbol.canonical()});
   if (open != positions_.end() && open->second.position.side != fill.side) return false;
   for (const JournalEntry& pending : journal_.open_orders()) {

@@ -210,7 +210,7 @@ class OrderRouter {
   // An exit's fill heard before the fill of the entry it closes (the venue's stop fired while
   // the entry's own fill is still on its way: after a restart, through another path): true
   // when nothing can be reduced yet and the journal still has that entry open.
-  bool exit_before_its_entry(const brokers::OrderFilled& event) const;
+  bool exit_before_its_entry(const Fill& fill, const std::optional<JournalEntry>& order) const;
   void on_cancelled(const brokers::OrderCancelled& event);
   void on_protection_triggered(const brokers::ProtectionTriggered& event);
   // Applies a fill to the engine's position; `replay` (recovery) changes the position only,

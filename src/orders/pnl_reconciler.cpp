@@ -175,12 +175,6 @@ void PnlReconciler::on_funding(const brokers::FundingApplied& funding) {
   });
 }
 
-bool PnlReconciler::journal_holds(const Fill& fill) const {
-  const std::vector<Fill> fills = router_.journal().fills(fill.client_order_id);
-  return std::any_of(fills.begin(), fills.end(),
-                     [&](const Fill& f) { return f.execution_id == fill.execution_id; });
-}
-
 void PnlReconciler::on_snapshot(const brokers::BrokerSnapshot& snapshot) {
   const Asset asset = snapshot.asset;
   // A venue the asset is not routed to (a live venue checked before the asset goes live) says
@@ -193,7 +187,7 @@ void PnlReconciler::on_snapshot(const brokers::BrokerSnapshot& snapshot) {
   std::set<std::string>& journaled = journaled_[static_cast<std::size_t>(asset)];
   std::set<std::string> now_journaled;
   for (const Fill& fill : snapshot.recent_fills) {
-    if (!journaled.contains(fill.execution_id) && !journal_holds(fill)) {
+    if (!journaled.contains(fill.execution_id) && !router_.journal().has_fill(fill.execution_id)) {
       log().warn("recovering a fill the journal missed execution={} order={}", fill.execution_id,
                  fill.client_order_id);
       router_.recover_fill(snapshot.venue, fill);

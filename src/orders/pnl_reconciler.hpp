@@ -117,7 +117,6 @@ class PnlReconciler {
 
   void on_snapshot(const brokers::BrokerSnapshot& snapshot);
   void on_funding(const brokers::FundingApplied& funding);
-  bool journal_holds(const Fill& fill) const;
   // Books a journaled fill (the router's hook); `replay` rebuilds the book only.
   void book_fill(const OrderRequest& request, const Fill& fill, bool replay);
   void book(LedgerEntry entry);

@@ -72,7 +72,7 @@ void AppRuntime::Impl::build_live_venue() {
   broker_config.ws.credentials = credentials;
   broker_config.instruments = instrument_rules();
   broker_config.perp_leverage = config.risk_for(Asset::kPerp).max_leverage;
-  const orders::OrderJournal journal(*store);
+  const orders::OrderJournal& journal = router->journal();
   broker_config.fills_since = journal.last_fill_time(brokers::bybit::kVenue);
   for (const orders::JournalEntry& entry : journal.open_orders()) {
     if (entry.venue == brokers::bybit::kVenue)

@@ -40,11 +40,10 @@
 #include "data/bar_store.hpp"
 #include "orders/order_journal.hpp"
 #include "orders/pnl_ledger.hpp"
-#include "strategies/strategy_registry.hpp"
 #include "support/command.hpp"
+#include "support/promotion.hpp"
 #include "support/shared_data.hpp"
 #include "support/temp_dir.hpp"
-#include "validation/promotion_gate.hpp"
 #include "venues/bybit/exchange_fixture.hpp"
 #include "venues/bybit/local_bybit.hpp"
 
@@ -232,20 +231,9 @@ TEST_F(LiveKillSoak, NothingIsSentTwiceLostOrLeftUnprotectedAcrossSigkills) {
   // A first run makes the session and its candidates; every perpetual strategy is promoted.
   ASSERT_FALSE(start_engine().empty()) << testing::read_file(log);
   kill_engine(SIGTERM);
-  {
-    auto store = store::SqliteStore::open(state / "gauntlet.db");
-    strategies::StrategyRegistry registry(*store);
-    const config::Config defaults;
-    for (const auto& record :
-         registry.get_for(Asset::kPerp, strategies::StrategyState::kExploring)) {
-      ASSERT_TRUE(
-          registry.set_state(record.id, strategies::StrategyState::kValidating, "soak", 1).ok);
-      validation::GateDecision passed;
-      passed.passed = true;
-      ASSERT_TRUE(
-          validation::PromotionGate(defaults.validation).apply(registry, record.id, passed, 2).ok);
-    }
-  }
+  ASSERT_GT(
+      testing::promote_exploring(state / "gauntlet.db", Asset::kPerp, config::Config{}.validation),
+      0u);
   std::string api = start_engine();
   ASSERT_FALSE(api.empty()) << testing::read_file(log);
   const auto deadline = Clock::now() + std::chrono::seconds(60);

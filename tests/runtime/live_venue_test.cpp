@@ -24,10 +24,9 @@
 #include "orders/order_journal.hpp"
 #include "orders/pnl_ledger.hpp"
 #include "runtime/app_runtime.hpp"
-#include "strategies/strategy_registry.hpp"
+#include "support/promotion.hpp"
 #include "support/shared_data.hpp"
 #include "support/temp_dir.hpp"
-#include "validation/promotion_gate.hpp"
 #include "venues/bybit/exchange_fixture.hpp"
 #include "venues/bybit/local_bybit.hpp"
 
@@ -144,33 +143,35 @@ class LiveVenueTest : public ::testing::Test {
     next_bar += kMinuteMs;
   }
 
-  // Promotes one of the session's perpetual strategies, as the promotion gate does.
-  void promote_a_perp_strategy() {
-    auto store = store::SqliteStore::open(dir.path() / "state" / "gauntlet.db");
-    strategies::StrategyRegistry registry(*store);
-    const auto exploring = registry.get_for(Asset::kPerp, strategies::StrategyState::kExploring);
-    ASSERT_FALSE(exploring.empty());
-    const std::string& id = exploring.front().id;
-    ASSERT_TRUE(registry.set_state(id, strategies::StrategyState::kValidating, "test", 1).ok);
-    validation::GateDecision passed;
-    passed.passed = true;
-    ASSERT_TRUE(validation::PromotionGate(config.validation).apply(registry, id, passed, 2).ok);
+  // A first start makes the session and its candidates; `count` of its perpetual strategies
+  // are then promoted, as the promotion gate does.
+  void first_start_promoting(std::size_t count) {
+    RunOptions first = options();
+    first.run_for = 500;
+    {
+      AppRuntime runtime(config, first);
+      ASSERT_EQ(runtime.run(), 0);
+    }
+    ASSERT_GT(testing::promote_exploring(dir.path() / "state" / "gauntlet.db", Asset::kPerp,
+                                         config.validation, count),
+              0u);
   }
 
-  // Promotes every exploring perpetual strategy, as the promotion gate does.
-  void promote_every_perp_strategy() {
-    auto store = store::SqliteStore::open(dir.path() / "state" / "gauntlet.db");
-    strategies::StrategyRegistry registry(*store);
-    const auto exploring = registry.get_for(Asset::kPerp, strategies::StrategyState::kExploring);
-    ASSERT_FALSE(exploring.empty());
-    for (const strategies::StrategyRecord& record : exploring) {
-      ASSERT_TRUE(
-          registry.set_state(record.id, strategies::StrategyState::kValidating, "test", 1).ok);
-      validation::GateDecision passed;
-      passed.passed = true;
-      ASSERT_TRUE(
-          validation::PromotionGate(config.validation).apply(registry, record.id, passed, 2).ok);
+  // The venue's last closing (sell) execution of the long position adopted at 100000, and
+  // its P&L against that entry, less its fee (the adoption carries no fee: the venue charged
+  // it before the engine knew the position).
+  json last_sell_execution() {
+    json sell;
+    const json executions = venue_get("/v5/execution/list", {{"category", "linear"}});
+    for (const json& e : executions["list"]) {
+      if (e["side"] == "Sell") sell = e;
     }
+    return sell;
+  }
+  static Decimal adopted_exit_pnl(const json& exit_fill) {
+    return (decimal_of(exit_fill["execPrice"]) - Decimal::from_int(100'000)) *
+               Decimal::parse("0.01") -
+           decimal_of(exit_fill["execFee"]);
   }
 
   // The account's USDT wallet balance on the venue.
@@ -253,13 +254,7 @@ std::optional<Position> engine_position(AppRuntime& runtime, Asset asset) {
 }
 
 TEST_F(LiveVenueTest, AnAdoptedPositionIsProtectedOnTheVenueClosedThereAndBookedToTheCent) {
-  {  // A first start makes the session and its candidates; one perpetual strategy is promoted.
-    RunOptions first = options();
-    first.run_for = 500;
-    AppRuntime runtime(config, first);
-    ASSERT_EQ(runtime.run(), 0);
-  }
-  promote_a_perp_strategy();
+  ASSERT_NO_FATAL_FAILURE(first_start_promoting(1));
   // Someone buys 0.01 BTC perpetual on the account by hand; it fills at the next bar's open.
   venue_market_order("Buy", "0.01");
   venue_bar("100000", "100100", "99900", "100050");
@@ -294,17 +289,9 @@ TEST_F(LiveVenueTest, AnAdoptedPositionIsProtectedOnTheVenueClosedThereAndBooked
   venue_bar("94000", "94100", "93900", "94000");
   ASSERT_EQ(decimal_of(btc_position()["size"]), Decimal::zero());
   // The venue's closing execution: what the engine must book.
-  json exit_fill;
-  const json executions = venue_get("/v5/execution/list", {{"category", "linear"}});
-  for (const json& e : executions["list"]) {
-    if (e["side"] == "Sell") exit_fill = e;
-  }
+  const json exit_fill = last_sell_execution();
   ASSERT_FALSE(exit_fill.is_null());
-  // Its P&L against the adopted entry at 100000, less its fee; the adoption carries no fee
-  // (the venue charged it before the engine knew the position).
-  const Decimal exit_pnl =
-      (decimal_of(exit_fill["execPrice"]) - Decimal::from_int(100'000)) * Decimal::parse("0.01") -
-      decimal_of(exit_fill["execFee"]);
+  const Decimal exit_pnl = adopted_exit_pnl(exit_fill);
   // Taker 0.00055 on the exit's notional.
   EXPECT_EQ(decimal_of(exit_fill["execFee"]),
             decimal_of(exit_fill["execValue"]) * Decimal::parse("0.00055"));
@@ -356,13 +343,7 @@ TEST_F(LiveVenueTest, AnAdoptedPositionIsProtectedOnTheVenueClosedThereAndBooked
 // closes a position: the engine, running, never hears the fill on the stream and recovers it
 // through REST (the reconciliation's executions), books the venue's P&L and reconciles clean.
 TEST_F(LiveVenueTest, AFillTheSilentStreamLostIsRecoveredThroughRest) {
-  {
-    RunOptions first = options();
-    first.run_for = 500;
-    AppRuntime runtime(config, first);
-    ASSERT_EQ(runtime.run(), 0);
-  }
-  promote_a_perp_strategy();
+  ASSERT_NO_FATAL_FAILURE(first_start_promoting(1));
   venue_market_order("Buy", "0.01");
   venue_bar("100000", "100100", "99900", "100050");
   Engine engine(config, options());
@@ -375,15 +356,9 @@ TEST_F(LiveVenueTest, AFillTheSilentStreamLostIsRecoveredThroughRest) {
   venue().server().stall(std::chrono::seconds(3));
   venue_bar("100000", "100000", "93000", "94000");  // the stop fires; its pushes are lost
   ASSERT_EQ(decimal_of(btc_position()["size"]), Decimal::zero());
-  json exit_fill;
-  const json executions = venue_get("/v5/execution/list", {{"category", "linear"}});
-  for (const json& e : executions["list"]) {
-    if (e["side"] == "Sell") exit_fill = e;
-  }
+  const json exit_fill = last_sell_execution();
   ASSERT_FALSE(exit_fill.is_null());
-  const Decimal exit_pnl =
-      (decimal_of(exit_fill["execPrice"]) - Decimal::from_int(100'000)) * Decimal::parse("0.01") -
-      decimal_of(exit_fill["execFee"]);
+  const Decimal exit_pnl = adopted_exit_pnl(exit_fill);
   ASSERT_TRUE(engine.wait_for(
       [](AppRuntime& r) {
         return !engine_position(r, Asset::kPerp) && !r.closed_trades().empty() &&
@@ -409,13 +384,7 @@ TEST_F(LiveVenueTest, StrategiesTradeAReplayedMarketOnTheVenueAndBookItsWalletTo
   // A quiet morning: 5m stops of 2 ATR are often nearer than the default 0.2 % of the price.
   config.risk[static_cast<std::size_t>(Asset::kPerp)].min_sl_fraction = 0.0005;
   const Decimal start_usdt = venue_usdt();
-  {
-    RunOptions first = options();
-    first.run_for = 500;
-    AppRuntime runtime(config, first);
-    ASSERT_EQ(runtime.run(), 0);
-  }
-  promote_every_perp_strategy();
+  ASSERT_NO_FATAL_FAILURE(first_start_promoting(SIZE_MAX));
   const auto publish = [&] {
     if (!venue().market().publish_next_minute()) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -654,7 +654,8 @@ asio::awaitable<Parsed<Page<Execution>>> PrivateRestClient::executions_of_order(
       impl->get("/v5/execution/list", endpoint_of("/v5/execution/list", category),
                 std::move(params), priority),
       [category](std::string_view text) { return parse_execution_list(text, category); });
-  if (all.ok()) std::reverse(all.value.items.begin(), all.value.items.end());  // newest first
+  // Bybit lists newest first.
+  if (all.ok()) std::reverse(all.value.items.begin(), all.value.items.end());
   co_return all;
 }
 
