@@ -221,8 +221,21 @@ void PnlReconciler::on_snapshot(const brokers::BrokerSnapshot& snapshot) {
                                      theirs->second.quantity.to_string()));
     }
   }
+  const std::vector<JournalEntry> open_orders = router_.journal().open_orders();
   for (const auto& [symbol, position] : venue) {
     if (engine_symbols.contains(symbol)) continue;
+    // A position an open entry order of the journal explains is that order's: its fill is on
+    // its way (adopting it too would count it twice).
+    if (std::any_of(open_orders.begin(), open_orders.end(), [&](const JournalEntry& e) {
+          return e.request.asset == asset && e.request.symbol == position.symbol &&
+                 !e.request.reduce_only && e.request.side == position.side;
+        })) {
+      problems.push_back(
+          fmt::format("{}: venue holds {} {}; the fill of the engine's open entry "
+                      "order has not arrived yet",
+                      symbol, to_string(position.side), position.quantity.to_string()));
+      continue;
+    }
     // A position the journal lacks is adopted: recorded, protected and shown, not only flagged.
     router_.adopt_position(snapshot.venue, position);
     if (!router_.position(asset, position.symbol)) {
