@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   # toolchain
   g++ cmake ninja-build pkg-config make git
+  lld                   # the linker: about 4x faster than ld.bfd on the ASan test binaries
   # libraries (find_package targets in CMakeLists.txt)
   libboost-dev          # Asio (event loop) and, later, Beast
   libyaml-cpp-dev       # config files

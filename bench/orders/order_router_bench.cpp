@@ -148,6 +148,9 @@ class CountingStore final : public store::Store {
     }
     --depth_;
   }
+  void after_commit(std::function<void()> action) override {
+    inner_.after_commit(std::move(action));
+  }
   int64_t last_insert_id() const override { return inner_.last_insert_id(); }
   void migrate(std::string_view component, std::span<const store::Migration> migrations) override {
     inner_.migrate(component, migrations);
