@@ -41,4 +41,12 @@ bool is_terminal(OrderStatus status) {
          status == OrderStatus::kRejected;
 }
 
+Decimal Fill::base_fee_value() const {
+  return base_fee.is_zero() ? Decimal::zero() : base_fee.mul(price, Rounding::kHalfEven);
+}
+
+Decimal Fill::held_quantity() const {
+  return side == OrderSide::kBuy ? quantity - base_fee : quantity + base_fee;
+}
+
 }  // namespace gauntlet

@@ -102,8 +102,11 @@ struct OrderRequest {
   friend bool operator==(const OrderRequest&, const OrderRequest&) = default;
 };
 
-// One execution. `execution_id` is unique per venue (dedupe on it); `fee` is in the quote
-// currency, positive when paid.
+// One execution. `execution_id` is unique per venue (dedupe on it); `fee` is every fee of the
+// fill in the quote currency, positive when paid. `base_fee` is the part of it the venue took in
+// the base coin, in base units (Bybit charges a spot buy's fee in the coin bought); `fee` then
+// counts it at the fill's price (base_fee_value()). Such a fee is paid with coin, not cash: the
+// holding grows by held_quantity(), and the quote balance pays only quote_fee().
 struct Fill {
   std::string execution_id;
   std::string client_order_id;
@@ -116,6 +119,15 @@ struct Fill {
   Decimal fee;
   bool maker = false;
   TimestampMs time = 0;
+  Decimal base_fee;
+
+  // The base fee counted in the quote currency: base_fee * price, rounded half-even.
+  Decimal base_fee_value() const;
+  // What the quote balance pays in fees: fee - base_fee_value().
+  Decimal quote_fee() const { return fee - base_fee_value(); }
+  // The coin the fill moves into (a buy) or out of (a sell) the holding: the quantity, less a
+  // base fee on a buy, plus it on a sell.
+  Decimal held_quantity() const;
 
   friend bool operator==(const Fill&, const Fill&) = default;
 };

@@ -85,6 +85,10 @@ struct InstrumentInfo {
   Decimal max_qty;
   Decimal min_notional;
   TimestampMs launch_time = 0;  // listing age for the symbol universe; 0 when unknown
+
+  // The smallest quantity an order may carry: the larger of min_qty and qty_step (zero when
+  // neither is known). A spot holding below it is dust: the venue will not sell it.
+  Decimal min_order_quantity() const { return min_qty > qty_step ? min_qty : qty_step; }
 };
 
 }  // namespace gauntlet::data

@@ -368,7 +368,7 @@ DiffReport DiffEngine::compare(Asset asset, TimestampMs since) const {
     RoundTripDiff& trip = state.trip;
     const Decimal value = fill.quantity * fill.price;
     state.position += is_buy(fill.side) ? fill.quantity : -fill.quantity;
-    trip.paper_pnl += (is_buy(fill.side) ? -value : value) - fill.fee;
+    trip.paper_pnl += (is_buy(fill.side) ? -value : value) - fill.quote_fee();
     if (std::find(trip.client_order_ids.begin(), trip.client_order_ids.end(),
                   fill.client_order_id) == trip.client_order_ids.end()) {
       trip.client_order_ids.push_back(fill.client_order_id);

@@ -64,6 +64,8 @@ constexpr store::Migration kMigrations[] = {
      "  fees TEXT NOT NULL,"
      "  realized_pnl TEXT NOT NULL,"
      "  exit_reason TEXT NOT NULL)"},
+    {3, "a fee paid in the base coin (Bybit spot buys)",
+     "ALTER TABLE fills ADD COLUMN base_fee TEXT NOT NULL DEFAULT '0'"},
 };
 
 constexpr std::string_view kOrderColumns =
@@ -127,12 +129,13 @@ Fill read_fill(const store::Row& row) {
   fill.fee = Decimal::parse(row.get_text(8));
   fill.maker = row.get_int(9) != 0;
   fill.time = row.get_int(10);
+  fill.base_fee = Decimal::parse(row.get_text(11));
   return fill;
 }
 
 constexpr std::string_view kFillColumns =
     "execution_id, client_order_id, venue_order_id, asset, symbol, side, quantity, price, fee, "
-    "maker, time";
+    "maker, time, base_fee";
 
 constexpr std::string_view kTradeColumns =
     "sequence, strategy_id, asset, symbol, side, entry_time, exit_time, entry_price, exit_price, "
@@ -218,12 +221,14 @@ bool OrderJournal::record_fill(const Fill& fill, OrderStatus status_after) {
   store_.transaction([&] {
     if (has_fill(fill.execution_id)) return;
     store_.execute(
-        fmt::format("INSERT INTO fills ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                    kFillColumns),
+        fmt::format(
+            "INSERT INTO fills ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            kFillColumns),
         {fill.execution_id, fill.client_order_id, fill.venue_order_id,
          std::string(to_string(fill.asset)), fill.symbol.canonical(),
          std::string(to_string(fill.side)), fill.quantity.to_string(), fill.price.to_string(),
-         fill.fee.to_string(), int64_t{fill.maker ? 1 : 0}, int64_t{fill.time}});
+         fill.fee.to_string(), int64_t{fill.maker ? 1 : 0}, int64_t{fill.time},
+         fill.base_fee.to_string()});
     Decimal filled;
     store_.query("SELECT filled_quantity FROM orders WHERE client_order_id = ?1",
                  {fill.client_order_id},

@@ -341,6 +341,13 @@ void OrderRouter::recover() {
 void OrderRouter::adopt_position(std::string_view venue, const Position& position) {
   const TimestampMs now = clock_.now_ms();
   if (positions_.contains({position.asset, position.symbol.canonical()})) return;
+  if (!position.average_price.is_positive()) {
+    // No price to book it at nor to set its stop from: the reconciler reports it instead.
+    log().error("cannot adopt a venue position without a price asset={} symbol={} quantity={}",
+                to_string(position.asset), position.symbol.canonical(),
+                position.quantity.to_string());
+    return;
+  }
   OrderRequest request;
   request.client_order_id = make_client_order_id(
       "adopted",
@@ -484,6 +491,7 @@ void OrderRouter::on_filled(const brokers::OrderFilled& event) {
     if (!journal_.record_fill(fill, event.status)) return;
     apply_fill(entry->request, fill);
     if (fill_hook_) fill_hook_(entry->request, fill);
+    write_off_dust(entry->request, fill, event.status);
   });
   // The entry the held exits waited for has filled: they close (or reduce) it now.
   const auto held = held_exits_.find(key);
@@ -508,11 +516,36 @@ bool OrderRouter::exit_before_its_entry(const Fill& fill,
   return false;
 }
 
+void OrderRouter::write_off_dust(const OrderRequest& request, const Fill& fill,
+                                 OrderStatus status) {
+  if (fill.asset != Asset::kSpot || !request.reduce_only) return;
+  const auto open = positions_.find({fill.asset, fill.symbol.canonical()});
+  if (open == positions_.end()) return;
+  const Decimal left = open->second.position.quantity;
+  if (left >= instruments_(fill.asset, fill.symbol).min_order_quantity()) return;
+  log().info("{} {} left after the exit {}: dust the venue will not sell, written off",
+             left.to_string(), fill.symbol.base(), fill.client_order_id);
+  Fill dust;
+  dust.execution_id = std::string(kDustFillPrefix) + fill.execution_id;
+  dust.client_order_id = fill.client_order_id;
+  dust.venue_order_id = fill.venue_order_id;
+  dust.asset = fill.asset;
+  dust.symbol = fill.symbol;
+  dust.side = fill.side;
+  dust.quantity = left;
+  dust.time = fill.time;
+  if (!journal_.record_fill(dust, status)) return;
+  apply_fill(request, dust);
+  if (fill_hook_) fill_hook_(request, dust);
+}
+
 void OrderRouter::apply_fill(const OrderRequest& request, const Fill& fill, bool replay) {
   const Key key{fill.asset, fill.symbol.canonical()};
   auto found = positions_.find(key);
   const Decimal notional = fill.quantity * fill.price;
-  const Decimal flow = (fill.side == OrderSide::kSell ? notional : -notional) - fill.fee;
+  // A fee paid in the base coin leaves the cash alone: the holding is smaller instead.
+  const Decimal flow = (fill.side == OrderSide::kSell ? notional : -notional) - fill.quote_fee();
+  const bool dust = fill.execution_id.starts_with(kDustFillPrefix);
   if (found == positions_.end() || found->second.position.side == fill.side) {
     if (request.reduce_only) {
       log().warn("reduce-only fill with no position to reduce id={}", fill.client_order_id);
@@ -536,7 +569,7 @@ void OrderRouter::apply_fill(const OrderRequest& request, const Fill& fill, bool
     open.entered = open.entered + fill.quantity;
     open.entry_notional = open.entry_notional + notional;
     open.fees = open.fees + fill.fee;
-    open.position.quantity = open.position.quantity + fill.quantity;
+    open.position.quantity = open.position.quantity + fill.held_quantity();
     open.position.stop_loss = request.stop_loss;
     open.position.take_profit = request.take_profit;
     open.cash_flow = open.cash_flow + flow;
@@ -555,12 +588,15 @@ void OrderRouter::apply_fill(const OrderRequest& request, const Fill& fill, bool
   // A fill against the position: it reduces or closes it.
   OpenPosition& open = found->second;
   Position& p = open.position;
-  const Decimal closed = fill.quantity < p.quantity ? fill.quantity : p.quantity;
+  const Decimal reduced = fill.held_quantity();
+  const Decimal closed = reduced < p.quantity ? reduced : p.quantity;
   const Decimal move = fill.price - p.average_price;
   const Decimal pnl = (p.side == OrderSide::kBuy ? move * closed : -(move * closed)) - fill.fee;
   open.cash_flow = open.cash_flow + flow;
-  open.exited = open.exited + fill.quantity;
-  open.exit_notional = open.exit_notional + notional;
+  if (!dust) {  // the exit's volume and price are what the venue traded
+    open.exited = open.exited + fill.quantity;
+    open.exit_notional = open.exit_notional + notional;
+  }
   open.fees = open.fees + fill.fee;
   if (!request.exit_reason.empty()) open.exit_reason = request.exit_reason;
   p.quantity = p.quantity - closed;
@@ -589,7 +625,7 @@ void OrderRouter::apply_fill(const OrderRequest& request, const Fill& fill, bool
   trade.entry_time = p.opened_at;
   trade.exit_time = fill.time;
   trade.entry_price = open.entry_notional / open.entered;
-  trade.exit_price = open.exit_notional / open.exited;
+  trade.exit_price = open.exited.is_positive() ? open.exit_notional / open.exited : Decimal::zero();
   trade.quantity = open.entered;
   trade.stop_loss = p.stop_loss;
   trade.take_profit = p.take_profit;

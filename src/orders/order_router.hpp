@@ -91,6 +91,11 @@ struct CriticalVenueError {
 // The execution id prefix of an adoption's synthetic fill (no fee: the venue charged it before).
 inline constexpr std::string_view kAdoptedFillPrefix = "adopted:";
 
+// The execution id prefix of a dust write-off: what a spot exit leaves below the instrument's
+// minimum order quantity (a fee paid in the coin makes the holding a fraction off the step),
+// closed at price zero, since the venue will not sell it; it stays in the venue's wallet.
+inline constexpr std::string_view kDustFillPrefix = "dust:";
+
 // A position the venue holds and the journal lacked (an order placed by hand, a journal lost):
 // the router adopted it.
 struct PositionAdopted {
@@ -183,6 +188,10 @@ class OrderRouter {
   std::vector<Position> positions() const;
   std::optional<Position> position(Asset asset, const Symbol& symbol) const;
   const OrderJournal& journal() const { return journal_; }
+  // The instrument rules the router sizes and checks orders with (zero fields: unknown).
+  data::InstrumentInfo instrument(Asset asset, const Symbol& symbol) const {
+    return instruments_(asset, symbol);
+  }
   SlTpManager& sl_tp() { return sl_tp_; }
 
  private:
@@ -216,6 +225,9 @@ class OrderRouter {
   // Applies a fill to the engine's position; `replay` (recovery) changes the position only,
   // since the ledgers already hold what the journal says.
   void apply_fill(const OrderRequest& request, const Fill& fill, bool replay = false);
+  // After a spot exit's fill: a remainder below the instrument's minimum order quantity is
+  // journaled and booked as a dust fill (kDustFillPrefix) that closes the position.
+  void write_off_dust(const OrderRequest& request, const Fill& fill, OrderStatus status);
 
   EventBus& bus_;
   const Clock& clock_;

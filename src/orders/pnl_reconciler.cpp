@@ -94,7 +94,9 @@ Decimal PnlReconciler::money_tolerance(Asset asset) const {
 // order's minimum pro rata to the fill's share of the order, plus the per-contract charge. A
 // venue without a fee model expects what it charged (nothing to compare).
 Decimal PnlReconciler::expected_fee(const OrderRequest& request, const Fill& fill) const {
-  if (fill.execution_id.starts_with(kAdoptedFillPrefix)) return fill.fee;
+  if (fill.execution_id.starts_with(kAdoptedFillPrefix) ||
+      fill.execution_id.starts_with(kDustFillPrefix))
+    return fill.fee;
   const auto venue = fees_.venues.find(std::string(venue_of(fill.asset)));
   if (venue == fees_.venues.end()) return fill.fee;
   const auto rates = venue->second.find(fill.asset);
@@ -131,24 +133,27 @@ void PnlReconciler::book_fill(const OrderRequest& request, const Fill& fill, boo
   }
   if (found == books_.end() || found->second.side == fill.side) {
     if (found == books_.end()) {
-      found =
-          books_.emplace(key, Book{fill.side, {}, fill.price, {}, {}, request.strategy_id}).first;
+      found = books_.emplace(key, Book{fill.side, {}, fill.price, {}, {}, request.strategy_id, {}})
+                  .first;
     }
     Book& b = found->second;
     b.average_price = (b.average_price * b.quantity + notional) / (b.quantity + fill.quantity);
-    b.quantity = b.quantity + fill.quantity;
+    b.quantity = b.quantity + fill.held_quantity();
     b.gross = b.gross + (fill.side == OrderSide::kSell ? notional : -notional);
+    b.coin_fees = b.coin_fees + fill.base_fee_value();
   } else {
     Book& b = found->second;
-    const Decimal closed = fill.quantity < b.quantity ? fill.quantity : b.quantity;
+    const Decimal reduced = fill.held_quantity();
+    const Decimal closed = reduced < b.quantity ? reduced : b.quantity;
     const Decimal move = fill.price - b.average_price;
     b.gross = b.gross + (fill.side == OrderSide::kSell ? notional : -notional);
+    b.coin_fees = b.coin_fees + fill.base_fee_value();
     b.quantity = b.quantity - closed;
     // A partial exit books at the average price; the exit that makes the position flat books
     // what the round trip's fills leave, so the ledger ends on their cash flow exactly.
     const Decimal amount = b.quantity > Decimal::zero()
                                ? (b.side == OrderSide::kBuy ? move * closed : -(move * closed))
-                               : b.gross - b.booked;
+                               : b.gross + b.coin_fees - b.booked;
     b.booked = b.booked + amount;
     realised = LedgerEntry{0,      fill.asset, fill.symbol,       LedgerKind::kRealised, amount,
                            amount, fill.time,  fill.execution_id, b.strategy_id};
@@ -213,8 +218,15 @@ void PnlReconciler::on_snapshot(const brokers::BrokerSnapshot& snapshot) {
                                      ours.quantity.to_string()));
       continue;
     }
+    // A spot coin balance also holds the dust earlier exits left (below the minimum order
+    // quantity: the router wrote it off).
+    Decimal tolerance = tolerance_.quantity;
+    if (asset == Asset::kSpot) {
+      const Decimal dust = router_.instrument(asset, ours.symbol).min_order_quantity();
+      if (dust > tolerance) tolerance = dust;
+    }
     if (theirs->second.side != ours.side ||
-        absolute(theirs->second.quantity - ours.quantity) > tolerance_.quantity) {
+        absolute(theirs->second.quantity - ours.quantity) > tolerance) {
       problems.push_back(fmt::format("{}: engine holds {} {}, venue holds {} {}",
                                      ours.symbol.canonical(), to_string(ours.side),
                                      ours.quantity.to_string(), to_string(theirs->second.side),
@@ -224,6 +236,10 @@ void PnlReconciler::on_snapshot(const brokers::BrokerSnapshot& snapshot) {
   const std::vector<JournalEntry> open_orders = router_.journal().open_orders();
   for (const auto& [symbol, position] : venue) {
     if (engine_symbols.contains(symbol)) continue;
+    // Spot dust (what a fee paid in the coin leaves after an exit): the venue will not sell it.
+    if (asset == Asset::kSpot &&
+        position.quantity < router_.instrument(asset, position.symbol).min_order_quantity())
+      continue;
     // A position an open entry order of the journal explains is that order's: its fill is on
     // its way (adopting it too would count it twice).
     if (std::any_of(open_orders.begin(), open_orders.end(), [&](const JournalEntry& e) {
@@ -355,9 +371,9 @@ std::map<std::string, double> realized_pnl_from_fills(const OrderJournal& journa
       book.strategy = found == strategy_of.end() ? std::string() : found->second;
     }
     const double notional = f.price.to_double() * f.quantity.to_double();
-    book.cash += (f.side == OrderSide::kSell ? notional : -notional) - f.fee.to_double();
-    book.position =
-        f.side == OrderSide::kBuy ? book.position + f.quantity : book.position - f.quantity;
+    book.cash += (f.side == OrderSide::kSell ? notional : -notional) - f.quote_fee().to_double();
+    book.position = f.side == OrderSide::kBuy ? book.position + f.held_quantity()
+                                              : book.position - f.held_quantity();
     if (book.position == Decimal::zero()) {
       pnl[book.strategy] += book.cash;
       book.cash = 0;

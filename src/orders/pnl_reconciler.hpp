@@ -112,6 +112,9 @@ class PnlReconciler {
     Decimal gross;   // the round trip's sells - buys, fees excluded
     Decimal booked;  // the realised entries booked for it so far
     std::string strategy_id;
+    // The fees paid in the coin, at their fills' prices: booked as fees, and already in `gross`
+    // (the coin they took was never sold), so the final realised entry adds them back.
+    Decimal coin_fees;
   };
   using BookKey = std::pair<Asset, std::string>;
 

@@ -198,7 +198,7 @@ void AppRuntime::Impl::subscribe() {
   if (live_feed) {  // live quotes move emulated protection between bars
     subscriptions.push_back(bus.subscribe<data::QuoteUpdated>([this](const data::QuoteUpdated& e) {
       if (e.last_price.is_positive())
-        router->sl_tp().on_price(e.domain, e.symbol, e.last_price, e.event_time);
+        router->sl_tp().on_price(e.domain, e.symbol, e.last_price, clock->now_ms());
     }));
   }
   subscriptions.push_back(

@@ -51,8 +51,10 @@ void AppRuntime::Impl::on_bar(const data::BarClosed& e) {
       base_timeframe.find(std::pair<Asset, std::string_view>{e.domain, e.symbol.canonical()});
   if (base != base_timeframe.end() && e.timeframe == base->second) {
     broker->on_bar(e.domain, e.symbol, e.bar);
-    // Emulated protection watches the same bars the paper venue fills on.
-    router->sl_tp().on_range(e.domain, e.symbol, e.bar.low, e.bar.high, e.event_time);
+    // Emulated protection watches the same bars the paper venue fills on. Its exit is timed on
+    // the engine's clock, the one its grace is measured on (a rehearsal's replayed bars carry
+    // the market's time, hours behind the wall clock of a live session).
+    router->sl_tp().on_range(e.domain, e.symbol, e.bar.low, e.bar.high, clock->now_ms());
     if (simulated) simulated_backlog.push_back(e);
   }
   if (e.timeframe == config.timeframes.primary) record_return(e.domain, e.symbol, e.bar.close);

@@ -189,9 +189,18 @@ TEST(OrderRouter, AnExitHeardBeforeItsEntrysFillWaitsForIt) {
   const Decimal quantity = h.router.journal().find(placed.client_order_id)->request.quantity;
   brokers::OrderFilled exit;
   exit.venue = std::string(h.broker.venue());
-  exit.fill = {
-      "x-stop", "venue-stop-1", "v-9", Asset::kSpot,          h.btc, OrderSide::kSell, quantity,
-      d("101"), d("0.05"),      false, kStart + 2 * kMinuteMs};
+  exit.fill = {"x-stop",
+               "venue-stop-1",
+               "v-9",
+               Asset::kSpot,
+               h.btc,
+               OrderSide::kSell,
+               quantity,
+               d("101"),
+               d("0.05"),
+               false,
+               kStart + 2 * kMinuteMs,
+               Decimal::zero()};
   exit.cumulative_quantity = quantity;
   exit.status = OrderStatus::kFilled;
   h.bus.publish(exit);

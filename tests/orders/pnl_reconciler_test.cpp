@@ -124,6 +124,79 @@ TEST(PnlReconciler, AVenuePositionTheJournalLacksIsAdoptedProtectedAndBooked) {
   EXPECT_EQ(reconciler.ledger().totals(Asset::kSpot).total() - baseline->ledger, venue_since);
 }
 
+// Bybit takes a spot buy's fee in the coin bought. Figures by hand, with no slippage: 0.5 BTC
+// bought at 100 pays 0.0005 BTC (0.1 %, worth 0.05), so 0.4995 is held and the cash pays 50.
+// The exit a venue's 0.001 step allows sells 0.499 at 108 for 53.892 less 0.053892 of fee;
+// the 0.0005 left is dust (below the 0.001 minimum): written off, the position closed. The
+// wallet's USDT moved by -50 + 53.892 - 0.053892 = 3.838108, and so did every book.
+TEST(PnlReconciler, ASpotFeePaidInTheCoinShrinksTheHoldingAndTheDustLeftIsWrittenOff) {
+  brokers::SimBrokerConfig bybit_like = sim_config();
+  bybit_like.spot_fee_in_base = true;
+  bybit_like.slippage_bps = 0;
+  bybit_like.impact_bps = 0;
+  Venue venue(bybit_like);
+  auto store = store::SqliteStore::open_in_memory();
+  data::InstrumentInfo rules;
+  rules.qty_step = d("0.001");
+  rules.min_qty = d("0.001");
+  Engine engine(venue, *store, [&](Asset, const Symbol&) { return rules; });
+  Collected<BrokerDesync> desyncs(venue.bus);
+
+  ASSERT_TRUE(engine.router.place_order(Engine::entry(venue.btc, "a")).decision.ok);
+  venue.bus.drain();
+  venue.feed(bar(kStart, "100", "101", "99", "100"));
+  const Fill bought = engine.router.journal().all_fills().at(0);
+  EXPECT_EQ(bought.quantity, d("0.5"));
+  EXPECT_EQ(bought.base_fee, d("0.0005"));
+  EXPECT_EQ(bought.fee, d("0.05"));
+  ASSERT_TRUE(engine.router.position(Asset::kSpot, venue.btc));
+  EXPECT_EQ(engine.router.position(Asset::kSpot, venue.btc)->quantity, d("0.4995"));
+  EXPECT_EQ(venue.broker.position(Asset::kSpot, venue.btc)->quantity, d("0.4995"));
+  engine.reconciler.reconcile(Asset::kSpot);
+  venue.bus.drain();
+  EXPECT_TRUE(desyncs.events.empty()) << desyncs.events.front().problems.front();
+
+  OrderContext exit;
+  exit.asset = Asset::kSpot;
+  exit.symbol = venue.btc;
+  exit.side = OrderSide::kSell;
+  exit.type = OrderType::kMarket;
+  exit.reduce_only = true;
+  exit.quantity = d("0.499");  // the held 0.4995 floored to the venue's step
+  exit.reference_price = d("108");
+  exit.strategy_id = "trend-1";
+  exit.signal_id = "exit";
+  exit.exit_reason = "signal";
+  ASSERT_TRUE(engine.router.place_order(exit).decision.ok);
+  venue.bus.drain();
+  venue.feed(bar(kStart + k15m, "108", "108.5", "107.5", "108"));
+
+  EXPECT_FALSE(engine.router.position(Asset::kSpot, venue.btc));
+  EXPECT_EQ(venue.broker.position(Asset::kSpot, venue.btc)->quantity, d("0.0005"));  // dust
+  const std::vector<Fill> fills = engine.router.journal().all_fills();
+  ASSERT_EQ(fills.size(), 3u);
+  EXPECT_EQ(fills[2].execution_id, "dust:" + fills[1].execution_id);
+  EXPECT_EQ(fills[2].quantity, d("0.0005"));
+  EXPECT_EQ(fills[2].price, Decimal::zero());
+  const ClosedTrade trade = engine.router.journal().closed_trades().at(0);
+  EXPECT_EQ(trade.realized_pnl, d("3.838108"));
+  EXPECT_EQ(trade.fees, d("0.103892"));   // 0.05 in coin + 0.053892 in USDT
+  EXPECT_EQ(trade.exit_price, d("108"));  // the dust is not an exit at zero
+  EXPECT_EQ(engine.reconciler.ledger().totals(Asset::kSpot).total(), d("3.838108"));
+  EXPECT_NEAR(realized_pnl_from_fills(engine.router.journal()).at("trend-1"), 3.838108, 1e-9);
+  // The venue still holds the dust: not a position to adopt, and no desync.
+  Collected<PositionAdopted> adopted(venue.bus);
+  engine.reconciler.reconcile(Asset::kSpot);
+  venue.bus.drain();
+  EXPECT_TRUE(adopted.events.empty());
+  EXPECT_TRUE(desyncs.events.empty()) << desyncs.events.front().problems.front();
+
+  // A restart rebuilds the same books from the journal, the dust fill included.
+  Engine restarted(venue, *store, [&](Asset, const Symbol&) { return rules; });
+  restarted.router.recover();
+  EXPECT_FALSE(restarted.router.position(Asset::kSpot, venue.btc));
+}
+
 // A lying venue, 1: it charges ten times the fees the engine's FEE_MODEL says (and reports
 // them truthfully). The ledger books what the venue says, so the budget follows the venue; the
 // fee check sees the drift (0.9 on a 0.1 round trip of model fees, tolerance 0.001 x 250) and

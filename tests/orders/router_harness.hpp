@@ -63,11 +63,14 @@ struct Engine {
   // charges the default fee model's Bybit rates under the venue name "sim".
   PnlReconciler reconciler;
 
-  Engine(Venue& venue, store::Store& s)
+  // `instruments`: the rules the router sizes with and writes dust off by; none by default.
+  Engine(Venue& venue, store::Store& s, OrderRouter::InstrumentLookup instruments = {})
       : store(s),
         budget(s, config::default_budgets()),
-        router(venue.bus, venue.clock, s, risk, budget, exposure,
-               [](Asset, const Symbol&) { return data::InstrumentInfo{}; }),
+        router(
+            venue.bus, venue.clock, s, risk, budget, exposure,
+            instruments ? std::move(instruments)
+                        : [](Asset, const Symbol&) { return data::InstrumentInfo{}; }),
         reconciler(venue.bus, router, budget, s, sim_fee_model()) {
     router.route(Asset::kSpot, venue.broker);
     reconciler.route(Asset::kSpot, venue.broker);

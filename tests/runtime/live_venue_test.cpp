@@ -15,6 +15,7 @@
 #include <chrono>
 #include <functional>
 #include <future>
+#include <set>
 #include <thread>
 
 #include "core/store/sqlite_store.hpp"
@@ -59,18 +60,22 @@ Decimal decimal_of(const json& field) {
              : Decimal::zero();
 }
 
-// Bybit's real BTCUSDT perpetual 1m bars of 2022-12-13 00:00-12:00 UTC (shared data, LEAN
-// trade bars) in a bar store at `root`, replayed by the local Bybit after a 2-hour history,
+// Bybit's real BTCUSDT perpetual (or spot) 1m bars of 2022-12-13 00:00-12:00 UTC (shared data,
+// LEAN trade bars) in a bar store at `root`, replayed by the local Bybit after a 2-hour history,
 // re-dated so that its last bar closes ten minutes before now: the test publishes the 601
 // bars as fast as the engine takes them and never shows it a bar from the future.
 constexpr int kReplayedMinutes = 601;
-venues::bybit::MarketDriverOptions replayed_btc_perp(const std::filesystem::path& data,
-                                                     const std::filesystem::path& root) {
+venues::bybit::MarketDriverOptions replayed_btc(const std::filesystem::path& data,
+                                                const std::filesystem::path& root,
+                                                Asset asset = Asset::kPerp) {
   const std::filesystem::path file =
-      data / "crypto/lean_bybit/perp_btcusdt_minute_20221213_trade.csv.gz";
-  const data::ImportedBars imported = data::read_bar_file(file, data::guess_import(file));
-  EXPECT_EQ(imported.bars.size(), 120u + kReplayedMinutes);
-  data::BarStore(root).upsert_bars({"bybit", Asset::kPerp, kBtc, Timeframe::k1m}, imported.bars);
+      data / fmt::format("crypto/lean_bybit/{}_btcusdt_minute_20221213_trade.csv.gz",
+                         asset == Asset::kSpot ? "spot" : "perp");
+  data::ImportedBars imported = data::read_bar_file(file, data::guess_import(file));
+  // The perpetual's file holds 00:00-12:00 (721 bars), the spot's the whole day: the morning.
+  EXPECT_GE(imported.bars.size(), 120u + kReplayedMinutes);
+  imported.bars.resize(std::min<std::size_t>(imported.bars.size(), 120u + kReplayedMinutes));
+  data::BarStore(root).upsert_bars({"bybit", asset, kBtc, Timeframe::k1m}, imported.bars);
   venues::bybit::MarketDriverOptions market;
   market.source = venues::bybit::MarketSource::kReplay;
   market.data_root = root;
@@ -143,16 +148,16 @@ class LiveVenueTest : public ::testing::Test {
     next_bar += kMinuteMs;
   }
 
-  // A first start makes the session and its candidates; `count` of its perpetual strategies
+  // A first start makes the session and its candidates; `count` of its strategies of `asset`
   // are then promoted, as the promotion gate does.
-  void first_start_promoting(std::size_t count) {
+  void first_start_promoting(std::size_t count, Asset asset = Asset::kPerp) {
     RunOptions first = options();
     first.run_for = 500;
     {
       AppRuntime runtime(config, first);
       ASSERT_EQ(runtime.run(), 0);
     }
-    ASSERT_GT(testing::promote_exploring(dir.path() / "state" / "gauntlet.db", Asset::kPerp,
+    ASSERT_GT(testing::promote_exploring(dir.path() / "state" / "gauntlet.db", asset,
                                          config.validation, count),
               0u);
   }
@@ -378,7 +383,7 @@ TEST_F(LiveVenueTest, AFillTheSilentStreamLostIsRecoveredThroughRest) {
 // flattens it. The engine's ledger then equals the venue's wallet to the last decimal.
 TEST_F(LiveVenueTest, StrategiesTradeAReplayedMarketOnTheVenueAndBookItsWalletToTheCent) {
   GAUNTLET_SHARED_DATA_OR_SKIP(data);
-  start_venue(replayed_btc_perp(data, dir.path() / "bars"));
+  start_venue(replayed_btc(data, dir.path() / "bars"));
   config.timeframes = {Timeframe::k5m, Timeframe::k1m};  // 120 signal bars in 10 hours
   config.universe.min_listing_age = 0;  // the replay's first bar is the listing, 12 hours ago
   // A quiet morning: 5m stops of 2 ATR are often nearer than the default 0.2 % of the price.
@@ -467,6 +472,104 @@ TEST_F(LiveVenueTest, StrategiesTradeAReplayedMarketOnTheVenueAndBookItsWalletTo
       "wallet {}\n",
       venue().market().bars_published(), signals.load(), orders_sent, trades.size(),
       wallet_change.to_string());
+}
+
+// The same on spot, where Bybit takes a buy's fee in the coin bought and the engine emulates
+// protection: the session's strategies trade the real spot bars of that morning on the venue
+// until one round trip has closed there, the kill switch sells what is left, and the books
+// equal the USDT wallet's change to the last decimal while the wallet's BTC is dust at most.
+TEST_F(LiveVenueTest, SpotStrategiesPayTheirFeesInTheCoinAndBookTheWalletToTheCent) {
+  GAUNTLET_SHARED_DATA_OR_SKIP(data);
+  start_venue(replayed_btc(data, dir.path() / "bars", Asset::kSpot));
+  config.timeframes = {Timeframe::k5m, Timeframe::k1m};
+  config.universe.min_listing_age = 0;
+  config.risk[static_cast<std::size_t>(Asset::kSpot)].min_sl_fraction = 0.0005;
+  const Decimal start_usdt = venue_usdt();
+  ASSERT_NO_FATAL_FAILURE(first_start_promoting(SIZE_MAX, Asset::kSpot));
+  const auto publish = [&] {
+    if (!venue().market().publish_next_minute()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return true;
+  };
+  {
+    Engine engine(config, options());
+    ASSERT_TRUE(engine.wait_for([](AppRuntime& r) { return r.enable_live(Asset::kSpot).ok; }));
+    ASSERT_TRUE(engine.wait_for([](AppRuntime& r) { return !desync_halted(r, Asset::kSpot); }));
+    // Bars until the engine has sold on the venue (or the replay's last 20 minutes).
+    const auto engine_sells = [&] {
+      std::size_t count = 0;
+      const json executions = venue_get("/v5/execution/list", {{"category", "spot"}});
+      for (const json& e : executions["list"]) {
+        count += e["side"] == "Sell" && !e["orderLinkId"].get<std::string>().empty();
+      }
+      return count;
+    };
+    while (engine_sells() == 0 && venue().market().bars_published() + 20 < kReplayedMinutes &&
+           publish()) {
+    }
+    ASSERT_GT(engine_sells(), 0u) << "no spot exit in " << venue().market().bars_published()
+                                  << " bars";
+    ASSERT_TRUE(engine.wait_for([](AppRuntime& r) {
+      return !r.closed_trades().empty() && !desync_halted(r, Asset::kSpot);
+    }));
+    EXPECT_TRUE(engine.on_engine([](AppRuntime& r) { return r.kill(Asset::kSpot); }).ok);
+    bool flat = false;
+    while (!flat && publish()) {
+      flat = engine.on_engine([](AppRuntime& r) { return !engine_position(r, Asset::kSpot); });
+    }
+    ASSERT_TRUE(flat);
+  }
+  auto store = store::SqliteStore::open(dir.path() / "state" / "gauntlet.db");
+  const orders::OrderJournal journal(*store);
+  // Every venue buy paid its fee in BTC, and the journal holds it as such.
+  std::size_t coin_fees = 0;
+  for (const Fill& fill : journal.all_fills()) {
+    if (fill.side == OrderSide::kBuy && !fill.execution_id.starts_with("adopted:")) {
+      EXPECT_TRUE(fill.base_fee.is_positive()) << fill.execution_id;
+      ++coin_fees;
+    }
+  }
+  EXPECT_GE(coin_fees, 1u);
+  // What the wallet still holds of BTC is dust the venue would not sell.
+  const json btc = [&] {
+    const json wallet =
+        venue_get("/v5/account/wallet-balance", {{"accountType", "UNIFIED"}, {"coin", "BTC"}});
+    for (const json& coin : wallet["list"][0]["coin"]) {
+      if (coin["coin"] == "BTC") return coin;
+    }
+    return json::object();
+  }();
+  Decimal min_order;
+  for (const data::InstrumentInfo& info : venue().market().instruments()) {
+    if (info.domain == Asset::kSpot && info.symbol == kBtc) min_order = info.min_order_quantity();
+  }
+  ASSERT_TRUE(min_order.is_positive());
+  EXPECT_LT(decimal_of(btc["walletBalance"]), min_order) << btc.dump();
+  // The books against the USDT wallet: the ledger since going live, and the closed trades.
+  const orders::PnlLedger ledger(*store);
+  const std::optional<orders::LedgerBaseline> baseline = ledger.baseline(Asset::kSpot);
+  ASSERT_TRUE(baseline.has_value());
+  const Decimal wallet_change = venue_usdt() - start_usdt;
+  EXPECT_EQ(ledger.totals(Asset::kSpot).total() - baseline->ledger, wallet_change);
+  const std::vector<orders::ClosedTrade> trades = journal.closed_trades();
+  Decimal traded;
+  for (const orders::ClosedTrade& trade : trades) traded += trade.realized_pnl;
+  EXPECT_EQ(traded, wallet_change) << trades.size() << " trades";
+  // One sell order per round trip: an emulated stop's exit is not sent twice (its grace runs
+  // on the engine's clock, not on the replayed bars' time, hours behind it).
+  std::set<std::string> sell_orders;
+  const json executions = venue_get("/v5/execution/list", {{"category", "spot"}});
+  for (const json& e : executions["list"]) {
+    if (e["side"] == "Sell") sell_orders.insert(e["orderLinkId"].get<std::string>());
+  }
+  EXPECT_EQ(sell_orders.size(), trades.size());
+  std::size_t dust = 0;
+  for (const Fill& fill : journal.all_fills()) dust += fill.execution_id.starts_with("dust:");
+  fmt::print(
+      "spot: {} bars, {} closed trades, {} buys paying in BTC, {} dust write-offs, "
+      "wallet {} USDT, {} BTC left\n",
+      venue().market().bars_published(), trades.size(), coin_fees, dust, wallet_change.to_string(),
+      btc.value("walletBalance", std::string("0")));
 }
 
 }  // namespace

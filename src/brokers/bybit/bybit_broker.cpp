@@ -389,6 +389,10 @@ asio::awaitable<void> BybitBroker::take_snapshot(Asset asset) {
         holding.symbol = Symbol::from_parts(coin.coin, "USDT");
         holding.side = OrderSide::kBuy;
         holding.quantity = coin.wallet_balance;
+        // Bybit's wallet keeps no cost basis: a holding is worth its current value, the
+        // price an adoption books it at and sets its protection from.
+        if (coin.usd_value && coin.usd_value->is_positive())
+          holding.average_price = coin.usd_value->div(coin.wallet_balance, Rounding::kHalfEven);
         snapshot.positions.push_back(std::move(holding));
       }
     }

@@ -986,7 +986,8 @@ Mapped<Fill> to_fill(const Execution& execution) {
     fill.fee = execution.exec_fee;
   } else if (currency == execution.symbol.base()) {
     try {
-      fill.fee = execution.exec_fee.mul(execution.exec_price, Rounding::kHalfEven);
+      fill.base_fee = execution.exec_fee;
+      fill.fee = fill.base_fee_value();
     } catch (const GauntletError& error) {
       return refuse<Fill>(fmt::format("execution {}: fee {} {} at {}: {}", id, execution.exec_fee,
                                       currency, execution.exec_price, error.what()));

@@ -372,10 +372,10 @@ struct Mapped {
 };
 
 // The Fill of a fill-like execution (is_fill). Fill::fee is in the quote currency, positive
-// when paid: a spot buy's fee charged in the base coin is converted at exec_price (rounded
-// half-even). No fill for: other exec types (funding: to_funding), execution.fast records
-// (their fee is unknown: wait for the `execution` record of the same exec_id), a fee currency
-// that is neither the base nor the quote (nor empty, read as the quote).
+// when paid: a spot buy's fee charged in the base coin is also Fill::base_fee, and counts in
+// Fill::fee at exec_price (rounded half-even). No fill for: other exec types (funding: to_funding),
+// execution.fast records (their fee is unknown: wait for the `execution` record of the same
+// exec_id), a fee currency that is neither the base nor the quote (nor empty, read as the quote).
 Mapped<Fill> to_fill(const Execution& execution);
 
 // The FundingApplied of a Funding execution (amount = -execFee: positive when received,

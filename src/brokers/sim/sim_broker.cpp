@@ -527,6 +527,14 @@ bool SimBroker::fill(WorkingOrder& order, Book& book, Decimal quantity, Decimal 
   const Decimal notional = quantity * price;
   Decimal charged = fee(asset, notional, quantity, maker);
   const bool opens = !book.position || book.position->side == request.side;
+  // Bybit takes a spot buy's fee in the coin bought: the holding is smaller, the cash pays none.
+  const config::FeeRates& rates = config_.fees[index(asset)];
+  const Decimal base_fee = config_.spot_fee_in_base && asset == Asset::kSpot &&
+                                   request.side == OrderSide::kBuy &&
+                                   rates.minimum_per_order.is_zero() && rates.per_contract.is_zero()
+                               ? quantity * (maker ? rates.maker : rates.taker)
+                               : Decimal::zero();
+  if (!base_fee.is_zero()) charged = base_fee.mul(price, Rounding::kHalfEven);
 
   const auto refuse = [&](const std::string& why) {
     bus_.publish(OrderCancelled{config_.venue, request.client_order_id, asset, request.symbol,
@@ -545,12 +553,13 @@ bool SimBroker::fill(WorkingOrder& order, Book& book, Decimal quantity, Decimal 
       book.margin = book.margin + margin;
       wallet.cash = wallet.cash - charged;
     } else {
-      if (notional + charged > spendable_cash(asset)) {
+      const Decimal cash_fee = base_fee.is_zero() ? charged : Decimal::zero();
+      if (notional + cash_fee > spendable_cash(asset)) {
         return refuse(fmt::format("insufficient balance: needs {} + fee {}, cash {}",
-                                  notional.to_string(), charged.to_string(),
+                                  notional.to_string(), cash_fee.to_string(),
                                   spendable_cash(asset).to_string()));
       }
-      wallet.cash = wallet.cash - notional - charged;
+      wallet.cash = wallet.cash - notional - cash_fee;
     }
     wallet.realised_pnl = wallet.realised_pnl - charged;
     if (!book.position) {
@@ -558,7 +567,7 @@ bool SimBroker::fill(WorkingOrder& order, Book& book, Decimal quantity, Decimal 
       position.asset = asset;
       position.symbol = request.symbol;
       position.side = request.side;
-      position.quantity = quantity;
+      position.quantity = quantity - base_fee;
       position.average_price = price;
       position.leverage = on_margin(asset) ? request.leverage : 1.0;
       position.strategy_id = request.strategy_id;
@@ -568,7 +577,7 @@ bool SimBroker::fill(WorkingOrder& order, Book& book, Decimal quantity, Decimal 
       Position& position = *book.position;
       const Decimal total = position.quantity + quantity;
       position.average_price = (position.average_price * position.quantity + notional) / total;
-      position.quantity = total;
+      position.quantity = total - base_fee;
     }
     Position& position = *book.position;
     if (asset == Asset::kPerp) {
@@ -616,12 +625,12 @@ bool SimBroker::fill(WorkingOrder& order, Book& book, Decimal quantity, Decimal 
     charged = closing_fee;
   }
   order.filled = order.filled + quantity;
-  publish_fill(order, quantity, price, charged, maker, time);
+  publish_fill(order, quantity, price, charged, maker, time, base_fee);
   return true;
 }
 
 void SimBroker::publish_fill(const WorkingOrder& order, Decimal quantity, Decimal price,
-                             Decimal charged, bool maker, TimestampMs time) {
+                             Decimal charged, bool maker, TimestampMs time, Decimal base_fee) {
   const OrderRequest& request = order.request;
   Fill fill{fmt::format("{}-{}", order.venue_order_id, ++sequence_),
             request.client_order_id,
@@ -633,7 +642,8 @@ void SimBroker::publish_fill(const WorkingOrder& order, Decimal quantity, Decima
             price,
             charged,
             maker,
-            time};
+            time,
+            base_fee};
   recent_fills_.push_back(fill);
   while (recent_fills_.size() > kRecentFills ||
          recent_fills_.front().time < time - kRecentFillsWindow)
@@ -845,7 +855,8 @@ json fill_json(const Fill& f) {
           {"price", decimal_json(f.price)},
           {"fee", decimal_json(f.fee)},
           {"maker", f.maker},
-          {"time", f.time}};
+          {"time", f.time},
+          {"base_fee", decimal_json(f.base_fee)}};
 }
 
 Fill fill_from(const json& j) {
@@ -861,6 +872,7 @@ Fill fill_from(const json& j) {
   f.fee = decimal_from(j.at("fee"));
   f.maker = j.at("maker").get<bool>();
   f.time = j.at("time").get<TimestampMs>();
+  if (j.contains("base_fee")) f.base_fee = decimal_from(j.at("base_fee"));
   return f;
 }
 

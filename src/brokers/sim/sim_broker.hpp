@@ -83,6 +83,10 @@ struct SimBrokerConfig {
   // as the local venue runs it): spot buys cannot spend the perpetuals' margin, and the
   // perpetual wallet's starting balance is not used.
   bool unified_margin = false;
+  // Spot buys pay their fee in the coin bought (Bybit's rule; the local venue's): the holding
+  // is the quantity less the fee, the cash pays none (Fill::base_fee). Only for a fee model of
+  // rates alone (no minimum, no per-contract part); otherwise the fee is in the quote.
+  bool spot_fee_in_base = false;
   // The prefix of the venue's order ids ("sim-1", "sim-2", ...).
   std::string order_id_prefix = "sim";
 };
@@ -168,7 +172,7 @@ class SimBroker final : public Broker {
   bool fill(WorkingOrder& order, Book& book, Decimal quantity, Decimal price, bool maker,
             TimestampMs time);
   void publish_fill(const WorkingOrder& order, Decimal quantity, Decimal price, Decimal charged,
-                    bool maker, TimestampMs time);
+                    bool maker, TimestampMs time, Decimal base_fee = Decimal::zero());
   void check_protection(Asset asset, const Symbol& symbol, const Bar& bar, Book& book,
                         TimestampMs from_time);
   void check_liquidation(Asset asset, const Symbol& symbol, const Bar& bar, Book& book);

@@ -275,6 +275,7 @@ void Exchange::add_account(const brokers::bybit::ApiCredentials& credentials, De
   config.protection_on_position = true;
   config.instruments = options_.instruments;
   config.unified_margin = true;
+  config.spot_fee_in_base = true;
   config.order_id_prefix =
       credentials.key.substr(0, std::min<std::size_t>(8, credentials.key.size()));
   auto account = std::make_unique<Account>(credentials, clock_, std::move(config));
@@ -361,29 +362,35 @@ void Exchange::add_account(const brokers::bybit::ApiCredentials& credentials, De
         if (order == nullptr) return;
         const Fill& fill = event.fill;
         const Decimal value = fill.quantity * fill.price;
+        // A spot buy's fee is in the coin bought (feeCurrency, execFee and cumExecFee in it).
+        const bool fee_in_coin = !fill.base_fee.is_zero();
+        const Decimal fee = fee_in_coin ? fill.base_fee : fill.fee;
         order->cum_qty = event.cumulative_quantity;
         order->cum_value = order->cum_value + value;
-        order->cum_fee = order->cum_fee + fill.fee;
+        order->cum_fee = order->cum_fee + fee;
         order->status = event.status;
         order->status_text = bybit_status(event.status);
         order->updated = fill.time;
         Decimal& net = a.net[{fill.asset, fill.symbol.canonical()}];
         Decimal& average = a.average[{fill.asset, fill.symbol.canonical()}];
-        const Decimal signed_qty = fill.side == OrderSide::kBuy ? fill.quantity : -fill.quantity;
+        const Decimal moved = fill.held_quantity();
+        const Decimal signed_qty = fill.side == OrderSide::kBuy ? moved : -moved;
         const Decimal held = net.is_negative() ? -net : net;
         Decimal closed;
         Decimal pnl;  // of the closing part, before fees (Bybit's execPnl)
         if (!net.is_zero() && net.is_negative() != signed_qty.is_negative()) {
-          closed = held < fill.quantity ? held : fill.quantity;
+          closed = held < moved ? held : moved;
           const Decimal move = (fill.price - average) * closed;
           pnl = net.is_negative() ? -move : move;
-          if (fill.quantity > held) average = fill.price;  // flipped: the rest opened
+          if (moved > held) average = fill.price;  // flipped: the rest opened
         } else {
           average = (average * held + fill.price * fill.quantity) / (held + fill.quantity);
         }
         net = net + signed_qty;
         if (net.is_zero()) average = Decimal::zero();
-        const Decimal rate = value.is_positive() ? fill.fee / value : Decimal::zero();
+        const Decimal rate = !value.is_positive() ? Decimal::zero()
+                             : fee_in_coin        ? fill.base_fee / fill.quantity
+                                                  : fill.fee / value;
         json execution = {
             {"symbol", fill.symbol.canonical()},
             {"orderId", order->order_id},
@@ -395,14 +402,14 @@ void Exchange::add_account(const brokers::bybit::ApiCredentials& credentials, De
             {"createType", order->create_type},
             {"orderType", order->order_type},
             {"stopOrderType", order->stop_order_type},
-            {"execFee", str(fill.fee)},
+            {"execFee", str(fee)},
             {"execId", fill.execution_id},
             {"execPrice", str(fill.price)},
             {"execQty", str(fill.quantity)},
             {"execType", "Trade"},
             {"execValue", str(value)},
             {"execTime", std::to_string(fill.time)},
-            {"feeCurrency", "USDT"},
+            {"feeCurrency", fee_in_coin ? std::string(fill.symbol.base()) : std::string("USDT")},
             {"isMaker", fill.maker},
             {"feeRate", str(rate)},
             {"tradeIv", ""},
@@ -908,9 +915,15 @@ Reply Exchange::create_order(Account& account, const json& body) {
   // Bybit checks the funds at create.
   const Decimal reference = order.price.is_positive() ? order.price : last;
   if (spot && side == OrderSide::kSell) {
+    // The coin an open sell order holds is locked: only the rest can be sold again.
     const auto held = account.broker.position(asset, symbol);
-    if (!held || held->quantity < base_qty)
-      return Reply::error(kSpotInsufficientBalance, "Insufficient balance.");
+    Decimal free = held ? held->quantity : Decimal::zero();
+    for (const auto& [id, open] : account.orders) {
+      if (open.category == Category::kSpot && open.symbol == symbol &&
+          open.side == OrderSide::kSell && open.order_filter == "Order")
+        free = free - open.leaves();
+    }
+    if (free < base_qty) return Reply::error(kSpotInsufficientBalance, "Insufficient balance.");
   } else if (!reduce_only) {
     const Balance balance = account.broker.balance(asset);
     const double lever = spot ? 1.0

@@ -274,20 +274,38 @@ TEST_F(BybitBrokerTest, ACancelledLimitOrderAndARefusedOrder) {
   EXPECT_EQ(rejected.failure.error_class, ErrorClass::kRejected);
 }
 
-TEST_F(BybitBrokerTest, ASpotBuyIsAHoldingInTheSnapshot) {
+TEST_F(BybitBrokerTest, ASpotBuyPaysItsFeeInTheCoinAndASellSellsWhatIsHeld) {
   broker->submit(OrderRouter::key(), market("s-1", OrderSide::kBuy, "0.5", Asset::kSpot));
   ASSERT_TRUE(wait_for<OrderAccepted>(1));
   exchange.on_bar(Category::kSpot, kBtc, testing::venue_bar(start + kMinuteMs, 100, 101, 99, 100));
   ASSERT_TRUE(wait_for<OrderFilled>(1));
-  EXPECT_EQ(all<OrderFilled>()[0].fill.fee, Decimal::parse("0.05"));  // 50 x 0.001
+  // Bybit takes a spot buy's fee in the coin bought: 0.5 x 0.001 = 0.0005 BTC, worth 0.05.
+  const Fill bought = all<OrderFilled>()[0].fill;
+  EXPECT_EQ(bought.base_fee, Decimal::parse("0.0005"));
+  EXPECT_EQ(bought.fee, Decimal::parse("0.05"));
+  EXPECT_EQ(bought.held_quantity(), Decimal::parse("0.4995"));
   broker->request_snapshot(Asset::kSpot);
   ASSERT_TRUE(wait_for<BrokerSnapshot>(1));
   const BrokerSnapshot snapshot = all<BrokerSnapshot>()[0];
   ASSERT_EQ(snapshot.positions.size(), 1u);
   EXPECT_EQ(snapshot.positions[0].symbol, kBtc);
-  EXPECT_EQ(snapshot.positions[0].quantity, Decimal::parse("0.5"));
+  EXPECT_EQ(snapshot.positions[0].quantity, Decimal::parse("0.4995"));
   EXPECT_FALSE(broker->capabilities(Asset::kSpot).position_tp_sl);
   EXPECT_TRUE(broker->capabilities(Asset::kPerp).mark_price_triggers);
+
+  // A sell of the 0.5 bought sells the 0.4995 held, its fee in USDT: 49.95 x 0.001.
+  broker->submit(OrderRouter::key(), market("s-2", OrderSide::kSell, "0.5", Asset::kSpot));
+  ASSERT_TRUE(wait_for<OrderAccepted>(2));
+  exchange.on_bar(Category::kSpot, kBtc,
+                  testing::venue_bar(start + 2 * kMinuteMs, 100, 101, 99, 100));
+  ASSERT_TRUE(wait_for<OrderFilled>(2));
+  const Fill sold = all<OrderFilled>()[1].fill;
+  EXPECT_EQ(sold.quantity, Decimal::parse("0.4995"));
+  EXPECT_EQ(sold.fee, Decimal::parse("0.04995"));
+  EXPECT_EQ(sold.base_fee, Decimal::zero());
+  broker->request_snapshot(Asset::kSpot);
+  ASSERT_TRUE(wait_for<BrokerSnapshot>(2));
+  EXPECT_TRUE(all<BrokerSnapshot>()[1].positions.empty());
 }
 
 }  // namespace

@@ -292,7 +292,8 @@ TEST(BybitPrivateRest, ExecutionsFixture) {
                       "50000"_d,
                       "0.015"_d,
                       true,
-                      1672282722429};
+                      1672282722429,
+                      "0"_d};
   EXPECT_EQ(*fill.value, expected);
 }
 
@@ -1353,7 +1354,7 @@ TEST(BybitPrivateMapping, ExecTypes) {
   EXPECT_FALSE(is_fill(ExecType::kOther));
 }
 
-TEST(BybitPrivateMapping, SpotFeesBecomeQuoteCurrency) {
+TEST(BybitPrivateMapping, ASpotFeeInTheBaseCoinIsPaidWithCoinAndCountedInQuote) {
   PrivateMessageParser parser;
   RecordingSink sink;
   const std::string spot_buy =
@@ -1371,9 +1372,16 @@ TEST(BybitPrivateMapping, SpotFeesBecomeQuoteCurrency) {
   ASSERT_TRUE(buy) << buy.reason;
   EXPECT_EQ(buy.value->asset, Asset::kSpot);
   EXPECT_EQ(buy.value->fee, "47.95005"_d);
+  // Paid with coin: the holding grows by 0.5 - 0.0005 BTC, the USDT balance pays no fee.
+  EXPECT_EQ(buy.value->base_fee, "0.0005"_d);
+  EXPECT_EQ(buy.value->held_quantity(), "0.4995"_d);
+  EXPECT_EQ(buy.value->quote_fee(), "0"_d);
 
   ASSERT_EQ(parser.parse(spot_buy, sink).kind, FrameKind::kData);
-  EXPECT_EQ(to_fill(sink.executions.back()).value->fee, "26.3725275"_d);  // USDT as is
+  const Mapped<Fill> in_usdt = to_fill(sink.executions.back());
+  EXPECT_EQ(in_usdt.value->fee, "26.3725275"_d);  // USDT as is
+  EXPECT_EQ(in_usdt.value->base_fee, "0"_d);
+  EXPECT_EQ(in_usdt.value->held_quantity(), "0.5"_d);
 
   ASSERT_EQ(
       parser.parse(replace_all(spot_buy, R"("feeCurrency":"USDT")", R"("feeCurrency":"MNT")"), sink)

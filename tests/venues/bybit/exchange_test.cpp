@@ -275,13 +275,47 @@ TEST_F(ExchangeTest, SpotMarketBuySpendsTheQuoteAmountAndSellNeedsHoldings) {
                     {"orderType", "Market"}, {"qty", "1000"},       {"orderLinkId", "s-1"}};
   ASSERT_EQ(post("/v5/order/create", buy).ret_code, 0);
   exchange.on_bar(Category::kSpot, kBtc, testing::venue_bar(kStart + kMinuteMs, 100, 101, 99, 100));
-  // 1000 USDT at the last price 100 = 10 BTC, filled at the open 100: 1000 + fee 1.
+  // 1000 USDT at the last price 100 = 10 BTC, filled at the open 100; the fee, 0.1 %, is taken
+  // in the coin bought, as Bybit does: 0.01 BTC, so 9.99 BTC held and 9000 USDT left.
   const json account = wallet();
   ASSERT_EQ(account.at("coin").size(), 2u);
-  EXPECT_EQ(account.at("coin").at(0).at("walletBalance"), "8999");
+  EXPECT_EQ(account.at("coin").at(0).at("walletBalance"), "9000");
   EXPECT_EQ(account.at("coin").at(1).at("coin"), "BTC");
-  EXPECT_EQ(account.at("coin").at(1).at("walletBalance"), "10");
+  EXPECT_EQ(account.at("coin").at(1).at("walletBalance"), "9.99");
   EXPECT_EQ(account.at("totalEquity"), "9999");
+  const json fill = get("/v5/execution/list", {{"category", "spot"}, {"orderLinkId", "s-1"}})
+                        .result.at("list")
+                        .at(0);
+  EXPECT_EQ(fill.at("execQty"), "10");
+  EXPECT_EQ(fill.at("execFee"), "0.01");
+  EXPECT_EQ(fill.at("feeCurrency"), "BTC");
+  EXPECT_EQ(fill.at("feeRate"), "0.001");
+  const json order = get("/v5/order/realtime", {{"category", "spot"}, {"orderLinkId", "s-1"}})
+                         .result.at("list")
+                         .at(0);
+  EXPECT_EQ(order.at("cumExecFee"), "0.01");
+}
+
+// The coin an open spot sell holds is locked: a second sell may take only the rest (Bybit's
+// available balance), so two exits racing cannot sell more than the wallet held.
+TEST_F(ExchangeTest, AnOpenSpotSellLocksItsCoin) {
+  const json buy = {{"category", "spot"},    {"symbol", "BTCUSDT"}, {"side", "Buy"},
+                    {"orderType", "Market"}, {"qty", "2"},          {"marketUnit", "baseCoin"}};
+  ASSERT_EQ(post("/v5/order/create", buy).ret_code, 0);
+  exchange.on_bar(Category::kSpot, kBtc, testing::venue_bar(kStart + kMinuteMs, 100, 101, 99, 100));
+  // 1.998 BTC held (the 0.002 fee taken in the coin); a limit sell of 1.5 rests far above.
+  const json resting = {{"category", "spot"},   {"symbol", "BTCUSDT"}, {"side", "Sell"},
+                        {"orderType", "Limit"}, {"qty", "1.5"},        {"price", "200"}};
+  ASSERT_EQ(post("/v5/order/create", resting).ret_code, 0);
+  const json too_much = {{"category", "spot"},
+                         {"symbol", "BTCUSDT"},
+                         {"side", "Sell"},
+                         {"orderType", "Market"},
+                         {"qty", "0.5"}};
+  EXPECT_EQ(post("/v5/order/create", too_much).ret_code, 170131);  // 0.498 is free
+  json the_rest = too_much;
+  the_rest["qty"] = "0.498";
+  EXPECT_EQ(post("/v5/order/create", the_rest).ret_code, 0);
 }
 
 TEST_F(ExchangeTest, ASpotTakeProfitOrderTriggersWhenPriceRisesToIt) {
@@ -291,7 +325,7 @@ TEST_F(ExchangeTest, ASpotTakeProfitOrderTriggersWhenPriceRisesToIt) {
   exchange.on_bar(Category::kSpot, kBtc, testing::venue_bar(kStart + kMinuteMs, 100, 101, 99, 100));
   const json take_profit = {
       {"category", "spot"},         {"symbol", "BTCUSDT"},  {"side", "Sell"},
-      {"orderType", "Market"},      {"qty", "2"},           {"triggerPrice", "105"},
+      {"orderType", "Market"},      {"qty", "1.998"},       {"triggerPrice", "105"},
       {"orderFilter", "tpslOrder"}, {"orderLinkId", "tp-1"}};
   ASSERT_EQ(post("/v5/order/create", take_profit).ret_code, 0);
   exchange.on_bar(Category::kSpot, kBtc,
@@ -308,7 +342,8 @@ TEST_F(ExchangeTest, ASpotTakeProfitOrderTriggersWhenPriceRisesToIt) {
                         .result.at("list")
                         .at(0);
   EXPECT_EQ(fill.at("execPrice"), "105");
-  EXPECT_EQ(fill.at("execQty"), "2");
+  EXPECT_EQ(fill.at("execQty"), "1.998");  // 2 bought, less the 0.002 BTC fee
+  EXPECT_EQ(fill.at("feeCurrency"), "USDT");
 }
 
 TEST_F(ExchangeTest, BadRequestsGetBybitsCodes) {
