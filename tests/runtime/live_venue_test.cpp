@@ -179,6 +179,11 @@ class LiveVenueTest : public ::testing::Test {
            decimal_of(exit_fill["execFee"]);
   }
 
+  // A bar at `price` every 500 ms, `tries` at most, until neither the venue nor `engine` holds
+  // a perpetual position; whether they got there. (A template: Engine is defined below.)
+  template <class E>
+  bool bars_until_flat(E& engine, std::string_view price, int tries = 40);
+
   // The account's USDT wallet balance on the venue.
   Decimal venue_usdt() {
     const json wallet = venue_get("/v5/account/wallet-balance", {{"accountType", "UNIFIED"}});
@@ -241,6 +246,22 @@ class Engine {
   AppRuntime runtime_;
   std::thread thread_;
 };
+
+std::optional<Position> engine_position(AppRuntime& runtime, Asset asset);
+
+template <class E>
+bool LiveVenueTest::bars_until_flat(E& engine, std::string_view price, int tries) {
+  for (int i = 0; i < tries; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    venue_bar(price, price, price, price);
+    if (engine.on_engine([&](AppRuntime& r) {
+          return decimal_of(btc_position()["size"]) == Decimal::zero() &&
+                 !engine_position(r, Asset::kPerp);
+        }))
+      return true;
+  }
+  return false;
+}
 
 bool desync_halted(AppRuntime& runtime, Asset asset) {
   for (const AssetPanel& panel : runtime.asset_panels()) {
@@ -326,22 +347,54 @@ TEST_F(LiveVenueTest, AnAdoptedPositionIsProtectedOnTheVenueClosedThereAndBooked
     })) << btc_position().dump();
     EXPECT_TRUE(engine.on_engine([](AppRuntime& r) { return r.kill(Asset::kPerp); }).ok);
     // The reduce-only close reaches the venue and fills at its next bar.
-    bool flat = false;
-    for (int i = 0; i < 40 && !flat; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
-      venue_bar("94000", "94000", "94000", "94000");
-      flat = engine.on_engine([&](AppRuntime& r) {
-        return decimal_of(btc_position()["size"]) == Decimal::zero() &&
-               !engine_position(r, Asset::kPerp);
-      });
-    }
-    ASSERT_TRUE(flat) << btc_position().dump();
+    ASSERT_TRUE(bars_until_flat(engine, "94000")) << btc_position().dump();
     const json open = venue_get("/v5/order/realtime", {{"category", "linear"}});
     EXPECT_TRUE(open["list"].empty()) << open.dump();
     // The books still agree with the venue's: the next reconciliations stay clean.
     std::this_thread::sleep_for(std::chrono::seconds(11));
     EXPECT_TRUE(engine.wait_for([](AppRuntime& r) { return !desync_halted(r, Asset::kPerp); }));
   }
+}
+
+// A 10006 storm on the whole engine: the venue answers the next 30 REST requests with "Too
+// many visits!" (X-Bapi-Limit-Status 0, the reset half a second ahead) just as the kill switch
+// closes a live position. The reduce-only close waits out the storm in the request budget and
+// still reaches the venue; the position is flat there and in the engine, and once the storm is
+// over the reconciliations are clean (a 10006 is retried, never taken for a critical error). The
+// order of requests inside such a storm (cancels first) is proven on the broker's REST client
+// (PrivateRestLoopback.During10006StormCancelsStillGoFirst).
+TEST_F(LiveVenueTest, DuringA10006StormTheKillSwitchStillFlattensTheVenue) {
+  ASSERT_NO_FATAL_FAILURE(first_start_promoting(1));
+  venue_market_order("Buy", "0.01");
+  venue_bar("100000", "100100", "99900", "100050");
+  Engine engine(config, options());
+  ASSERT_TRUE(engine.wait_for([](AppRuntime& r) { return r.enable_live(Asset::kPerp).ok; }));
+  ASSERT_TRUE(engine.wait_for([&](AppRuntime& r) {
+    return engine_position(r, Asset::kPerp).has_value() &&
+           decimal_of(btc_position()["stopLoss"]).is_positive() && !desync_halted(r, Asset::kPerp);
+  })) << btc_position().dump();
+
+  const int requests_before = venue().server().http_requests();
+  venue().server().rate_limit_next_http(30, std::chrono::milliseconds(500));
+  EXPECT_TRUE(engine.on_engine([](AppRuntime& r) { return r.kill(Asset::kPerp); }).ok);
+  ASSERT_TRUE(bars_until_flat(engine, "100000", 60)) << btc_position().dump();
+  // The storm was met: its 30 refusals, then the requests that went through.
+  EXPECT_GT(venue().server().http_requests() - requests_before, 30);
+  const json history = venue_get("/v5/order/history", {{"category", "linear"}});
+  std::size_t closes = 0;
+  for (const json& order : history["list"]) {
+    closes += order["reduceOnly"] == true && !order["orderLinkId"].get<std::string>().empty();
+  }
+  EXPECT_EQ(closes, 1u) << history.dump();  // sent once, whatever the retries
+  // Halted by the kill switch only: no critical error, and the books agree with the venue's.
+  EXPECT_TRUE(engine.wait_for([](AppRuntime& r) { return !desync_halted(r, Asset::kPerp); }));
+  const std::vector<std::string> halts = engine.on_engine([](AppRuntime& r) {
+    for (const AssetPanel& panel : r.asset_panels()) {
+      if (panel.asset == Asset::kPerp) return panel.halts;
+    }
+    return std::vector<std::string>{};
+  });
+  EXPECT_EQ(halts, std::vector<std::string>{"kill_switch"});
 }
 
 // The private stream goes silent (the venue stalls: pushes discarded) while the venue's stop

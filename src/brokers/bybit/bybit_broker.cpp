@@ -192,7 +192,8 @@ asio::awaitable<void> BybitBroker::send_order(OrderRequest request) {
   const std::shared_ptr<bool> alive = alive_;
   const Category category = category_for(request.asset);
   const bool linear = category == Category::kLinear;
-  if (linear && !leverage_set_.contains(request.symbol.canonical())) {
+  // Leverage matters to what opens a position; a close must not wait on it.
+  if (linear && !request.reduce_only && !leverage_set_.contains(request.symbol.canonical())) {
     const double leverage = request.leverage > 1 ? request.leverage : config_.perp_leverage;
     const Parsed<Applied> set = co_await rest_.set_leverage(
         request.symbol, Decimal::from_double(leverage), order_priority(request));

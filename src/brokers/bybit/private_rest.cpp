@@ -369,7 +369,10 @@ struct PrivateRestClient::Impl : std::enable_shared_from_this<PrivateRestClient:
   // One call: the budget, signing, the answer parsed, the retries.
   template <class T, class Parse>
   asio::awaitable<Parsed<T>> perform(Call call, Parse parse) {
-    Backoff backoff(config.retry, config.retry_seed + backoffs++);
+    RetryPolicy policy = config.retry;
+    if (call.priority <= Priority::kExit)
+      policy.max_attempts = std::max(policy.max_attempts, config.urgent_max_attempts);
+    Backoff backoff(policy, config.retry_seed + backoffs++);
     bool resynced = false;
     bool repeated = false;
     for (;;) {

@@ -16,7 +16,8 @@
 // retCode 10002, after which the request is signed anew and sent once more.
 //
 // Retries: a retryable failure (transport, HTTP 5xx/429/403, retCode 10006, 10016, 110079) is
-// sent again after Backoff's delay, while attempts remain and the delay stays within
+// sent again after Backoff's delay, while attempts remain (`retry.max_attempts`, or
+// `urgent_max_attempts` for cancels, protection and exits) and the delay stays within
 // `max_retry_delay`, for the calls that are safe to repeat: every GET; create when it carries an
 // orderLinkId (Bybit refuses a second order with it: a retry that meets 110072 or 170141
 // reports kDuplicate, and the order the first attempt placed is the one that stands); cancel,
@@ -62,6 +63,10 @@ struct PrivateRestConfig {
   DurationMs recv_window = kDefaultRecvWindow;
   DurationMs time_sync_interval = 10 * kMinuteMs;
   RetryPolicy retry;
+  // The attempts of the calls that protect money (priorities kCancel, kProtection, kExit): a
+  // cancel, a stop or a close keeps trying through a rate-limit storm long after an entry or a
+  // read would have given up (with `retry`'s delays, 30 attempts are some four minutes).
+  int urgent_max_attempts = 30;
   uint64_t retry_seed = 1;
   // A retry that would wait longer than this is not made: the failure is returned.
   DurationMs max_retry_delay = 30 * kSecondMs;
