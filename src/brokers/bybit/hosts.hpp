@@ -13,7 +13,6 @@
 #include <string>
 #include <string_view>
 
-
 namespace gauntlet::brokers::bybit {
 
 struct BybitHosts {
