@@ -18,6 +18,10 @@
 //   - partial fills: one bar fills at most max_participation of its volume per order, floored to
 //     the instrument's quantity step (a remainder under one step goes with the last part); the
 //     rest waits for the next bar;
+//   - time in force: IOC and FOK market and limit orders meet one bar only (the first at or
+//     after their submit time): IOC keeps what that bar fills and the rest is cancelled
+//     ("immediate-or-cancel: ..."); FOK fills its whole quantity in that bar or is cancelled
+//     with nothing filled ("fill-or-kill: ..."), as Bybit's EC_CancelForNoFullFill;
 //   - instrument rules (config.instruments): an order off the quantity step (170137), under the
 //     minimum quantity (170136) or notional (170140), or with a limit or trigger price off the
 //     tick (170134) is rejected, Bybit's codes; reduce-only orders are held to the tick only, so

@@ -146,8 +146,6 @@ struct OrderRecord {
   std::string create_type = "CreateByUser";
   bool reduce_only = false;
   bool close_on_trigger = false;
-  bool fill_or_kill = false;
-  bool immediate_or_cancel = false;
   Decimal last_price_on_created;
   TimestampMs created = 0;
   TimestampMs updated = 0;
@@ -304,6 +302,12 @@ void Exchange::add_account(const brokers::bybit::ApiCredentials& credentials, De
           order->reject_reason = "EC_InsufficientBalance";
         } else if (event.reason.starts_with("reduce-only")) {
           order->cancel_type = "CancelByReduceOnly";
+        } else if (event.reason.starts_with("fill-or-kill")) {
+          order->cancel_type = "CancelBySystem";
+          order->reject_reason = "EC_CancelForNoFullFill";
+        } else if (event.reason.starts_with("immediate-or-cancel")) {
+          order->cancel_type = "CancelBySystem";
+          order->reject_reason = "EC_NoImmediateQtyToFill";
         } else {
           order->cancel_type = "CancelBySystem";
         }
@@ -736,12 +740,7 @@ void Exchange::on_bar(Category category, const Symbol& symbol, const Bar& bar) {
       a.realised[symbol.canonical()] = a.realised[symbol.canonical()] + delta;
       a.current_realised[symbol.canonical()] = a.current_realised[symbol.canonical()] + delta;
     }
-    // IOC and FOK orders keep what this bar filled; the rest is cancelled.
-    for (auto& [order_id, order] : a.orders) {
-      if (!order.open() || order.symbol != symbol || order.category != category) continue;
-      if (!order.immediate_or_cancel || order.created > bar.open_time) continue;
-      a.broker.cancel(brokers::RouterKey{}, {order.engine_id, asset, symbol});
-    }
+    // IOC and FOK orders meet one bar in the simulator (its time-in-force rule).
     drain(a);
   }
 }
@@ -875,8 +874,6 @@ Reply Exchange::create_order(Account& account, const json& body) {
   order.price = market ? Decimal::zero() : *price;
   order.qty = *qty;
   order.time_in_force = tif;
-  order.immediate_or_cancel = tif == "IOC" || tif == "FOK";
-  order.fill_or_kill = tif == "FOK";
   order.link_id = link_id;
   order.engine_id = link_id.empty() ? fmt::format("venue-{}", ++account.generated_ids) : link_id;
   order.order_id =
@@ -893,7 +890,6 @@ Reply Exchange::create_order(Account& account, const json& body) {
   if (trigger && trigger->is_positive()) {
     order.trigger_price = *trigger;
     order.stop_order_type = spot && order_filter == "tpslOrder" ? "tpslOrder" : "Stop";
-    order.immediate_or_cancel = false;  // a conditional order waits for its trigger
   }
 
   // Spot market buys are in the quote coin unless marketUnit says the base coin.

@@ -15,7 +15,8 @@
 //   - spot market buys take the quote amount by default (marketUnit=quoteCoin), converted at
 //     the last price and floored to the qty step; marketUnit=baseCoin takes the base amount;
 //   - PostOnly limit orders that would take are cancelled (EC_PostOnlyWillTakeLiquidity);
-//     IOC and FOK limit orders keep what the next bar fills and cancel the rest;
+//     IOC limit orders keep what the next bar fills and cancel the rest, FOK orders fill whole
+//     in that bar or are cancelled unfilled (the simulator's time-in-force rule);
 //   - linear: leverage per symbol (position/set-leverage, default 10), TP/SL with the order or
 //     on the position (position/trading-stop; 34040 when nothing changes), reduce-only;
 //   - the wallet is one UNIFIED USDT wallet for spot and linear, spot holdings as coins.

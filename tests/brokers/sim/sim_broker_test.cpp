@@ -187,6 +187,44 @@ TEST(SimBroker, PartialFillsTakeAtMostTheParticipationCapOfEachBar) {
   EXPECT_EQ(h.broker.open_order_count(), 0u);
 }
 
+TEST(SimBroker, ImmediateOrdersMeetOneBarAndFillOrKillFillsWholeOrNothing) {
+  Harness h;
+  // Each bar trades 50, the cap is 5 an order. FOK 12: cancelled with nothing filled.
+  OrderRequest fok = h.order("fok", OrderSide::kBuy, "12");
+  fok.time_in_force = TimeInForce::kFillOrKill;
+  h.submit(fok);
+  h.feed(Asset::kSpot, bar(kStart, "10", "10", "10", "10", "50"));
+  EXPECT_TRUE(h.events.filled.empty());
+  ASSERT_EQ(h.events.cancelled.size(), 1u);
+  EXPECT_EQ(h.events.cancelled[0].reason, "fill-or-kill: the bar fills 5 of 12");
+  EXPECT_EQ(h.events.cancelled[0].filled_quantity, d("0"));
+  // IOC 12: 5 now, the other 7 cancelled rather than left for the next bar.
+  OrderRequest ioc = h.order("ioc", OrderSide::kBuy, "12");
+  ioc.time_in_force = TimeInForce::kImmediateOrCancel;
+  h.submit(ioc);
+  h.feed(Asset::kSpot, bar(kStart + k15m, "10", "10", "10", "10", "50"));
+  ASSERT_EQ(h.events.filled.size(), 1u);
+  EXPECT_EQ(h.events.filled[0].fill.quantity, d("5"));
+  ASSERT_EQ(h.events.cancelled.size(), 2u);
+  EXPECT_EQ(h.events.cancelled[1].reason, "immediate-or-cancel: remainder");
+  EXPECT_EQ(h.events.cancelled[1].filled_quantity, d("5"));
+  // FOK 4 fits the cap: filled whole. An IOC limit the bar never reaches: cancelled.
+  OrderRequest small = h.order("fok-4", OrderSide::kBuy, "4");
+  small.time_in_force = TimeInForce::kFillOrKill;
+  h.submit(small);
+  OrderRequest low = h.order("ioc-low", OrderSide::kBuy, "1", OrderType::kLimit);
+  low.limit_price = d("9");
+  low.time_in_force = TimeInForce::kImmediateOrCancel;
+  h.submit(low);
+  h.feed(Asset::kSpot, bar(kStart + 2 * k15m, "10", "10", "10", "10", "50"));
+  ASSERT_EQ(h.events.filled.size(), 2u);
+  EXPECT_EQ(h.events.filled[1].fill.quantity, d("4"));
+  EXPECT_EQ(h.events.filled[1].status, OrderStatus::kFilled);
+  ASSERT_EQ(h.events.cancelled.size(), 3u);
+  EXPECT_EQ(h.events.cancelled[2].client_order_id, "ioc-low");
+  EXPECT_EQ(h.broker.open_order_count(), 0u);
+}
+
 TEST(SimBroker, ADuplicateClientOrderIdIsRefusedAndNeverFilledTwice) {
   Harness h;
   h.submit(h.order("dup", OrderSide::kBuy, "1"));

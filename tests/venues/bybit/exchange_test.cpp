@@ -195,6 +195,51 @@ TEST_F(ExchangeTest, PostOnlyThatWouldTakeIsCancelledAtOnce) {
   EXPECT_EQ(order.at("rejectReason"), "EC_PostOnlyWillTakeLiquidity");
 }
 
+TEST_F(ExchangeTest, FillOrKillFillsWholeOrNothingAndImmediateOrCancelKeepsWhatItGets) {
+  // The next bar trades 3 (max participation 1): a FOK for 5 is cancelled unfilled, an IOC
+  // for 5 fills 3 and cancels 2, a FOK for 2 fills whole. Every limit is above the open: takers.
+  const auto limit_buy = [](std::string link, std::string qty, std::string tif) {
+    return json{{"category", "linear"}, {"symbol", "BTCUSDT"}, {"side", "Buy"},
+                {"orderType", "Limit"}, {"qty", qty},          {"price", "100.5"},
+                {"timeInForce", tif},   {"orderLinkId", link}};
+  };
+  ASSERT_EQ(post("/v5/order/create", limit_buy("fok-5", "5", "FOK")).ret_code, 0);
+  Bar thin = testing::venue_bar(kStart + kMinuteMs, 100, 100, 100, 100);
+  thin.volume = Decimal::from_int(3);
+  exchange.on_bar(Category::kLinear, kBtc, thin);
+  const auto order = [this](std::string link) {
+    return get("/v5/order/realtime", {{"category", "linear"}, {"orderLinkId", link}})
+        .result.at("list")
+        .at(0);
+  };
+  EXPECT_EQ(order("fok-5").at("orderStatus"), "Cancelled");
+  EXPECT_EQ(order("fok-5").at("rejectReason"), "EC_CancelForNoFullFill");
+  EXPECT_EQ(order("fok-5").at("cumExecQty"), "0");
+  EXPECT_EQ(position().at("size"), "0");
+
+  ASSERT_EQ(post("/v5/order/create", limit_buy("ioc-5", "5", "IOC")).ret_code, 0);
+  thin.open_time += kMinuteMs;
+  exchange.on_bar(Category::kLinear, kBtc, thin);
+  EXPECT_EQ(order("ioc-5").at("orderStatus"), "Cancelled");
+  EXPECT_EQ(order("ioc-5").at("cumExecQty"), "3");
+  EXPECT_EQ(position().at("size"), "3");
+
+  ASSERT_EQ(post("/v5/order/create", limit_buy("fok-2", "2", "FOK")).ret_code, 0);
+  thin.open_time += kMinuteMs;
+  exchange.on_bar(Category::kLinear, kBtc, thin);
+  EXPECT_EQ(order("fok-2").at("orderStatus"), "Filled");
+  EXPECT_EQ(position().at("size"), "5");
+
+  // A FOK whose price is not reached in its bar is cancelled too, not left waiting.
+  json below = limit_buy("fok-low", "1", "FOK");
+  below["price"] = "90";
+  ASSERT_EQ(post("/v5/order/create", below).ret_code, 0);
+  thin.open_time += kMinuteMs;
+  exchange.on_bar(Category::kLinear, kBtc, thin);
+  EXPECT_EQ(order("fok-low").at("orderStatus"), "Cancelled");
+  EXPECT_EQ(position().at("size"), "5");
+}
+
 TEST_F(ExchangeTest, TradingStopOnThePositionClosesItAtTheStop) {
   ASSERT_EQ(post("/v5/order/create", market_buy("e-1", "1")).ret_code, 0);
   exchange.on_bar(Category::kLinear, kBtc,
