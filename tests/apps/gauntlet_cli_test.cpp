@@ -458,6 +458,17 @@ TEST(GauntletCli, VenueBybitNamesWhatIsWrong) {
   const Outcome symbol = run("venue bybit --symbols PEPEUSDT" + config);
   EXPECT_EQ(symbol.exit_code, 1);
   EXPECT_NE(symbol.output.find("PEPEUSDT"), std::string::npos) << symbol.output;
+  const Outcome account = run("venue bybit --account onlyakey" + config);
+  EXPECT_EQ(account.exit_code, 1);
+  EXPECT_NE(account.output.find("--account onlyakey: use KEY:SECRET or KEY:SECRET:USDT"),
+            std::string::npos)
+      << account.output;
+  const Outcome twice = run("venue bybit --key k --secret s --account k:t" + config);
+  EXPECT_EQ(twice.exit_code, 1);
+  EXPECT_NE(twice.output.find("the key is given twice"), std::string::npos) << twice.output;
+  const Outcome usdt = run("venue bybit --account k2:s2:lots" + config);
+  EXPECT_EQ(usdt.exit_code, 1);
+  EXPECT_NE(usdt.output.find("--account lots"), std::string::npos) << usdt.output;
   const testing::TempDir dir;
   const std::filesystem::path bad = dir.write("bad.yaml", "environment: staging\n");
   const Outcome invalid = run("venue bybit --config " + bad.string());

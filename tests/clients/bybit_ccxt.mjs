@@ -8,8 +8,10 @@
 // It starts the venue on a free port with a fast replay of the simulated market, then walks
 // through markets, klines, tickers, balance, leverage, create / amend / cancel, open orders,
 // a market fill, positions, executions (ccxt's "my trades"), trading-stop, a reduce-only exit,
-// the wallet's figures recomputed from the executions, a spot buy, an error mapping, and the
-// private WebSocket through ccxt.pro (watchOrders). Exits non-zero on the first failure.
+// the wallet's figures recomputed from the executions, a spot buy, an error mapping, the
+// private WebSocket through ccxt.pro (watchOrders), a second account (--account) and faults
+// switched at run time through the venue's control route (a 10006 and a 503 that ccxt maps to
+// its own exceptions). Exits non-zero on the first failure.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -23,19 +25,29 @@ if (!gauntlet || !configFile) {
 
 const apiKey = 'ccxt-test-key';
 const secret = 'ccxt-test-secret-0123456789';
+const secondKey = 'ccxt-second-key';
+const secondSecret = 'ccxt-second-secret-0123456789';
+const controlToken = 'ccxt-control-token';
 const venue = spawn(gauntlet, ['venue', 'bybit', '--config', configFile, '--port', '0', '--symbols', 'BTCUSDT,ETHUSDT',
-  '--speed', '600', '--seed', '7', '--key', apiKey, '--secret', secret, '--usdt', '100000'],
+  '--speed', '600', '--seed', '7', '--key', apiKey, '--secret', secret, '--usdt', '100000',
+  '--account', `${secondKey}:${secondSecret}:5000`, '--control-token', controlToken],
 { stdio: ['ignore', 'pipe', 'inherit'] });
 const stopVenue = () => { if (venue.exitCode === null) venue.kill('SIGTERM'); };
 process.on('exit', stopVenue);
 
+// The URL line comes first, then the accounts, then the fault control route.
 const baseUrl = await new Promise((resolve, reject) => {
   const timer = setTimeout(() => reject(new Error('the venue printed no URL within 30 s')), 30000);
   const lines = createInterface({ input: venue.stdout });
+  let url;
   lines.on('line', (line) => {
     console.log(`venue: ${line}`);
     const match = line.match(/http:\/\/127\.0\.0\.1:\d+/);
-    if (match) { clearTimeout(timer); resolve(match[0]); }
+    if (match && !url) url = match[0];
+    if (line.startsWith('faults:') && line.includes(`X-Venue-Token: ${controlToken}`)) {
+      clearTimeout(timer);
+      resolve(url);
+    }
   });
   venue.on('exit', (code) => reject(new Error(`the venue exited with ${code}`)));
 });
@@ -187,6 +199,33 @@ try {
   wrongKey.options.enableUnifiedMargin = false;
   wrongKey.options.enableUnifiedAccount = true;
   await assert.rejects(wrongKey.fetchBalance(), ccxt.AuthenticationError);
+
+  step('a second account (--account) is an account of its own');
+  const second = new ccxt.bybit({ ...config, apiKey: secondKey, secret: secondSecret });
+  second.options.enableUnifiedMargin = false;
+  second.options.enableUnifiedAccount = true;
+  const secondBalance = await second.fetchBalance();
+  assert.equal(secondBalance.USDT.total, 5000);
+  assert.ok(!secondBalance.BTC || !secondBalance.BTC.total, 'the first account\'s BTC is not here');
+  assert.equal((await second.fetchPositions([PERP])).filter((p) => p.contracts).length, 0);
+
+  step('faults switched at run time (POST /venue/faults) reach ccxt as Bybit\'s errors');
+  const faults = async (body) => {
+    const answer = await fetch(`${baseUrl}/venue/faults`, {
+      method: 'POST', headers: { 'X-Venue-Token': controlToken, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const text = await answer.text();
+    assert.equal(answer.status, 200, text);
+    return JSON.parse(text);
+  };
+  const refused = await fetch(`${baseUrl}/venue/faults`, { method: 'POST', body: '{"stall_ms":60000}' });
+  assert.equal(refused.status, 401, 'no token, no faults');
+  assert.equal((await faults({ rate_limit: { count: 1, reset_ms: 100 } })).rate_limit.count, 1);
+  await assert.rejects(exchange.fetchBalance(), ccxt.RateLimitExceeded);
+  await faults({ http_errors: { count: 1, status: 503 } });
+  await assert.rejects(exchange.fetchBalance(), ccxt.ExchangeNotAvailable);
+  assert.ok((await exchange.fetchBalance()).USDT.total > 0, 'the venue serves again');
 
   console.log('ccxt: all calls passed');
   await pro.close();

@@ -4,10 +4,11 @@
 // V5's public REST and WebSocket on one port (127.0.0.1 unless --host says otherwise) and a
 // MarketDriver feeds it closed 1-minute bars of the simulated market or of a replay of the bar
 // store, and an Exchange (venues/bybit/exchange.hpp) serves the private API on the same port:
-// signed REST (orders, executions, positions, wallet) and the private WebSocket, for one
-// account whose key and secret are given (--key, --secret) or made up and printed. The first
-// line printed carries the URLs, the second the account; the command serves until SIGINT or
-// SIGTERM, then exits 0.
+// signed REST (orders, executions, positions, wallet) and the private WebSocket, for an
+// account whose key and secret are given (--key, --secret) or made up and printed, and one more
+// per --account. The first line printed carries the URLs, then one line per account, then the
+// fault control route and its token (faults switched at run time, fault_control.hpp); the
+// command serves until SIGINT or SIGTERM, then exits 0.
 #include <fmt/format.h>
 #include <pthread.h>
 
@@ -46,6 +47,8 @@ struct VenueCommandOptions {
   std::string key;
   std::string secret;
   std::string usdt = "10000";
+  std::vector<std::string> accounts;  // KEY:SECRET[:USDT], more accounts
+  std::string control_token;
 };
 
 // A key or secret of `length` characters of [A-Za-z0-9], from the system's entropy.
@@ -57,6 +60,51 @@ std::string made_up_credential(std::size_t length) {
   std::string text(length, ' ');
   for (char& c : text) c = kAlphabet[pick(entropy)];
   return text;
+}
+
+struct VenueAccount {
+  brokers::bybit::ApiCredentials credentials;
+  Decimal usdt;
+};
+
+Decimal parse_usdt(const std::string& option, const std::string& text) {
+  Decimal usdt;
+  try {
+    usdt = Decimal::parse(text);
+  } catch (const DecimalError& error) {
+    throw ArgumentError(fmt::format("{} {}: {}", option, text, error.what()));
+  }
+  if (usdt.is_negative())
+    throw ArgumentError(fmt::format("{} must not be negative, was {}", option, text));
+  return usdt;
+}
+
+// The first account (--key, --secret, --usdt; made up when not given), then one per --account.
+std::vector<VenueAccount> venue_accounts(const VenueCommandOptions& o) {
+  if (o.key.empty() != o.secret.empty())
+    throw ArgumentError("--key and --secret go together (or neither, to have them made up)");
+  std::vector<VenueAccount> accounts;
+  accounts.push_back({{o.key.empty() ? made_up_credential(18) : o.key,
+                       o.secret.empty() ? made_up_credential(36) : o.secret},
+                      parse_usdt("--usdt", o.usdt)});
+  for (const std::string& text : o.accounts) {
+    const std::size_t first = text.find(':');
+    const std::size_t second = first == std::string::npos ? first : text.find(':', first + 1);
+    if (first == std::string::npos || first == 0 || second == first + 1 ||
+        first + 1 == text.size()) {
+      throw ArgumentError(fmt::format("--account {}: use KEY:SECRET or KEY:SECRET:USDT", text));
+    }
+    VenueAccount account{{text.substr(0, first), text.substr(first + 1, second - first - 1)},
+                         accounts.front().usdt};
+    if (second != std::string::npos)
+      account.usdt = parse_usdt("--account", text.substr(second + 1));
+    for (const VenueAccount& other : accounts) {
+      if (other.credentials.key == account.credentials.key)
+        throw ArgumentError(fmt::format("--account {}: the key is given twice", text));
+    }
+    accounts.push_back(std::move(account));
+  }
+  return accounts;
 }
 
 // SIGINT and SIGTERM blocked in this thread and every thread it starts from now on, so that
@@ -133,36 +181,32 @@ int serve_bybit(const VenueCommandOptions& o) {
   }
   const venues::bybit::MarketDriverOptions options = market_options(o, *config);
 
-  Decimal usdt;
-  try {
-    usdt = Decimal::parse(o.usdt);
-  } catch (const DecimalError& error) {
-    throw ArgumentError(fmt::format("--usdt {}: {}", o.usdt, error.what()));
-  }
-  if (usdt.is_negative())
-    throw ArgumentError(fmt::format("--usdt must not be negative, was {}", o.usdt));
-  if (o.key.empty() != o.secret.empty())
-    throw ArgumentError("--key and --secret go together (or neither, to have them made up)");
-  const brokers::bybit::ApiCredentials credentials{
-      o.key.empty() ? made_up_credential(18) : o.key,
-      o.secret.empty() ? made_up_credential(36) : o.secret};
+  const std::vector<VenueAccount> accounts = venue_accounts(o);
+  const std::string control_token =
+      o.control_token.empty() ? made_up_credential(24) : o.control_token;
 
   const StopSignals stop;  // before any thread starts, so that they all leave the signals here
   // The private side: fees from the config's FEE_MODEL, the instruments' rules as published.
   venues::bybit::ExchangeOptions exchange_options;
   exchange_options.fees = brokers::venue_fees(config->fee_model);
-  venues::bybit::LocalBybit venue({o.host, static_cast<unsigned short>(o.port)}, options,
-                                  exchange_options);
+  venues::bybit::LocalBybit venue({o.host, static_cast<unsigned short>(o.port), control_token},
+                                  options, exchange_options);
   venues::bybit::MarketDriver& market = venue.market();
-  venue.exchange().add_account(credentials, usdt);
+  for (const VenueAccount& account : accounts)
+    venue.exchange().add_account(account.credentials, account.usdt);
   const venues::bybit::VenueServer& server = venue.server();
 
   std::cout << "REST " << server.rest_url() << "  public WS "
             << server.rest_url().replace(0, 4, "ws") << "/v5/public/{spot,linear}"
             << "  private WS " << server.rest_url().replace(0, 4, "ws") << "/v5/private"
             << std::endl;
-  std::cout << fmt::format("account: API key {}  secret {}  {} USDT (unified)", credentials.key,
-                           credentials.secret, usdt)
+  for (const VenueAccount& account : accounts) {
+    std::cout << fmt::format("account: API key {}  secret {}  {} USDT (unified)",
+                             account.credentials.key, account.credentials.secret, account.usdt)
+              << std::endl;
+  }
+  std::cout << fmt::format("faults: GET or POST {}/venue/faults with X-Venue-Token: {}",
+                           server.rest_url(), control_token)
             << std::endl;
   std::cout << fmt::format(
                    "gauntlet venue bybit: {} market{}, {} instruments, bars from {} at {} per "
@@ -223,6 +267,12 @@ void add_venue_commands(CLI::App& app, int& exit_code) {
                     "The account's API secret (default: made up, printed)");
   bybit->add_option("--usdt", options->usdt, "The account's starting USDT (unified wallet)")
       ->capture_default_str();
+  bybit->add_option("--account", options->accounts,
+                    "Another account, KEY:SECRET or KEY:SECRET:USDT (repeatable; USDT defaults "
+                    "to --usdt)");
+  bybit->add_option("--control-token", options->control_token,
+                    "The token of the fault control route /venue/faults (default: made up, "
+                    "printed)");
   bybit->callback([options, &exit_code] { exit_code = serve_bybit(*options); });
 }
 

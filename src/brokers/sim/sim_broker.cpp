@@ -501,16 +501,16 @@ void SimBroker::process_orders(Asset asset, const Symbol& symbol, const Bar& bar
     const TimestampMs time = std::max(bar.open_time, order.active_at);
     // IOC and FOK market and limit orders meet one bar: FOK fills whole there or not at all,
     // IOC keeps what it fills and the rest is cancelled.
-    const bool immediate = request.time_in_force != TimeInForce::kGoodTillCancel &&
-                           (request.type == OrderType::kMarket || request.type == OrderType::kLimit);
+    const bool immediate =
+        request.time_in_force != TimeInForce::kGoodTillCancel &&
+        (request.type == OrderType::kMarket || request.type == OrderType::kLimit);
     if (immediate && request.time_in_force == TimeInForce::kFillOrKill &&
         (!price || quantity < remaining)) {
-      bus_.publish(OrderCancelled{config_.venue, request.client_order_id, asset, symbol,
-                                  order.filled,
-                                  price ? fmt::format("fill-or-kill: the bar fills {} of {}",
-                                                      quantity, remaining)
-                                        : "fill-or-kill: the price was not reached",
-                                  time});
+      bus_.publish(OrderCancelled{
+          config_.venue, request.client_order_id, asset, symbol, order.filled,
+          price ? fmt::format("fill-or-kill: the bar fills {} of {}", quantity, remaining)
+                : "fill-or-kill: the price was not reached",
+          time});
       it = orders_.erase(it);
       continue;
     }
@@ -531,11 +531,10 @@ void SimBroker::process_orders(Asset asset, const Symbol& symbol, const Bar& bar
     }
     if (order.filled >= request.quantity || (request.reduce_only && !book.position) || immediate) {
       if (order.filled < request.quantity) {
-        bus_.publish(OrderCancelled{config_.venue, request.client_order_id, asset, symbol,
-                                    order.filled,
-                                    immediate ? "immediate-or-cancel: remainder"
-                                              : "reduce-only remainder: position closed",
-                                    time});
+        bus_.publish(OrderCancelled{
+            config_.venue, request.client_order_id, asset, symbol, order.filled,
+            immediate ? "immediate-or-cancel: remainder" : "reduce-only remainder: position closed",
+            time});
       }
       it = orders_.erase(it);
     } else {

@@ -911,12 +911,13 @@ Reply Exchange::create_order(Account& account, const json& body) {
   // Bybit checks the funds at create.
   const Decimal reference = order.price.is_positive() ? order.price : last;
   if (spot && side == OrderSide::kSell) {
-    // The coin an open sell order holds is locked: only the rest can be sold again.
+    // The coin an open sell order holds is locked: only the rest can be sold again. A
+    // tpslOrder holds its coin from the start, a StopOrder only once triggered (Bybit's rule).
     const auto held = account.broker.position(asset, symbol);
     Decimal free = held ? held->quantity : Decimal::zero();
     for (const auto& [id, open] : account.orders) {
       if (open.category == Category::kSpot && open.symbol == symbol &&
-          open.side == OrderSide::kSell && open.order_filter == "Order")
+          open.side == OrderSide::kSell && open.order_filter != "StopOrder")
         free = free - open.leaves();
     }
     if (free < base_qty) return Reply::error(kSpotInsufficientBalance, "Insufficient balance.");

@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 #include <utility>
+#include <variant>
 
 // Asio only through core/asio.hpp, which puts <utility> first; Beast after it.
 // clang-format off
@@ -23,6 +24,7 @@
 
 #include "core/exceptions.hpp"
 #include "core/logging.hpp"
+#include "venues/bybit/internal/fault_control.hpp"
 #include "venues/bybit/internal/rest_routes.hpp"
 #include "venues/bybit/internal/server_state.hpp"
 #include "venues/bybit/internal/wire.hpp"
@@ -134,6 +136,13 @@ class Server {
   void set_private_api(std::shared_ptr<PrivateApi> api) { private_api_ = std::move(api); }
   // A SendFrame for a private session, and the outlet the session binds to and closes.
   std::pair<SendFrame, std::shared_ptr<PrivateOutlet>> make_private_outlet();
+  // Whether `path` is the control route's (fault_control.hpp), served when a token is set.
+  bool controls(std::string_view path) const {
+    return !control_token_.empty() && path.starts_with(kControlPrefix);
+  }
+  // Answers a control request; `drop_after` is set when every connection is to be reset once
+  // the answer is written.
+  RestReply answer_control(const RestRequest& request, bool& drop_after);
 
  private:
   void run();
@@ -150,6 +159,7 @@ class Server {
   std::optional<Push> held_[kCategoryCount];
   int next_malformed_variant_ = 0;
   std::shared_ptr<PrivateApi> private_api_;
+  std::string control_token_;
   bool stopping_ = false;
   // Declared after what handlers touch, so that it is destroyed first.
   asio::io_context io_;
@@ -209,6 +219,9 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
                                    std::string(view(field.value())));
     }
     request.body = request_.body();
+    if (server_.controls(request.path)) {
+      return write(server_.answer_control(request, drop_after_write_));
+    }
     RestReply reply = answer_rest_request(server_.state(), request, server_.private_api());
     if (reply.never_answer) return swallow();
     write(std::move(reply));
@@ -229,6 +242,10 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   }
 
   void on_written(ErrorCode error) {
+    if (drop_after_write_) {
+      drop_after_write_ = false;
+      return server_.close_all();
+    }
     if (error || finished_ || !response_.keep_alive()) return finish();
     read_request();
   }
@@ -258,6 +275,7 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   Server& server_;
   tcp::socket socket_;
   std::uint64_t id_;
+  bool drop_after_write_ = false;  // a control request asked to reset every connection
   beast::flat_buffer buffer_;
   http::request<http::string_body> request_;
   http::response<http::string_body> response_;
@@ -440,7 +458,7 @@ bool HttpSession::upgrade_privately(std::string_view target) {
 }
 
 Server::Server(const VenueServerOptions& options)
-    : work_(asio::make_work_guard(io_)), acceptor_(io_) {
+    : control_token_(options.control_token), work_(asio::make_work_guard(io_)), acceptor_(io_) {
   try {
     const tcp::endpoint endpoint(asio::ip::make_address(options.host), options.port);
     acceptor_.open(endpoint.protocol());
@@ -589,6 +607,51 @@ void Server::send_malformed(Category category, int count) {
     const std::string topic = session->malformed_topic();
     for (int i = 0; i < count; ++i) session->send(malformed_ws_frame(first_variant + i, topic));
   }
+}
+
+RestReply Server::answer_control(const RestRequest& request, bool& drop_after) {
+  RestReply reply;
+  const auto answer = [&](unsigned status, const nlohmann::json& body) {
+    reply.status = status;
+    reply.body = body.dump();
+    return reply;
+  };
+  std::string_view token;
+  for (const auto& [name, value] : request.headers) {
+    if (beast::iequals(name,
+                       beast::string_view(kControlTokenHeader.data(), kControlTokenHeader.size())))
+      token = value;
+  }
+  if (!control_token_matches(control_token_, token)) {
+    return answer(401, {{"error", "the control token (X-Venue-Token) is missing or wrong"}});
+  }
+  if (request.path != kFaultsPath) return answer(404, {{"error", "no control route here"}});
+  if (request.method == "POST") {
+    std::variant<FaultCommand, std::string> parsed = parse_fault_command(request.body);
+    if (const std::string* error = std::get_if<std::string>(&parsed)) {
+      return answer(400, {{"error", *error}});
+    }
+    const FaultCommand& command = std::get<FaultCommand>(parsed);
+    if (command.http_errors) {
+      state_.fail_next_http(command.http_errors->first, command.http_errors->second);
+    }
+    if (command.rate_limit) {
+      state_.rate_limit_next_http(command.rate_limit->first, command.rate_limit->second);
+    }
+    if (command.malformed_http) state_.set_malformed_http(*command.malformed_http);
+    if (command.stall_ms) state_.stall_for(std::chrono::milliseconds(*command.stall_ms));
+    if (command.duplicate_pushes) set_duplicate_pushes(*command.duplicate_pushes);
+    if (command.out_of_order) set_out_of_order(*command.out_of_order);
+    if (command.malformed_frames) {
+      send_malformed(command.malformed_frames->first, command.malformed_frames->second);
+    }
+    drop_after = command.drop_connections;
+    module_logger("bybit_venue")->warn("faults switched at run time: {}", request.body);
+  } else if (request.method != "GET") {
+    return answer(405, {{"error", "GET or POST " + std::string(kFaultsPath)}});
+  }
+  return answer(200, fault_status(state_.pending_faults(), {duplicate_pushes_, out_of_order_},
+                                  state_.http_requests(), state_.open_ws_connections()));
 }
 
 void Server::close_all() {

@@ -66,6 +66,10 @@
 //                              public WS client of c; those shaped like a push name the first
 //                              topic (sorted) the client subscribed to. Garbage is valid UTF-8, so
 //                              it reaches the client's parser rather than failing the WS layer.
+// The same faults can be switched at run time over HTTP, on the venue's own port, when the
+// options carry a control token: GET and POST /venue/faults with X-Venue-Token (the body's
+// format is in internal/fault_control.hpp and docs/local-venues.md). Control requests meet no
+// fault and are not counted by http_requests().
 // Malformed bodies and frames never carry a usable bar, so a client that survives the faults
 // loses nothing that REST history and the following pushes do not give back.
 //
@@ -154,6 +158,9 @@ struct VenueServerOptions {
   std::string host = "127.0.0.1";
   // 0: an ephemeral port, chosen by the system (port() says which).
   unsigned short port = 0;
+  // Non-empty: the control route /venue/faults switches the faults below at run time for
+  // requests carrying this token in X-Venue-Token (internal/fault_control.hpp has the format).
+  std::string control_token;
 };
 
 namespace internal {

@@ -511,6 +511,92 @@ TEST(VenueServer, DropConnectionsResetsRestAndWebSocketConnections) {
   EXPECT_EQ(venue.ws_connections(), 2);
 }
 
+// --- faults switched at run time (the control route) ---
+
+TEST(VenueServer, TheControlRouteSwitchesFaultsAtRunTimeForTheTokenOnly) {
+  gauntlet::venues::bybit::VenueServerOptions options;
+  options.control_token = "control-token-1";
+  VenueServer venue(options);
+  venue.set_klines(Category::kLinear, "BTCUSDT", Timeframe::k5m, make_bars(3));
+  RawHttpClient control(venue.port());
+  RawHttpClient client(venue.port());
+  const std::vector<std::pair<std::string, std::string>> token = {
+      {"X-Venue-Token", "control-token-1"}};
+  const auto post_faults = [&](const std::string& body) {
+    return control.post("/venue/faults", body, token);
+  };
+
+  // No token, or another one: 401, and nothing changes.
+  EXPECT_EQ(control.post("/venue/faults", R"({"rate_limit":{"count":1}})").response.result_int(),
+            401u);
+  EXPECT_EQ(control.post("/venue/faults", R"({"rate_limit":{"count":1}})", {{"X-Venue-Token", "x"}})
+                .response.result_int(),
+            401u);
+  EXPECT_EQ(client.get(kline_target("")).body_json()["retCode"], 0);
+
+  // A bad body names the key and applies nothing, not even its valid part.
+  const RawHttpClient::Result bad =
+      post_faults(R"({"http_errors":{"count":2},"rate_limit":{"count":-1}})");
+  EXPECT_EQ(bad.response.result_int(), 400u);
+  EXPECT_EQ(bad.body_json()["error"], "rate_limit.count must be within 0..1000000, was -1");
+  EXPECT_EQ(post_faults(R"({"stal_ms":5})").body_json()["error"].get<std::string>().substr(0, 30),
+            "stal_ms is not a fault (http_e");
+  EXPECT_EQ(client.get(kline_target("")).response.result_int(), 200u);
+
+  // Faults take effect on the next requests, in the server's order of precedence.
+  const RawHttpClient::Result set = post_faults(
+      R"({"http_errors":{"count":1,"status":502},"rate_limit":{"count":2,"reset_ms":300},)"
+      R"("malformed_http":1,"duplicate_pushes":true})");
+  ASSERT_EQ(set.response.result_int(), 200u) << set.response.body();
+  const json status = set.body_json();
+  EXPECT_EQ(status["http_errors"]["count"], 1);
+  EXPECT_EQ(status["http_errors"]["status"], 502);
+  EXPECT_EQ(status["rate_limit"]["count"], 2);
+  EXPECT_EQ(status["duplicate_pushes"], true);
+  const int requests = venue.http_requests();  // control requests are not counted
+  EXPECT_EQ(client.get(kline_target("")).response.result_int(), 502u);
+  EXPECT_EQ(client.get(kline_target("")).body_json()["retCode"], 10006);
+  EXPECT_EQ(client.get(kline_target("")).body_json()["retCode"], 10006);
+  EXPECT_FALSE(is_usable_kline_envelope(client.get(kline_target("")).response.body()));
+  EXPECT_EQ(client.get(kline_target("")).body_json()["retCode"], 0);
+  EXPECT_EQ(venue.http_requests(), requests + 5);
+  EXPECT_EQ(control.get("/venue/faults").response.result_int(), 401u) << "a GET needs it too";
+  const json pending =
+      control.send(http::verb::get, "/venue/faults", "", token, kTimeout).body_json();
+  EXPECT_EQ(pending["rate_limit"]["count"], 0);
+  EXPECT_EQ(pending["http_requests"], requests + 5);
+
+  // A stall silences REST but not the control route, which can end it.
+  ASSERT_EQ(post_faults(R"({"stall_ms":60000})").response.result_int(), 200u);
+  EXPECT_EQ(client.get(kline_target(""), 200ms).error, beast::error::timeout);
+  const RawHttpClient::Result during = post_faults(R"({"stall_ms":0})");
+  ASSERT_EQ(during.response.result_int(), 200u);
+  EXPECT_EQ(during.body_json()["stall_ms"], 0);
+  EXPECT_EQ(client.get(kline_target("")).body_json()["retCode"], 0);
+
+  // drop_connections answers first, then resets every connection, the control one included.
+  RawWsClient ws(venue.port(), Category::kLinear);
+  subscribe_ok(ws, {"kline.5.BTCUSDT"});
+  EXPECT_EQ(post_faults(R"({"drop_connections":true})").response.result_int(), 200u);
+  EXPECT_TRUE(ws.read().error);
+  const auto deadline =
+      std::chrono::steady_clock::now() + kTimeout;  // the reset is after the answer
+  while (venue.open_ws_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(venue.open_ws_connections(), 0);
+  EXPECT_TRUE(venue.subscriptions(Category::kLinear).empty());
+}
+
+TEST(VenueServer, WithoutAControlTokenThereIsNoControlRoute) {
+  VenueServer venue;
+  RawHttpClient client(venue.port());
+  const RawHttpClient::Result result =
+      client.post("/venue/faults", R"({"stall_ms":60000})", {{"X-Venue-Token", ""}});
+  EXPECT_EQ(result.response.result_int(), 404u);
+  EXPECT_EQ(result.body_json()["retCode"], 10017);
+}
+
 // --- WebSocket ---
 
 TEST(VenueServer, SubscribeUnsubscribeAndPingAnswerInLinearShape) {
@@ -1027,13 +1113,13 @@ TEST(VenueServer, ListensOnTheAddressAndPortAsked) {
     VenueServer first;
     port = first.port();
   }
-  VenueServer venue({"127.0.0.1", port});
+  VenueServer venue({"127.0.0.1", port, {}});
   EXPECT_EQ(venue.port(), port);
   EXPECT_EQ(venue.rest_url(), "http://127.0.0.1:" + std::to_string(port));
   EXPECT_EQ(venue.public_ws_url(Category::kSpot),
             "ws://127.0.0.1:" + std::to_string(port) + "/v5/public/spot");
-  EXPECT_THROW(VenueServer({"127.0.0.1", port}), gauntlet::GauntletError);  // taken
-  EXPECT_THROW(VenueServer({"localhost", 0}), gauntlet::GauntletError);     // not an address
+  EXPECT_THROW(VenueServer({"127.0.0.1", port, {}}), gauntlet::GauntletError);  // taken
+  EXPECT_THROW(VenueServer({"localhost", 0, {}}), gauntlet::GauntletError);     // not an address
 }
 
 }  // namespace

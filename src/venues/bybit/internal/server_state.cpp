@@ -120,6 +120,14 @@ void ServerState::stall_for(std::chrono::milliseconds duration) {
   stall_until_ = std::chrono::steady_clock::now() + duration;
 }
 
+PendingFaults ServerState::pending_faults() const {
+  std::lock_guard lock(mutex_);
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      stall_until_ - std::chrono::steady_clock::now());
+  return {fail_remaining_,         fail_status_,         rate_limit_remaining_,
+          rate_limit_reset_after_, malformed_remaining_, std::max<DurationMs>(left.count(), 0)};
+}
+
 bool ServerState::stalled() const {
   std::lock_guard lock(mutex_);
   return std::chrono::steady_clock::now() < stall_until_;

@@ -42,6 +42,16 @@ struct RestFault {
   int malformed_variant = 0;   // kMalformed: which malformed body, cycling over the variants
 };
 
+// The REST faults still pending, for the control route's answer.
+struct PendingFaults {
+  int http_errors = 0;
+  int http_error_status = 503;
+  int rate_limits = 0;
+  DurationMs rate_limit_reset_ms = 0;
+  int malformed_http = 0;
+  DurationMs stall_left_ms = 0;
+};
+
 class ServerState {
  public:
   // --- data ---
@@ -66,6 +76,7 @@ class ServerState {
   bool stalled() const;
   // Counts one REST request and returns the fault it meets, consuming that fault's counter.
   RestFault take_rest_fault();
+  PendingFaults pending_faults() const;
 
   // --- observation ---
   void record_ws_opened();
