@@ -20,6 +20,9 @@ SlTpManager::SlTpManager(EventBus& bus, ExitRequest exit) : bus_(bus), exit_(std
     const auto found = protections_.find({event.asset, event.symbol.canonical()});
     if (found != protections_.end()) {
       found->second.confirmed = true;
+      // The levels as the venue holds them (on its tick): what sync() compares with later.
+      if (event.stop_loss.is_positive()) found->second.stop_loss = event.stop_loss;
+      if (event.take_profit.is_positive()) found->second.take_profit = event.take_profit;
     } else {
       // Protection set with the entry can be acknowledged before the entry's fill reaches
       // attach(): remembered for it.

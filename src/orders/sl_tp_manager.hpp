@@ -10,7 +10,9 @@
 //     the order router for a reduce-only market exit through the `exit` callback.
 // sync(positions) re-attaches after a restart or reconnect (the pnl_reconciler calls it with the
 // venue's positions at every reconciliation): a position whose levels are known (from attach or
-// from the journal) but missing on the venue gets them again; a position with no known levels
+// from the journal) but missing on the venue gets them again (the levels a ProtectionSet
+// reports, on the venue's tick, replace the ones asked for, so that a level the venue rounded
+// is not taken for a lost one); a position with no known levels
 // raises the alarm (ProtectionMissing) - a position without protection is never silent.
 // enforce() makes protection an invariant, on a timer: an open position that has had no
 // confirmed protection (the venue's acknowledgement, or emulation) for the grace time, or

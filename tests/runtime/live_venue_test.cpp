@@ -527,10 +527,11 @@ TEST_F(LiveVenueTest, StrategiesTradeAReplayedMarketOnTheVenueAndBookItsWalletTo
       wallet_change.to_string());
 }
 
-// The same on spot, where Bybit takes a buy's fee in the coin bought and the engine emulates
-// protection: the session's strategies trade the real spot bars of that morning on the venue
-// until one round trip has closed there, the kill switch sells what is left, and the books
-// equal the USDT wallet's change to the last decimal while the wallet's BTC is dust at most.
+// The same on spot, where Bybit takes a buy's fee in the coin bought and protection is a pair
+// of conditional sells on the venue: the session's strategies trade the real spot bars of that
+// morning on the venue until one round trip has closed there, the kill switch sells what is
+// left, and the books equal the USDT wallet's change to the last decimal while the wallet's
+// BTC is dust at most; no protection order outlives its holding.
 TEST_F(LiveVenueTest, SpotStrategiesPayTheirFeesInTheCoinAndBookTheWalletToTheCent) {
   GAUNTLET_SHARED_DATA_OR_SKIP(data);
   start_venue(replayed_btc(data, dir.path() / "bars", Asset::kSpot));
@@ -571,7 +572,28 @@ TEST_F(LiveVenueTest, SpotStrategiesPayTheirFeesInTheCoinAndBookTheWalletToTheCe
       flat = engine.on_engine([](AppRuntime& r) { return !engine_position(r, Asset::kSpot); });
     }
     ASSERT_TRUE(flat);
+    // The holding's protection orders go with it.
+    const auto standing = [&] {
+      return venue_get("/v5/order/realtime", {{"category", "spot"}, {"orderFilter", "StopOrder"}})
+          .at("list");
+    };
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!standing().empty() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_TRUE(standing().empty()) << standing().dump();
   }
+  // Every holding was protected on the venue: a stop loss and a take profit order per entry
+  // (more when a position grew), none of them an order of the router's journal.
+  std::size_t stops = 0;
+  std::size_t targets = 0;
+  const json spot_orders = venue_get("/v5/order/history", {{"category", "spot"}, {"limit", "50"}});
+  for (const json& order : spot_orders["list"]) {
+    const std::string link = order["orderLinkId"];
+    stops += link.starts_with("gsl-");
+    targets += link.starts_with("gtp-");
+  }
+  EXPECT_GE(stops, 1u);
+  EXPECT_EQ(stops, targets);
   auto store = store::SqliteStore::open(dir.path() / "state" / "gauntlet.db");
   const orders::OrderJournal journal(*store);
   // Every venue buy paid its fee in BTC, and the journal holds it as such.
@@ -608,8 +630,8 @@ TEST_F(LiveVenueTest, SpotStrategiesPayTheirFeesInTheCoinAndBookTheWalletToTheCe
   Decimal traded;
   for (const orders::ClosedTrade& trade : trades) traded += trade.realized_pnl;
   EXPECT_EQ(traded, wallet_change) << trades.size() << " trades";
-  // One sell order per round trip: an emulated stop's exit is not sent twice (its grace runs
-  // on the engine's clock, not on the replayed bars' time, hours behind it).
+  // One sell order per round trip: the strategy's exit, the venue's stop or take profit, or
+  // the kill switch's close, never two of them.
   std::set<std::string> sell_orders;
   const json executions = venue_get("/v5/execution/list", {{"category", "spot"}});
   for (const json& e : executions["list"]) {

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <random>
 
 #include "core/logging.hpp"
 
@@ -75,6 +76,15 @@ BybitBroker::BybitBroker(EventBus& bus, asio::io_context& loop, const Clock& clo
                                          clock_.now_ms()});
   });
   ws_.on_reconnected([this] { spawn(catch_up()); });
+  // A spot holding sold whole (by one of its protection orders, or by the engine's exit): the
+  // protection orders left go with it.
+  subscriptions_.push_back(bus_.subscribe<ProtectionTriggered>([this](const auto& event) {
+    if (event.venue == kVenue && event.asset == Asset::kSpot) on_spot_sold(event.symbol);
+  }));
+  subscriptions_.push_back(bus_.subscribe<OrderFilled>([this](const OrderFilled& event) {
+    if (event.venue != kVenue || event.status != OrderStatus::kFilled) return;
+    if (spot_exits_.erase(event.fill.client_order_id) > 0) on_spot_sold(event.fill.symbol);
+  }));
 }
 
 BybitBroker::~BybitBroker() {
@@ -127,7 +137,7 @@ bool BybitBroker::connected() const {
 BrokerCapabilities BybitBroker::capabilities(Asset asset) const {
   BrokerCapabilities capabilities;
   const bool linear = asset == Asset::kPerp;
-  capabilities.position_tp_sl = linear;
+  capabilities.position_tp_sl = true;  // linear: trading-stop; spot: conditional sells
   capabilities.entry_tp_sl = linear;
   capabilities.reduce_only = linear;
   capabilities.mark_price_triggers = linear;
@@ -184,6 +194,8 @@ void BybitBroker::submit(RouterKey, const OrderRequest& request) {
     return;
   }
   categories_used_.insert(category_for(request.asset));
+  if (request.asset == Asset::kSpot && request.reduce_only)
+    spot_exits_.insert(grid.client_order_id);
   tracker_.sent(grid);
   spawn(send_order(grid));
 }
@@ -300,15 +312,219 @@ asio::awaitable<void> BybitBroker::send_amend(AmendRequest request) {
 }
 
 void BybitBroker::set_protection(ProtectionKey, const ProtectionRequest& request) {
+  if (request.asset == Asset::kSpot) return spawn(send_spot_protection(request));
   if (request.asset != Asset::kPerp) {
-    BrokerFailure failure = config_failure(
-        "Bybit spot positions have no server-side protection here: the engine emulates it");
+    BrokerFailure failure = config_failure("Bybit trades spot and perpetuals only");
     failure.error_class = ErrorClass::kFatal;
     bus_.publish(ProtectionRejected{std::string(kVenue), request.protection_id, request.asset,
                                     request.symbol, std::move(failure), clock_.now_ms()});
     return;
   }
   spawn(send_protection(request));
+}
+
+std::string BybitBroker::protection_link(std::string_view prefix) {
+  if (protection_salt_.empty()) {
+    std::random_device entropy;
+    protection_salt_ = fmt::format("{:08x}", entropy());
+  }
+  return fmt::format("{}{}-{:x}", prefix, protection_salt_, ++protection_sequence_);
+}
+
+Decimal BybitBroker::min_order_quantity(const Symbol& symbol) const {
+  return config_.instruments ? config_.instruments(Asset::kSpot, symbol).min_order_quantity()
+                             : Decimal::zero();
+}
+
+asio::awaitable<void> BybitBroker::send_spot_protection(ProtectionRequest request) {
+  const std::shared_ptr<bool> alive = alive_;
+  categories_used_.insert(Category::kSpot);
+  const data::InstrumentInfo rules = config_.instruments
+                                         ? config_.instruments(Asset::kSpot, request.symbol)
+                                         : data::InstrumentInfo{};
+  const auto on_tick = [&](Decimal level) {
+    return rules.tick_size.is_positive() && level.is_positive()
+               ? level.round_to_step(rules.tick_size)
+               : level;
+  };
+  // The holding as the wallet has it (a buy's fee is taken in the coin), on the step.
+  Decimal quantity = request.quantity;
+  const auto held = coins_.find(std::string(request.symbol.base()));
+  if (held != coins_.end() && held->second < quantity) quantity = held->second;
+  if (rules.qty_step.is_positive())
+    quantity = quantity.round_to_step(rules.qty_step, Rounding::kFloor);
+  const Decimal stop_loss = on_tick(request.stop_loss);
+  const Decimal take_profit = on_tick(request.take_profit);
+  const auto refuse = [&](BrokerFailure failure) {
+    bus_.publish(ProtectionRejected{std::string(kVenue), request.protection_id, request.asset,
+                                    request.symbol, std::move(failure), clock_.now_ms()});
+  };
+  if (request.position_side != OrderSide::kBuy || !quantity.is_positive() ||
+      !stop_loss.is_positive() || !take_profit.is_positive()) {
+    refuse(config_failure(fmt::format(
+        "spot protection needs a holding of at least one step and both levels ({} {} {}, "
+        "stop {} target {})",
+        to_string(request.position_side), quantity, request.symbol.canonical(), stop_loss,
+        take_profit)));
+    co_return;
+  }
+  SpotProtection next{protection_link(kSpotStopLossPrefix), protection_link(kSpotTakeProfitPrefix),
+                      stop_loss, take_profit, protection_sequence_};
+  placing_.insert(next.stop_link);
+  placing_.insert(next.target_link);
+  // A sell stop falls to its trigger (direction 2), a take profit rises to it (1).
+  std::optional<BrokerFailure> failure =
+      co_await place_spot_trigger(request.symbol, quantity, stop_loss, 2, next.stop_link);
+  if (!*alive) co_return;
+  if (!failure) {
+    failure =
+        co_await place_spot_trigger(request.symbol, quantity, take_profit, 1, next.target_link);
+    if (!*alive) co_return;
+  }
+  placing_.erase(next.stop_link);
+  placing_.erase(next.target_link);
+  const std::string key = request.symbol.canonical();
+  const auto current = spot_protection_.find(key);
+  if (failure || (current != spot_protection_.end() && current->second.sequence > next.sequence)) {
+    // Refused (the pair is withdrawn whole), or overtaken by a later set_protection.
+    std::vector<std::string> withdrawn{next.stop_link, next.target_link};  // named: GCC 12
+    co_await cancel_spot_orders(request.symbol, std::move(withdrawn));
+    if (failure) refuse(*failure);
+    co_return;
+  }
+  std::vector<std::string> previous;
+  if (current != spot_protection_.end()) {
+    previous = {current->second.stop_link, current->second.target_link};
+  }
+  spot_protection_[key] = next;
+  logger()->info("spot protection set symbol={} quantity={} stop={} target={} orders={},{}", key,
+                 quantity, stop_loss, take_profit, next.stop_link, next.target_link);
+  bus_.publish(ProtectionSet{std::string(kVenue), request.protection_id, request.asset,
+                             request.symbol, stop_loss, take_profit, request.trigger,
+                             clock_.now_ms()});
+  if (!previous.empty()) co_await cancel_spot_orders(request.symbol, std::move(previous));
+}
+
+asio::awaitable<std::optional<BrokerFailure>> BybitBroker::place_spot_trigger(
+    Symbol symbol, Decimal quantity, Decimal trigger, int direction, std::string link_id) {
+  CreateOrderRequest order;
+  order.category = Category::kSpot;
+  order.symbol = symbol;
+  order.side = OrderSide::kSell;
+  order.order_type = OrderType::kMarket;
+  order.qty = quantity;
+  order.trigger_price = trigger;
+  order.trigger_direction = direction;
+  order.order_link_id = link_id;
+  order.market_unit = "baseCoin";
+  order.order_filter = "StopOrder";
+  const Parsed<OrderAck> ack = co_await rest_.create_order(order, Priority::kProtection);
+  if (ack) co_return std::nullopt;
+  BrokerFailure failure = failure_of(ack);
+  // The orderLinkId is the venue's already: an earlier attempt placed it.
+  if (failure.error_class == ErrorClass::kDuplicate) co_return std::nullopt;
+  co_return failure;
+}
+
+asio::awaitable<void> BybitBroker::cancel_spot_orders(Symbol symbol,
+                                                      std::vector<std::string> link_ids) {
+  const std::shared_ptr<bool> alive = alive_;
+  for (const std::string& link_id : link_ids) {
+    CancelOrderRequest cancel;
+    cancel.category = Category::kSpot;
+    cancel.symbol = symbol;
+    cancel.order_link_id = link_id;
+    cancel.order_filter = "StopOrder";
+    const Parsed<OrderAck> ack = co_await rest_.cancel_order(cancel, Priority::kCancel);
+    if (!*alive) co_return;
+    if (!ack) {
+      logger()->info("spot protection order {} of {} not cancelled (gone already?): {}", link_id,
+                     symbol.canonical(), failure_of(ack).message);
+    }
+  }
+}
+
+void BybitBroker::drop_protection_of_sold_coins(const std::map<std::string, Decimal>& coins) {
+  for (auto it = spot_protection_.begin(); it != spot_protection_.end();) {
+    const Symbol symbol = Symbol::parse(it->first);
+    const auto held = coins.find(std::string(symbol.base()));
+    const bool still_held =  // a coin not in this push is unknown: kept
+        held == coins.end() ||
+        (held->second.is_positive() && held->second >= min_order_quantity(symbol));
+    if (still_held) {
+      ++it;
+      continue;
+    }
+    logger()->info("{} no longer held ({}): its protection orders are cancelled", symbol.base(),
+                   held->second);
+    std::vector<std::string> links{it->second.stop_link, it->second.target_link};
+    spawn(cancel_spot_orders(symbol, std::move(links)));
+    it = spot_protection_.erase(it);
+  }
+}
+
+void BybitBroker::settle_spot_protection(const std::vector<VenueOrder>& stop_orders,
+                                         std::vector<Position>& holdings) {
+  std::map<std::string, std::vector<const VenueOrder*>> listed;  // protection orders by symbol
+  for (const VenueOrder& order : stop_orders) {
+    if (spot_protection_kind(order.order_link_id) && !placing_.contains(order.order_link_id))
+      listed[order.symbol.canonical()].push_back(&order);
+  }
+  const auto newest = [](const std::vector<const VenueOrder*>& orders,
+                         ProtectionTriggered::Kind kind) -> const VenueOrder* {
+    const VenueOrder* found = nullptr;
+    for (const VenueOrder* order : orders) {
+      if (spot_protection_kind(order->order_link_id) != kind) continue;
+      if (found == nullptr || order->created_time > found->created_time) found = order;
+    }
+    return found;
+  };
+  for (Position& holding : holdings) {
+    // Dust is no holding: the venue will not sell it, its protection goes.
+    if (holding.quantity < min_order_quantity(holding.symbol)) continue;
+    const std::string key = holding.symbol.canonical();
+    const auto orders = listed.find(key);
+    if (orders == listed.end()) continue;
+    auto current = spot_protection_.find(key);
+    if (current == spot_protection_.end()) {  // after a restart: take over the newest pair
+      const VenueOrder* stop = newest(orders->second, ProtectionTriggered::Kind::kStopLoss);
+      const VenueOrder* target = newest(orders->second, ProtectionTriggered::Kind::kTakeProfit);
+      if (stop != nullptr && target != nullptr) {
+        current = spot_protection_
+                      .emplace(key, SpotProtection{stop->order_link_id, target->order_link_id,
+                                                   stop->trigger_price, target->trigger_price, 0})
+                      .first;
+      }
+    }
+    std::vector<std::string> stale;
+    bool stop_listed = false;
+    bool target_listed = false;
+    for (const VenueOrder* order : orders->second) {
+      const bool ours = current != spot_protection_.end() &&
+                        (order->order_link_id == current->second.stop_link ||
+                         order->order_link_id == current->second.target_link);
+      if (!ours) stale.push_back(order->order_link_id);
+      if (ours && order->order_link_id == current->second.stop_link) stop_listed = true;
+      if (ours && order->order_link_id == current->second.target_link) target_listed = true;
+    }
+    if (stop_listed && target_listed) {
+      holding.stop_loss = current->second.stop_loss;
+      holding.take_profit = current->second.take_profit;
+    }
+    if (!stale.empty()) spawn(cancel_spot_orders(holding.symbol, std::move(stale)));
+    listed.erase(orders);
+  }
+  // What is left protects no holding: its coin is gone.
+  for (const auto& [key, orders] : listed) {
+    std::vector<std::string> links;
+    for (const VenueOrder* order : orders) links.push_back(order->order_link_id);
+    logger()->info("{} protection orders of {} protect no holding: cancelled", links.size(), key);
+    const auto current = spot_protection_.find(key);
+    if (current != spot_protection_.end() &&
+        std::find(links.begin(), links.end(), current->second.stop_link) != links.end())
+      spot_protection_.erase(current);
+    spawn(cancel_spot_orders(Symbol::parse(key), std::move(links)));
+  }
 }
 
 asio::awaitable<void> BybitBroker::send_protection(ProtectionRequest request) {
@@ -360,6 +576,7 @@ asio::awaitable<void> BybitBroker::take_snapshot(Asset asset) {
   BrokerSnapshot snapshot;
   std::optional<Parsed<WalletBalance>> wallet;
   std::vector<Execution> found;
+  std::vector<VenueOrder> protection;  // spot: the protection orders listed
   bool consistent = false;
   for (int attempt = 0; attempt < kSnapshotAttempts && !consistent; ++attempt) {
     const Parsed<Page<Execution>> before =
@@ -400,8 +617,20 @@ asio::awaitable<void> BybitBroker::take_snapshot(Asset asset) {
     const Parsed<Page<VenueOrder>> open =
         co_await rest_.open_orders(*category, every_symbol, Priority::kExit);
     if (!*alive || !open) co_return;
-    for (const VenueOrder& order : open.value.items)
-      snapshot.open_orders.push_back(to_open_order(order));
+    protection.clear();
+    if (*category == Category::kSpot) {
+      const Parsed<Page<VenueOrder>> stops = co_await rest_.spot_stop_orders(Priority::kExit);
+      if (!*alive || !stops) co_return;
+      protection = stops.value.items;
+    }
+    for (const VenueOrder& order : open.value.items) {
+      if (!spot_protection_kind(order.order_link_id)) {
+        snapshot.open_orders.push_back(to_open_order(order));
+      } else if (std::none_of(protection.begin(), protection.end(),
+                              [&](const VenueOrder& o) { return o.order_id == order.order_id; })) {
+        protection.push_back(order);  // listed by default too (a unified account lists all)
+      }
+    }
     const Parsed<Page<Execution>> after =
         co_await rest_.executions_since(*category, since, Priority::kExit);
     if (!*alive || !after) co_return;
@@ -444,6 +673,7 @@ asio::awaitable<void> BybitBroker::take_snapshot(Asset asset) {
     }
   }
   if (Mapped<Balance> balance = to_balance(wallet->value, asset)) snapshot.balance = *balance.value;
+  if (asset == Asset::kSpot) settle_spot_protection(protection, snapshot.positions);
   snapshot.time = clock_.now_ms();
   bus_.publish(std::move(snapshot));
 }
@@ -496,7 +726,21 @@ void BybitBroker::on_position(const VenuePosition&) {
 }
 
 void BybitBroker::on_wallet(const WalletBalance& wallet) {
-  for (const CoinBalance& coin : wallet.coins) coins_[coin.coin] = coin.wallet_balance;
+  std::map<std::string, Decimal> pushed;
+  for (const CoinBalance& coin : wallet.coins) {
+    coins_[coin.coin] = coin.wallet_balance;
+    pushed[coin.coin] = coin.wallet_balance;
+  }
+  drop_protection_of_sold_coins(pushed);
+}
+
+void BybitBroker::on_spot_sold(const Symbol& symbol) {
+  const auto found = spot_protection_.find(symbol.canonical());
+  if (found == spot_protection_.end()) return;
+  logger()->info("{} sold: its protection orders are cancelled", symbol.canonical());
+  std::vector<std::string> links{found->second.stop_link, found->second.target_link};
+  spot_protection_.erase(found);
+  spawn(cancel_spot_orders(symbol, std::move(links)));
 }
 
 }  // namespace gauntlet::brokers::bybit

@@ -16,10 +16,21 @@
 //   cancel / amend   by orderLinkId; the order's record is read back so the outcome reaches
 //            the engine even while the WebSocket is down.
 //   set_protection   linear: position/trading-stop, on the mark price when asked (34040, not
-//            modified, is a success); spot has no position protection here: the engine
-//            emulates it (capabilities).
-//   request_snapshot  wallet, positions (spot: the coins held), open orders and the last
-//            day's executions, as one BrokerSnapshot; missed executions reach the tracker.
+//            modified, is a success). Spot: two conditional market sells of the holding
+//            (orderFilter=StopOrder): a stop loss that triggers when the last price falls to
+//            its level and a take profit when it rises to its level, orderLinkIds "gsl-..." and
+//            "gtp-..." (order_tracker.hpp). StopOrders hold no coin until they trigger, so both
+//            stand for the whole holding and the engine's own exit needs no cancel first
+//            (tpslOrders lock the coin: two of them cannot both cover it). The new pair is
+//            placed before the old pair is cancelled (no moment without a stop). When the
+//            wallet no longer holds the coin (one of the pair fired, the engine sold, a hand
+//            sold) the pair is cancelled; a fired one reaches the engine as ProtectionTriggered
+//            and a fill, as a linear position's venue stop does.
+//   request_snapshot  wallet, positions (spot: the coins held, with the stop loss and take
+//            profit of their protection orders), open orders (protection orders apart) and the
+//            last day's executions, as one BrokerSnapshot; missed executions reach the tracker.
+//            Protection orders left for a coin no longer held are cancelled; after a restart
+//            the broker takes over the ones it finds.
 // After every reconnect of the private WebSocket the broker catches up over REST: open orders
 // and the executions since the last one seen, so no fill is lost to a drop.
 //
@@ -33,6 +44,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "brokers/bybit/order_tracker.hpp"
 #include "brokers/bybit/private_parse.hpp"
@@ -104,6 +117,24 @@ class BybitBroker final : public Broker, private PrivateEventSink {
   asio::awaitable<void> send_cancel(CancelRequest request);
   asio::awaitable<void> send_amend(AmendRequest request);
   asio::awaitable<void> send_protection(ProtectionRequest request);
+  asio::awaitable<void> send_spot_protection(ProtectionRequest request);
+  // One spot protection order: nullopt when the venue has it.
+  asio::awaitable<std::optional<BrokerFailure>> place_spot_trigger(Symbol symbol, Decimal quantity,
+                                                                   Decimal trigger, int direction,
+                                                                   std::string link_id);
+  // Cancels these spot protection orders of `symbol` (one already gone is no error).
+  asio::awaitable<void> cancel_spot_orders(Symbol symbol, std::vector<std::string> link_ids);
+  // Cancels the protection of every spot symbol whose coin the wallet holds less than an order
+  // of (`coins`: the wallet's balances as read).
+  void drop_protection_of_sold_coins(const std::map<std::string, Decimal>& coins);
+  // The holding of `symbol` was sold whole: its protection orders are cancelled.
+  void on_spot_sold(const Symbol& symbol);
+  // The spot protection orders a snapshot listed: taken over, reported on `holdings`, or
+  // cancelled when their coin is gone.
+  void settle_spot_protection(const std::vector<VenueOrder>& stop_orders,
+                              std::vector<Position>& holdings);
+  std::string protection_link(std::string_view prefix);
+  Decimal min_order_quantity(const Symbol& symbol) const;
   asio::awaitable<void> take_snapshot(Asset asset);
   asio::awaitable<void> catch_up();
   // Reads the order back and hands its record to the tracker.
@@ -125,6 +156,20 @@ class BybitBroker final : public Broker, private PrivateEventSink {
   std::set<std::string> leverage_set_;    // linear symbols whose leverage is set
   std::map<std::string, Decimal> coins_;  // the wallet's coins, from its pushes
   std::set<Category> categories_used_;    // what a catch-up reads
+  // The spot protection orders standing for each symbol's holding.
+  struct SpotProtection {
+    std::string stop_link;
+    std::string target_link;
+    Decimal stop_loss;
+    Decimal take_profit;
+    uint64_t sequence = 0;  // of the set_protection that placed them; a later one wins
+  };
+  std::map<std::string, SpotProtection> spot_protection_;  // by symbol
+  std::set<std::string> placing_;                          // protection links being placed
+  std::set<std::string> spot_exits_;  // the engine's spot exits sent, until filled whole
+  std::vector<Subscription> subscriptions_;
+  uint64_t protection_sequence_ = 0;
+  std::string protection_salt_;  // makes this run's protection orderLinkIds its own
   uint64_t catch_ups_ = 0;
   TimestampMs started_at_ = 0;
 };

@@ -33,6 +33,13 @@ std::string venue_client_id(std::string_view order_id) {
   return fmt::format("bybit-{}", order_id);
 }
 
+std::optional<ProtectionTriggered::Kind> spot_protection_kind(std::string_view order_link_id) {
+  if (order_link_id.starts_with(kSpotStopLossPrefix)) return ProtectionTriggered::Kind::kStopLoss;
+  if (order_link_id.starts_with(kSpotTakeProfitPrefix))
+    return ProtectionTriggered::Kind::kTakeProfit;
+  return std::nullopt;
+}
+
 OrderTracker::OrderTracker(EventBus& bus) : bus_(bus) {}
 
 OrderTracker::Tracked& OrderTracker::track(const std::string& client_id) {
@@ -117,8 +124,11 @@ void OrderTracker::on_execution(const Execution& execution) {
   }
   order.asset = fill.asset;
   order.symbol = fill.symbol;
-  if (execution.order_link_id.empty() && !order.protection_told) {
-    if (const auto kind = venue_exit_kind(execution)) {
+  if (!order.protection_told) {
+    const auto kind = execution.order_link_id.empty()
+                          ? venue_exit_kind(execution)
+                          : spot_protection_kind(execution.order_link_id);
+    if (kind) {
       order.protection_told = true;
       bus_.publish(ProtectionTriggered{std::string(kVenue), fill.asset, fill.symbol, *kind,
                                        execution.exec_price, client_id, execution.exec_time});
@@ -155,6 +165,7 @@ void OrderTracker::on_order(const VenueOrder& record) {
     by_order_id_[record.order_id] = client_id;
   }
   if (order.closed) return;
+  if (spot_protection_kind(record.order_link_id)) return;  // the broker's, not the router's
   const bool engine_order = !record.order_link_id.empty();
   const bool open =
       record.status == OrderStatus::kNew || record.status == OrderStatus::kPartiallyFilled;

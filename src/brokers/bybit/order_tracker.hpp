@@ -11,6 +11,9 @@
 //     position -> ProtectionTriggered (once per order) then OrderFilled under the client id
 //     "bybit-<orderId>"; an order placed outside the engine fills under that id too, without a
 //     ProtectionTriggered;
+//   - an execution of a spot protection order (its orderLinkId says so, above): likewise
+//     ProtectionTriggered then OrderFilled under its orderLinkId; its order records make no
+//     event (the router never placed it, the broker tracks it);
 //   - an order record: OrderAccepted when the engine's order is seen open before its REST ack
 //     (an ack lost to a timeout), OrderAmended when quantity, price or trigger changed,
 //     OrderCancelled when closed without being filled whole (Cancelled, Deactivated,
@@ -37,6 +40,14 @@ namespace gauntlet::brokers::bybit {
 
 // The client order id under which the engine sees an order it did not place.
 std::string venue_client_id(std::string_view order_id);
+
+// Spot protection orders (conditional sells the broker places for a holding's stop loss and
+// take profit, orderFilter=StopOrder): their orderLinkIds start with these, so that any record
+// of one, before or after a restart, says what it is.
+inline constexpr std::string_view kSpotStopLossPrefix = "gsl-";
+inline constexpr std::string_view kSpotTakeProfitPrefix = "gtp-";
+// The kind of a spot protection order from its orderLinkId; nullopt for any other order.
+std::optional<ProtectionTriggered::Kind> spot_protection_kind(std::string_view order_link_id);
 
 class OrderTracker {
  public:

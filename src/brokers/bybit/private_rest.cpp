@@ -526,6 +526,7 @@ asio::awaitable<Parsed<OrderAck>> PrivateRestClient::create_order(CreateOrderReq
     }
   }
   if (!order.market_unit.empty()) body.text("marketUnit", order.market_unit);
+  if (!order.order_filter.empty()) body.text("orderFilter", order.order_filter);
   // With an orderLinkId a repeat cannot place a second order: Bybit answers 110072/170141.
   const Repeat repeat = order.order_link_id.empty() ? Repeat::kUnprocessedOnly : Repeat::kAlways;
   co_return co_await impl->perform<OrderAck>(
@@ -565,6 +566,7 @@ asio::awaitable<Parsed<OrderAck>> PrivateRestClient::cancel_order(CancelOrderReq
   } else {
     body.text("orderLinkId", cancel.order_link_id);
   }
+  if (!cancel.order_filter.empty()) body.text("orderFilter", cancel.order_filter);
   co_return co_await impl->perform<OrderAck>(
       impl->post("/v5/order/cancel", endpoint_of("/v5/order/cancel", cancel.category), body.str(),
                  priority, Repeat::kAlways),
@@ -602,6 +604,16 @@ asio::awaitable<Parsed<Page<VenueOrder>>> PrivateRestClient::open_orders(
       impl->get("/v5/order/realtime", endpoint_of("/v5/order/realtime", category),
                 std::move(params), priority),
       [category](std::string_view text) { return parse_order_list(text, category); });
+}
+
+asio::awaitable<Parsed<Page<VenueOrder>>> PrivateRestClient::spot_stop_orders(Priority priority) {
+  const auto impl = impl_;
+  Params params = {
+      {"category", "spot"}, {"openOnly", "0"}, {"orderFilter", "StopOrder"}, {"limit", "50"}};
+  co_return co_await impl->all_pages<VenueOrder>(
+      impl->get("/v5/order/realtime", endpoint_of("/v5/order/realtime", Category::kSpot),
+                std::move(params), priority),
+      [](std::string_view text) { return parse_order_list(text, Category::kSpot); });
 }
 
 asio::awaitable<Parsed<std::optional<VenueOrder>>> PrivateRestClient::order_by_link_id(

@@ -98,7 +98,8 @@ struct CreateOrderRequest {
   int trigger_direction = 0;  // 1 rises to, 2 falls to; 0 not sent
   bool reduce_only = false;   // linear only
   std::optional<int> position_idx;
-  std::string market_unit;  // spot market orders: baseCoin or quoteCoin; "" leaves the default
+  std::string market_unit;   // spot market orders: baseCoin or quoteCoin; "" leaves the default
+  std::string order_filter;  // spot: Order, tpslOrder or StopOrder; "" leaves the default (Order)
 };
 
 // POST /v5/order/amend: the order by order_id, else by order_link_id.
@@ -120,6 +121,7 @@ struct CancelOrderRequest {
   Symbol symbol;
   std::string order_id;
   std::string order_link_id;
+  std::string order_filter;  // spot: the order's filter (StopOrder ...); "" leaves the default
 };
 
 // POST /v5/position/trading-stop (linear, tpslMode Full).
@@ -160,6 +162,8 @@ class PrivateRestClient {
   asio::awaitable<Parsed<Page<VenueOrder>>> open_orders(Category category,
                                                         std::optional<Symbol> symbol,
                                                         Priority priority);
+  // The open spot conditional orders (orderFilter=StopOrder), every symbol, every page.
+  asio::awaitable<Parsed<Page<VenueOrder>>> spot_stop_orders(Priority priority);
   // The order with this orderLinkId, open or recently closed (/v5/order/realtime); nullopt when
   // Bybit knows none.
   asio::awaitable<Parsed<std::optional<VenueOrder>>> order_by_link_id(Category category,

@@ -890,6 +890,7 @@ Reply Exchange::create_order(Account& account, const json& body) {
   if (trigger && trigger->is_positive()) {
     order.trigger_price = *trigger;
     order.stop_order_type = spot && order_filter == "tpslOrder" ? "tpslOrder" : "Stop";
+    order.status_text = "Untriggered";  // a conditional order waits for its trigger
   }
 
   // Spot market buys are in the quote coin unless marketUnit says the base coin.

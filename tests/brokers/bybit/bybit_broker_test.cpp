@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <variant>
 #include <vector>
 
@@ -290,7 +291,8 @@ TEST_F(BybitBrokerTest, ASpotBuyPaysItsFeeInTheCoinAndASellSellsWhatIsHeld) {
   ASSERT_EQ(snapshot.positions.size(), 1u);
   EXPECT_EQ(snapshot.positions[0].symbol, kBtc);
   EXPECT_EQ(snapshot.positions[0].quantity, Decimal::parse("0.4995"));
-  EXPECT_FALSE(broker->capabilities(Asset::kSpot).position_tp_sl);
+  EXPECT_TRUE(broker->capabilities(Asset::kSpot).position_tp_sl);
+  EXPECT_FALSE(broker->capabilities(Asset::kSpot).mark_price_triggers);
   EXPECT_TRUE(broker->capabilities(Asset::kPerp).mark_price_triggers);
 
   // A sell of the 0.5 bought sells the 0.4995 held, its fee in USDT: 49.95 x 0.001.
@@ -306,6 +308,74 @@ TEST_F(BybitBrokerTest, ASpotBuyPaysItsFeeInTheCoinAndASellSellsWhatIsHeld) {
   broker->request_snapshot(Asset::kSpot);
   ASSERT_TRUE(wait_for<BrokerSnapshot>(2));
   EXPECT_TRUE(all<BrokerSnapshot>()[1].positions.empty());
+}
+
+// Spot protection is two conditional sells on the venue (orderFilter=StopOrder) for what the
+// wallet holds: the stop fires there (the engine could be down), the engine hears
+// ProtectionTriggered and the fill, and the take profit left standing is cancelled once the
+// wallet shows the coin sold. A snapshot reports the levels on the holding, the orders apart.
+TEST_F(BybitBrokerTest, ASpotHoldingIsProtectedByTwoConditionalSellsOnTheVenue) {
+  broker->submit(OrderRouter::key(), market("s-1", OrderSide::kBuy, "0.5", Asset::kSpot));
+  ASSERT_TRUE(wait_for<OrderAccepted>(1));
+  exchange.on_bar(Category::kSpot, kBtc, testing::venue_bar(start + kMinuteMs, 100, 101, 99, 100));
+  ASSERT_TRUE(wait_for<OrderFilled>(1));
+  ProtectionRequest protection;
+  protection.protection_id = "s-1-1";
+  protection.asset = Asset::kSpot;
+  protection.symbol = kBtc;
+  protection.position_side = OrderSide::kBuy;
+  protection.quantity = Decimal::parse("0.4995");  // the router's: what the wallet holds
+  protection.stop_loss = Decimal::parse("95");
+  protection.take_profit = Decimal::parse("110");
+  const auto stop_orders = [&] {
+    return exchange
+        .handle(kKeys.key, "GET", "/v5/order/realtime",
+                {{"category", "spot"}, {"orderFilter", "StopOrder"}}, nlohmann::json::object())
+        .result.at("list");
+  };
+  broker->set_protection(SlTpManager::key(), protection);
+  ASSERT_TRUE(wait_for<ProtectionSet>(1)) << all<ProtectionRejected>().size();
+  EXPECT_EQ(all<ProtectionSet>()[0].stop_loss, Decimal::parse("95"));
+  EXPECT_EQ(all<ProtectionSet>()[0].take_profit, Decimal::parse("110"));
+  const nlohmann::json placed = stop_orders();
+  ASSERT_EQ(placed.size(), 2u) << placed.dump();
+  std::set<std::string> triggers;
+  for (const nlohmann::json& order : placed) {
+    EXPECT_EQ(order.at("side"), "Sell");
+    EXPECT_EQ(order.at("qty"), "0.4995");
+    EXPECT_EQ(order.at("orderStatus"), "Untriggered");
+    const std::string link = order.at("orderLinkId");
+    triggers.insert(link.substr(0, 4) + order.at("triggerPrice").get<std::string>());
+  }
+  EXPECT_EQ(triggers, (std::set<std::string>{"gsl-95", "gtp-110"}));
+
+  broker->request_snapshot(Asset::kSpot);
+  ASSERT_TRUE(wait_for<BrokerSnapshot>(1));
+  const BrokerSnapshot snapshot = all<BrokerSnapshot>()[0];
+  ASSERT_EQ(snapshot.positions.size(), 1u);
+  EXPECT_EQ(snapshot.positions[0].stop_loss, Decimal::parse("95"));
+  EXPECT_EQ(snapshot.positions[0].take_profit, Decimal::parse("110"));
+  EXPECT_TRUE(snapshot.open_orders.empty()) << "protection orders are not the router's";
+
+  // A bar falling through 95: the stop sells on the venue, at the trigger (the open is above).
+  exchange.on_bar(Category::kSpot, kBtc,
+                  testing::venue_bar(start + 2 * kMinuteMs, 100, 100, 94, 94.5));
+  ASSERT_TRUE(wait_for<OrderFilled>(2));
+  ASSERT_EQ(all<ProtectionTriggered>().size(), 1u);
+  const ProtectionTriggered triggered = all<ProtectionTriggered>()[0];
+  EXPECT_EQ(triggered.kind, ProtectionTriggered::Kind::kStopLoss);
+  EXPECT_EQ(triggered.asset, Asset::kSpot);
+  const Fill sold = all<OrderFilled>()[1].fill;
+  EXPECT_EQ(sold.client_order_id, triggered.closing_client_order_id);
+  EXPECT_TRUE(sold.client_order_id.starts_with("gsl-")) << sold.client_order_id;
+  EXPECT_EQ(sold.side, OrderSide::kSell);
+  EXPECT_EQ(sold.quantity, Decimal::parse("0.4995"));
+  EXPECT_EQ(sold.price, Decimal::parse("95"));
+  // The take profit goes with the coin; the broker's own orders made no router event.
+  EXPECT_TRUE(run_until(loop, [&] { return stop_orders().empty(); }));
+  EXPECT_EQ(all<OrderAccepted>().size(), 1u);
+  EXPECT_TRUE(all<OrderCancelled>().empty());
+  EXPECT_TRUE(all<OrderRejected>().empty());
 }
 
 }  // namespace

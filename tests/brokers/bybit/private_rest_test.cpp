@@ -320,7 +320,8 @@ TEST_F(PrivateRestLoopback, ALimitOrderIsListedAmendedCancelledAndKeptInHistory)
   EXPECT_EQ(open.value.items[0].price, Decimal::parse("91"));
   EXPECT_EQ(open.value.items[0].qty, Decimal::parse("0.4"));
 
-  const Parsed<OrderAck> cancelled = run(rest->cancel_order({Category::kLinear, kBtc, "", "g-2"}));
+  const Parsed<OrderAck> cancelled =
+      run(rest->cancel_order({Category::kLinear, kBtc, "", "g-2", ""}));
   ASSERT_TRUE(cancelled.ok()) << cancelled.reason;
   EXPECT_EQ(cancelled.value.order_id, open.value.items[0].order_id);
   open = run(rest->open_orders(Category::kLinear, std::nullopt, Priority::kMarketData));
@@ -345,7 +346,7 @@ TEST_F(PrivateRestLoopback, ALimitOrderIsListedAmendedCancelledAndKeptInHistory)
 
   // A second cancel finds nothing to cancel: Bybit's 110001, a refusal, sent once.
   const int before = recorder->count("/v5/order/cancel");
-  const Parsed<OrderAck> twice = run(rest->cancel_order({Category::kLinear, kBtc, "", "g-2"}));
+  const Parsed<OrderAck> twice = run(rest->cancel_order({Category::kLinear, kBtc, "", "g-2", ""}));
   ASSERT_EQ(twice.status, ParseStatus::kVenueError);
   EXPECT_EQ(twice.failure.code, 110001);
   EXPECT_EQ(twice.failure.error_class, ErrorClass::kRejected);
@@ -492,7 +493,7 @@ TEST_F(PrivateRestLoopback, During10006StormCancelsStillGoFirst) {
         loop,
         [&, i]() -> asio::awaitable<void> {
           // A named request: GCC 12 frees a braced temporary inside co_await twice.
-          CancelOrderRequest request{Category::kLinear, kBtc, "", "c-" + std::to_string(i)};
+          CancelOrderRequest request{Category::kLinear, kBtc, "", "c-" + std::to_string(i), ""};
           const Parsed<OrderAck> cancel = co_await rest->cancel_order(std::move(request));
           if (cancel.ok()) ++cancels_ok;
           finished.push_back("cancel");
