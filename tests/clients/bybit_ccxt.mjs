@@ -6,7 +6,8 @@
 //   node bybit_ccxt.mjs <path to the gauntlet binary> <config file>
 //
 // It starts the venue on a free port with a fast replay of the simulated market, then walks
-// through markets, klines, tickers, balance, leverage, create / amend / cancel, open orders,
+// through markets, klines, tickers, balance, leverage, create / amend / cancel (over REST and
+// over the /v5/trade WebSocket), open orders,
 // a market fill, positions, executions (ccxt's "my trades"), trading-stop, a reduce-only exit,
 // the wallet's figures recomputed from the executions, a spot buy, an error mapping, the
 // private WebSocket through ccxt.pro (watchOrders), a second account (--account) and faults
@@ -59,7 +60,8 @@ const config = {
   enableRateLimit: false,
   urls: { api: { spot: baseUrl, futures: baseUrl, v2: baseUrl, public: baseUrl, private: baseUrl,
     ws: { public: { spot: `${wsUrl}/v5/public/spot`, linear: `${wsUrl}/v5/public/linear` },
-      private: { spot: { unified: `${wsUrl}/v5/private` }, contract: `${wsUrl}/v5/private` } } } },
+      private: { spot: { unified: `${wsUrl}/v5/private` }, contract: `${wsUrl}/v5/private`,
+        trade: `${wsUrl}/v5/trade` } } } },
   options: { fetchMarkets: { types: ['spot', 'linear'] }, defaultType: 'swap' },
   has: { fetchCurrencies: false },
 };
@@ -127,6 +129,22 @@ try {
   assert.equal((await exchange.fetchOpenOrders(PERP)).length, 0);
   const cancelled = await exchange.fetchCanceledAndClosedOrders(PERP);
   assert.ok(cancelled.some((o) => o.id === limit.id && o.status === 'canceled'));
+
+  step('order entry over /v5/trade: createOrderWs, editOrderWs, cancelOrderWs');
+  const wsLimit = await pro.createOrderWs(PERP, 'limit', 'buy', 0.01, far, { clientOrderId: 'ccxt-ws-1' });
+  assert.ok(wsLimit.id, 'the venue answered with the order id');
+  open = await exchange.fetchOpenOrders(PERP);
+  assert.equal(open.length, 1);
+  assert.equal(open[0].id, wsLimit.id);
+  assert.equal(open[0].clientOrderId, 'ccxt-ws-1');
+  await pro.editOrderWs(wsLimit.id, PERP, 'limit', 'buy', 0.03, lower);
+  open = await exchange.fetchOpenOrders(PERP);
+  assert.equal(open[0].amount, 0.03);
+  assert.equal(open[0].price, Number(lower));
+  await pro.cancelOrderWs(wsLimit.id, PERP);
+  assert.equal((await exchange.fetchOpenOrders(PERP)).length, 0);
+  await assert.rejects(pro.cancelOrderWs(wsLimit.id, PERP), ccxt.OrderNotFound,
+    'a second cancel is Bybit\'s 110001, mapped by ccxt');
 
   step('watchOrders over the private WebSocket');
   const watched = pro.watchOrders(PERP);

@@ -7,9 +7,11 @@
 #include <cctype>
 #include <charconv>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <vector>
 
 #include "brokers/bybit/signing.hpp"
 #include "brokers/common/request_budget.hpp"
@@ -91,14 +93,16 @@ QueryParams decode_query(std::string_view query) {
   return internal::parse_query(query);
 }
 
-// One /v5/private connection.
+// One /v5/private connection (the account's streams), or one /v5/trade connection (order
+// entry: order.create, order.amend, order.cancel).
 class ExchangeApi::Session final : public PrivateSession {
  public:
-  Session(std::shared_ptr<ExchangeApi> api, SendFrame send, std::string connection_id)
+  Session(std::shared_ptr<ExchangeApi> api, SendFrame send, std::string connection_id, bool trade)
       : owner_(std::move(api)),
         api_(*owner_),
         send_(std::move(send)),
-        connection_id_(std::move(connection_id)) {}
+        connection_id_(std::move(connection_id)),
+        trade_(trade) {}
 
   ~Session() override {
     if (listener_ != 0) api_.exchange_.unlisten(listener_);
@@ -113,6 +117,7 @@ class ExchangeApi::Session final : public PrivateSession {
     }
     const std::string op = message.at("op").get<std::string>();
     const json request_id = message.contains("req_id") ? message.at("req_id") : json();
+    if (trade_ && op != "ping" && op != "auth") return trade(op, message);
     if (op == "ping") {
       json pong = {{"op", "pong"},
                    {"args", json::array({std::to_string(api_.now())})},
@@ -172,6 +177,81 @@ class ExchangeApi::Session final : public PrivateSession {
     }
     api_key_ = key;
     answer(0, "");
+  }
+
+  // An order.create / order.amend / order.cancel on /v5/trade, answered as Bybit does:
+  // {reqId, retCode, retMsg, op, data (the REST result), retExtInfo, header (the rate limit,
+  // Traceid, Timenow), connId}. The request's header carries X-BAPI-TIMESTAMP (and
+  // X-BAPI-RECV-WINDOW) instead of a signature: the connection's auth stands for it.
+  void trade(const std::string& op, const json& message) {
+    const TimestampMs now = api_.now();
+    json answer = {{"op", op}, {"data", json::object()}, {"retExtInfo", json::object()}};
+    json request_id;
+    if (message.contains("reqId")) request_id = message.at("reqId");
+    const auto send = [&](int code, std::string_view why,
+                          const std::vector<HttpHeader>& limits = {}) {
+      if (!request_id.is_null()) answer["reqId"] = request_id;
+      answer["retCode"] = code;
+      answer["retMsg"] = why;
+      json header = json::object();
+      for (const auto& [name, value] : limits) header[name] = value;
+      header["Traceid"] = fmt::format("{}-{}", connection_id_, ++sequence_);
+      header["Timenow"] = std::to_string(now);
+      answer["header"] = std::move(header);
+      answer["connId"] = connection_id_;
+      send_(answer.dump());
+    };
+    static const std::map<std::string, std::string, std::less<>> kPaths = {
+        {"order.create", "/v5/order/create"},
+        {"order.amend", "/v5/order/amend"},
+        {"order.cancel", "/v5/order/cancel"}};
+    const auto path = kPaths.find(op);
+    if (path == kPaths.end()) {
+      ++api_.malformed_frames_;
+      return send(10001, "Invalid op: " + op + " (order.create, order.amend, order.cancel)");
+    }
+    if (api_key_.empty()) return send(10003, "Request not authorized");
+    if (!request_id.is_null()) {
+      if (!request_id.is_string() || request_id.get<std::string>().size() > 36)
+        return send(10001, "Params Error: reqId is a string of at most 36 characters");
+      if (!request_ids_.insert(request_id.get<std::string>()).second)
+        return send(20006, "Duplicate reqId");
+    }
+    const json header = message.value("header", json());
+    const auto field = [&](std::string_view name) -> std::optional<int64_t> {
+      if (!header.is_object() || !header.contains(name)) return std::nullopt;
+      const json& value = header.at(name);
+      if (value.is_number_integer()) return value.get<int64_t>();
+      return value.is_string() ? integer(value.get<std::string>()) : std::nullopt;
+    };
+    const std::optional<int64_t> timestamp = field("X-BAPI-TIMESTAMP");
+    const bool has_window = header.is_object() && header.contains("X-BAPI-RECV-WINDOW");
+    const std::optional<int64_t> window = has_window
+                                              ? field("X-BAPI-RECV-WINDOW")
+                                              : std::optional<int64_t>(signing::kDefaultRecvWindow);
+    if (!timestamp || !window || *window <= 0)
+      return send(10001, "Params Error: header needs X-BAPI-TIMESTAMP (and X-BAPI-RECV-WINDOW)");
+    if (!signing::timestamp_accepted(now, *timestamp, *window)) {
+      return send(10002, fmt::format("invalid request, please check your server timestamp or "
+                                     "recv_window param. req_timestamp[{}],server_timestamp[{}],"
+                                     "recv_window[{}]",
+                                     *timestamp, now, *window));
+    }
+    const json args = message.value("args", json());
+    if (!args.is_array() || args.size() != 1 || !args[0].is_object())
+      return send(10001, "Params Error: args holds one order");
+    const json& order = args[0];
+    const std::string category = order.contains("category") && order.at("category").is_string()
+                                     ? order.at("category").get<std::string>()
+                                     : std::string();
+    const std::string endpoint = category.empty() ? path->second : path->second + "@" + category;
+    RestResponse limited;
+    if (!api_.within_limit(api_key_, endpoint, false, now, limited)) {
+      return send(10006, "Too many visits. Exceeded the API Rate Limit.", limited.extra_headers);
+    }
+    const Reply reply = api_.exchange_.handle(api_key_, "POST", path->second, {}, order);
+    answer["data"] = reply.result;
+    send(reply.ret_code, reply.ret_msg, limited.extra_headers);
   }
 
   void subscribe(const json& message, const json& request_id) {
@@ -260,6 +340,8 @@ class ExchangeApi::Session final : public PrivateSession {
   ExchangeApi& api_;
   SendFrame send_;
   std::string connection_id_;
+  bool trade_ = false;
+  std::set<std::string> request_ids_;  // trade: the reqIds seen on this connection
   std::string api_key_;
   // Written on the I/O thread, read by push() on the publishing thread (the Exchange's mutex
   // held, then this one).
@@ -383,9 +465,11 @@ bool ExchangeApi::within_limit(const std::string& key, const std::string& endpoi
 std::unique_ptr<PrivateSession> ExchangeApi::open_session(std::string_view path,
                                                           std::string_view /*query*/,
                                                           SendFrame send) {
-  if (path != "/v5/private") return nullptr;
-  return std::make_unique<Session>(shared_from_this(), std::move(send),
-                                   fmt::format("gauntlet-private-{}", ++connections_));
+  if (path != "/v5/private" && path != "/v5/trade") return nullptr;
+  const bool trade = path == "/v5/trade";
+  return std::make_unique<Session>(
+      shared_from_this(), std::move(send),
+      fmt::format("gauntlet-{}-{}", trade ? "trade" : "private", ++connections_), trade);
 }
 
 }  // namespace gauntlet::venues::bybit

@@ -17,6 +17,12 @@
 //         position, wallet (or their .spot/.linear forms); ping answered with Bybit's private
 //         pong. Every message before a successful auth but ping is refused; a frame that is not
 //         a JSON object with an op is answered with success false and counted.
+//   WS    /v5/trade: the same auth, then order entry: {"op": "order.create" | "order.amend" |
+//         "order.cancel", "reqId": optional (at most 36 characters, unique per connection, else
+//         20006), "header": {"X-BAPI-TIMESTAMP", "X-BAPI-RECV-WINDOW"} (10002 outside the
+//         window, as REST), "args": [one order in the REST body's shape]}; held to the same
+//         per-second limits as REST and answered {reqId, retCode, retMsg, op, data (the REST
+//         result), retExtInfo, header (X-Bapi-Limit*, Traceid, Timenow), connId}.
 // Server time is the wall clock (what /v5/market/time says); the market's own time stamps
 // orders and fills (Exchange::now).
 //

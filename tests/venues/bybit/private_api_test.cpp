@@ -5,7 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "brokers/bybit/signing.hpp"
 
@@ -144,6 +147,82 @@ TEST_F(PrivateApiTest, QueriesDecodeAsSentAndSigned) {
   ASSERT_TRUE(answer);
   EXPECT_EQ(ret_code(*answer), 0) << answer->body;
   EXPECT_EQ(header(*answer, "X-Bapi-Limit"), "50");
+}
+
+// Order entry over /v5/trade: auth first, Bybit's answer shape, reqId and timestamp checks, and
+// the per-second limit shared with REST (ten linear creates a second in all).
+TEST_F(PrivateApiTest, OrderEntryOverTheTradeSocketAnswersAsBybitAndSharesTheRestLimits) {
+  std::vector<json> frames;
+  const std::unique_ptr<PrivateSession> session = api->open_session(
+      "/v5/trade", "", [&](std::string frame) { frames.push_back(json::parse(frame)); });
+  ASSERT_NE(session, nullptr);
+  const auto request = [&](std::string op, std::string request_id, json order) {
+    return json{{"op", std::move(op)},
+                {"reqId", std::move(request_id)},
+                {"header", {{"X-BAPI-TIMESTAMP", std::to_string(now)}}},
+                {"args", json::array({std::move(order)})}};
+  };
+  const auto send = [&](const json& message) {
+    session->on_message(message.dump());
+    return frames.back();
+  };
+
+  EXPECT_EQ(send(request("order.create", "r-1", limit_order("linear", 1)))["retCode"], 10003)
+      << "not authenticated yet";
+  const TimestampMs expires = now + 10'000;
+  EXPECT_EQ(send({{"op", "auth"},
+                  {"args", json::array({kKeys.key, expires,
+                                        brokers::bybit::sign_ws_auth(kKeys.secret, expires)})}})
+                .at("retCode"),
+            0);
+
+  const json created = send(request("order.create", "r-2", limit_order("linear", 1)));
+  EXPECT_EQ(created["retCode"], 0) << created.dump();
+  EXPECT_EQ(created["retMsg"], "OK");
+  EXPECT_EQ(created["op"], "order.create");
+  EXPECT_EQ(created["reqId"], "r-2");
+  EXPECT_EQ(created["data"]["orderLinkId"], "linear-1");
+  EXPECT_FALSE(created["data"]["orderId"].get<std::string>().empty());
+  EXPECT_EQ(created["header"]["X-Bapi-Limit"], "10");
+  EXPECT_EQ(created["header"]["X-Bapi-Limit-Status"], "9");
+  EXPECT_EQ(created["header"]["Timenow"], std::to_string(now));
+  EXPECT_TRUE(created["connId"].get<std::string>().starts_with("gauntlet-trade-"));
+
+  EXPECT_EQ(send(request("order.create", "r-2", limit_order("linear", 2)))["retCode"], 20006);
+  json stale = request("order.create", "r-3", limit_order("linear", 2));
+  stale["header"]["X-BAPI-TIMESTAMP"] = std::to_string(now - 6'000);
+  EXPECT_EQ(send(stale)["retCode"], 10002);
+  json two = request("order.create", "r-4", limit_order("linear", 2));
+  two["args"].push_back(limit_order("linear", 3));
+  EXPECT_EQ(send(two)["retCode"], 10001);
+  EXPECT_EQ(send(request("order.create-batch", "r-5", limit_order("linear", 2)))["retCode"], 10001);
+
+  // Nine creates over REST in the same second: the socket's next one is the eleventh.
+  for (int i = 2; i <= 10; ++i) {
+    ASSERT_EQ(
+        ret_code(*api->handle_rest(signed_post("/v5/order/create", limit_order("linear", i)))), 0);
+  }
+  const json limited = send(request("order.create", "r-6", limit_order("linear", 11)));
+  EXPECT_EQ(limited["retCode"], 10006);
+  EXPECT_EQ(limited["header"]["X-Bapi-Limit-Status"], "0");
+
+  now += kSecondMs;
+  json amend = request("order.amend", "r-7",
+                       {{"category", "linear"},
+                        {"symbol", "BTCUSDT"},
+                        {"orderLinkId", "linear-1"},
+                        {"price", "60"}});
+  amend["header"]["X-BAPI-TIMESTAMP"] = std::to_string(now);
+  EXPECT_EQ(send(amend)["retCode"], 0);
+  json cancel =
+      request("order.cancel", "r-8",
+              {{"category", "linear"}, {"symbol", "BTCUSDT"}, {"orderLinkId", "linear-1"}});
+  cancel["header"]["X-BAPI-TIMESTAMP"] = std::to_string(now);
+  const json cancelled = send(cancel);
+  EXPECT_EQ(cancelled["retCode"], 0);
+  EXPECT_EQ(cancelled["data"]["orderLinkId"], "linear-1");
+  cancel["reqId"] = "r-9";
+  EXPECT_EQ(send(cancel)["retCode"], 110001) << "the order is gone: Bybit's code, as over REST";
 }
 
 }  // namespace
