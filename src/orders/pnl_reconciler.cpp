@@ -61,7 +61,14 @@ void PnlReconciler::pull_fills(Asset asset) {
 
 void PnlReconciler::reconcile(Asset asset) {
   const auto found = brokers_.find(asset);
-  if (found != brokers_.end()) found->second->request_snapshot(asset);
+  if (found == brokers_.end()) return;
+  requested_at_[index(asset)].push_back(fill_sequence_);
+  found->second->request_snapshot(asset);
+}
+
+Decimal PnlReconciler::written_off(Asset asset, const Symbol& symbol) const {
+  const auto found = written_off_.find({asset, symbol.canonical()});
+  return found == written_off_.end() ? Decimal::zero() : found->second;
 }
 
 const std::vector<std::string>& PnlReconciler::last_problems(Asset asset) const {
@@ -118,7 +125,20 @@ void PnlReconciler::book(LedgerEntry entry) {
 }
 
 void PnlReconciler::book_fill(const OrderRequest& request, const Fill& fill, bool replay) {
+  if (!replay) {
+    booked_fills_.push_back(
+        {++fill_sequence_, fill.asset, fill.symbol.canonical(), fill.execution_id});
+    // Kept as long as a request made before it may still be answered.
+    uint64_t oldest = fill_sequence_;  // none outstanding: no later request can need it
+    for (const std::deque<uint64_t>& requests : requested_at_) {
+      if (!requests.empty()) oldest = std::min(oldest, requests.front());
+    }
+    while (!booked_fills_.empty() && booked_fills_.front().sequence <= oldest)
+      booked_fills_.pop_front();
+  }
   const BookKey key{fill.asset, fill.symbol.canonical()};
+  if (fill.execution_id.starts_with(kDustFillPrefix))
+    written_off_[key] = written_off_[key] + fill.quantity;
   auto found = books_.find(key);
   const Decimal notional = fill.quantity * fill.price;
   std::optional<LedgerEntry> realised;
@@ -202,6 +222,30 @@ void PnlReconciler::on_snapshot(const brokers::BrokerSnapshot& snapshot) {
   }
   journaled = std::move(now_journaled);
 
+  // Symbols the engine booked a fill of after this snapshot was requested that the snapshot
+  // does not list (dust write-offs and adoptions are the engine's own, never listed): the
+  // venue's books were read before that fill, so comparing them now would see a difference
+  // that is not one. They are compared at the next reconciliation.
+  std::deque<uint64_t>& requests = requested_at_[static_cast<std::size_t>(asset)];
+  const uint64_t requested = requests.empty() ? fill_sequence_ : requests.front();
+  if (!requests.empty()) requests.pop_front();
+  std::set<std::string> listed;
+  for (const Fill& fill : snapshot.recent_fills) listed.insert(fill.execution_id);
+  std::set<std::string> changed;
+  for (const BookedFill& fill : booked_fills_) {
+    if (fill.sequence <= requested || fill.asset != asset || listed.contains(fill.execution_id))
+      continue;
+    if (fill.execution_id.starts_with(kDustFillPrefix) ||
+        fill.execution_id.starts_with(kAdoptedFillPrefix))
+      continue;
+    if (changed.insert(fill.symbol).second) {
+      log().info(
+          "{} {} changed while the venue's books were read (fill {}): compared at the "
+          "next reconciliation",
+          to_string(asset), fill.symbol, fill.execution_id);
+    }
+  }
+
   // 2. Positions: the engine's against the venue's.
   std::map<std::string, Position> venue;
   for (const Position& position : snapshot.positions) {
@@ -211,6 +255,7 @@ void PnlReconciler::on_snapshot(const brokers::BrokerSnapshot& snapshot) {
   for (const Position& ours : router_.positions()) {
     if (ours.asset != asset) continue;
     engine_symbols.insert(ours.symbol.canonical());
+    if (changed.contains(ours.symbol.canonical())) continue;
     const auto theirs = venue.find(ours.symbol.canonical());
     if (theirs == venue.end()) {
       problems.push_back(fmt::format("{}: engine holds {} {}, venue holds nothing",
@@ -224,6 +269,7 @@ void PnlReconciler::on_snapshot(const brokers::BrokerSnapshot& snapshot) {
     if (asset == Asset::kSpot) {
       const Decimal dust = router_.instrument(asset, ours.symbol).min_order_quantity();
       if (dust > tolerance) tolerance = dust;
+      tolerance = tolerance + written_off(asset, ours.symbol);
     }
     if (theirs->second.side != ours.side ||
         absolute(theirs->second.quantity - ours.quantity) > tolerance) {
@@ -235,10 +281,12 @@ void PnlReconciler::on_snapshot(const brokers::BrokerSnapshot& snapshot) {
   }
   const std::vector<JournalEntry> open_orders = router_.journal().open_orders();
   for (const auto& [symbol, position] : venue) {
-    if (engine_symbols.contains(symbol)) continue;
-    // Spot dust (what a fee paid in the coin leaves after an exit): the venue will not sell it.
+    if (engine_symbols.contains(symbol) || changed.contains(symbol)) continue;
+    // Spot dust (what a fee paid in the coin leaves after an exit): the venue will not sell it,
+    // and what the exits wrote off adds up in the wallet, past the minimum order in time.
     if (asset == Asset::kSpot &&
-        position.quantity < router_.instrument(asset, position.symbol).min_order_quantity())
+        position.quantity - written_off(asset, position.symbol) <
+            router_.instrument(asset, position.symbol).min_order_quantity())
       continue;
     // A position an open entry order of the journal explains is that order's: its fill is on
     // its way (adopting it too would count it twice).

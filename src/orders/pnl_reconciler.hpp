@@ -35,6 +35,7 @@
 #pragma once
 
 #include <array>
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -125,6 +126,8 @@ class PnlReconciler {
   void book(LedgerEntry entry);
   Decimal expected_fee(const OrderRequest& request, const Fill& fill) const;
   Decimal money_tolerance(Asset asset) const;
+  // The spot dust written off for `symbol` so far (the journal's dust fills).
+  Decimal written_off(Asset asset, const Symbol& symbol) const;
   std::string_view venue_of(Asset asset) const;
 
   EventBus& bus_;
@@ -143,6 +146,22 @@ class PnlReconciler {
   // Per asset, the execution ids of the last snapshot's fills that the journal holds: the
   // journal only grows, so only fills new to the venue's recent list are looked up.
   std::array<std::set<std::string>, 4> journaled_{};
+  // The fills booked since the oldest snapshot request still unanswered (per asset, the
+  // sequence at each request, oldest first): a symbol with a fill booked after its snapshot was
+  // requested that the snapshot does not list has changed since the venue's books were read
+  // (a stream push raced the reads), so its position is compared at the next reconciliation
+  // rather than taken for a difference (an adoption would count that fill twice).
+  struct BookedFill {
+    uint64_t sequence = 0;
+    Asset asset = Asset::kSpot;
+    std::string symbol;
+    std::string execution_id;
+  };
+  std::deque<BookedFill> booked_fills_;
+  // Spot: the dust the router wrote off, per symbol, which the wallet keeps.
+  std::map<BookKey, Decimal> written_off_;
+  uint64_t fill_sequence_ = 0;
+  std::array<std::deque<uint64_t>, 4> requested_at_{};
   std::vector<Subscription> subscriptions_;
 };
 

@@ -19,6 +19,9 @@
 // BM_Anchor_UnsignedTimeRoundTrip, is the same client, budget and connection doing an unsigned
 // GET /v5/market/time that the server answers itself (no signature check, no exchange): the
 // loopback HTTP round trip and the client's own path without signing or the venue.
+// BM_TradeSocketOrderRoundTrip times the same order's create over the venue's /v5/trade
+// WebSocket instead (a blocking Beast client, one authenticated connection): what order entry
+// over the socket would save.
 //
 // Rate limits are out of the picture (Bybit's 10 creates/s would make this a benchmark of
 // waiting): the venue's per-key limits are off and the client's request budget has limits that
@@ -45,10 +48,18 @@
 #include <utility>
 #include <vector>
 
+// Asio only through core/asio.hpp, which puts <utility> first; Beast after it.
+// clang-format off
+#include "core/asio.hpp"
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+// clang-format on
+#include <nlohmann/json.hpp>
+
 #include "brokers/bybit/private_parse.hpp"
 #include "brokers/bybit/private_rest.hpp"
+#include "brokers/bybit/signing.hpp"
 #include "brokers/common/request_budget.hpp"
-#include "core/asio.hpp"
 #include "fixtures.hpp"
 #include "venues/bybit/exchange.hpp"
 #include "venues/bybit/private_api.hpp"
@@ -209,11 +220,12 @@ class Loopback {
   }
 
   Parsed<OrderAck> cancel(const OrderAck& ack) {
-    CancelOrderRequest cancel{Category::kLinear, kBtc, ack.order_id, ""};
+    CancelOrderRequest cancel{Category::kLinear, kBtc, ack.order_id, "", ""};
     return run_task(loop_, client_->cancel_order(std::move(cancel)));
   }
 
   bool time_round_trip() { return run_task(loop_, client_->sync_clock(Priority::kMarketData)); }
+  unsigned short port() const { return server_.port(); }
 
  private:
   Exchange exchange_;
@@ -310,6 +322,100 @@ void BM_SignedCancelRoundTrip(benchmark::State& state) {
   state.SetLabel("POST /v5/order/cancel, signed, of a resting order");
 }
 BENCHMARK(BM_SignedCancelRoundTrip)
+    ->UseManualTime()
+    ->Iterations(kRoundTrips)
+    ->Unit(benchmark::kMicrosecond);
+
+// Order entry over the /v5/trade WebSocket of the same venue: a blocking Beast client on one
+// authenticated connection sends order.create (JSON built and parsed with nlohmann) and reads
+// the answer. The engine's broker sends orders over REST; this says what the socket would save.
+class TradeSocket {
+ public:
+  explicit TradeSocket(unsigned short port) : socket_(io_) {
+    namespace beast = boost::beast;
+    asio::ip::tcp::socket& tcp = beast::get_lowest_layer(socket_).socket();
+    tcp.connect({asio::ip::make_address("127.0.0.1"), port});
+    tcp.set_option(asio::ip::tcp::no_delay(true));
+    socket_.handshake("127.0.0.1", "/v5/trade");
+    const TimestampMs expires = wall_now() + 60'000;
+    const nlohmann::json auth = {
+        {"op", "auth"}, {"args", {kKeys.key, expires, sign_ws_auth(kKeys.secret, expires)}}};
+    if (ask(auth).value("retCode", -1) != 0) throw std::runtime_error("/v5/trade auth refused");
+  }
+
+  // A resting buy, as Loopback::create(); the venue's orderId, "" when refused.
+  std::string create() {
+    const nlohmann::json order = {{"op", "order.create"},
+                                  {"reqId", "r-" + std::to_string(++sequence_)},
+                                  {"header", {{"X-BAPI-TIMESTAMP", std::to_string(wall_now())}}},
+                                  {"args",
+                                   {{{"category", "linear"},
+                                     {"symbol", "BTCUSDT"},
+                                     {"side", "Buy"},
+                                     {"orderType", "Limit"},
+                                     {"qty", "0.001"},
+                                     {"price", "50"},
+                                     {"timeInForce", "GTC"},
+                                     {"orderLinkId", "bench-ws-" + std::to_string(sequence_)}}}}};
+    const nlohmann::json answer = ask(order);
+    if (answer.value("retCode", -1) != 0) return "";
+    return answer["data"].value("orderId", "");
+  }
+
+  bool cancel(const std::string& order_id) {
+    const nlohmann::json cancel = {
+        {"op", "order.cancel"},
+        {"reqId", "r-" + std::to_string(++sequence_)},
+        {"header", {{"X-BAPI-TIMESTAMP", std::to_string(wall_now())}}},
+        {"args", {{{"category", "linear"}, {"symbol", "BTCUSDT"}, {"orderId", order_id}}}}};
+    return ask(cancel).value("retCode", -1) == 0;
+  }
+
+ private:
+  nlohmann::json ask(const nlohmann::json& message) {
+    socket_.write(asio::buffer(message.dump()));
+    buffer_.clear();
+    socket_.read(buffer_);
+    return nlohmann::json::parse(boost::beast::buffers_to_string(buffer_.data()), nullptr, false);
+  }
+
+  asio::io_context io_;
+  boost::beast::websocket::stream<boost::beast::tcp_stream> socket_;
+  boost::beast::flat_buffer buffer_;
+  int sequence_ = 0;
+};
+
+void BM_TradeSocketOrderRoundTrip(benchmark::State& state) {
+  Loopback venue;
+  if (!warm_up(state, venue)) return;
+  TradeSocket socket(venue.port());
+  for (int i = 0; i < kWarmUp; ++i) {
+    const std::string id = socket.create();
+    if (id.empty() || !socket.cancel(id)) {
+      state.SkipWithError("order.create / order.cancel over /v5/trade failed");
+      return;
+    }
+  }
+  Samples samples(kRoundTrips);
+  for (auto _ : state) {
+    const Clock::time_point start = Clock::now();
+    const std::string id = socket.create();
+    const Clock::time_point end = Clock::now();
+    if (id.empty()) {
+      state.SkipWithError("order.create over /v5/trade failed");
+      break;
+    }
+    samples.add(state, start, end);
+    if (!socket.cancel(id)) {
+      state.SkipWithError("order.cancel over /v5/trade failed");
+      break;
+    }
+  }
+  samples.report(state);
+  state.SetItemsProcessed(state.iterations());
+  state.SetLabel("order.create over /v5/trade, resting limit");
+}
+BENCHMARK(BM_TradeSocketOrderRoundTrip)
     ->UseManualTime()
     ->Iterations(kRoundTrips)
     ->Unit(benchmark::kMicrosecond);

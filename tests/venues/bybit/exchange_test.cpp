@@ -379,7 +379,7 @@ TEST_F(ExchangeTest, ASpotTakeProfitOrderTriggersWhenPriceRisesToIt) {
                 .result.at("list")
                 .at(0)
                 .at("orderStatus"),
-            "New")
+            "Untriggered")
       << "104 has not reached 105; a falling market must not trigger it";
   exchange.on_bar(Category::kSpot, kBtc,
                   testing::venue_bar(kStart + 3 * kMinuteMs, 103, 106, 102, 105.5));
