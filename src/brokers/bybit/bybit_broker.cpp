@@ -51,6 +51,12 @@ std::shared_ptr<spdlog::logger> logger() {
   return log;
 }
 
+// A trigger level onto the instrument's tick (unchanged without one, or for no level).
+Decimal on_tick(const data::InstrumentInfo& rules, Decimal level) {
+  return rules.tick_size.is_positive() && level.is_positive() ? level.round_to_step(rules.tick_size)
+                                                              : level;
+}
+
 BrokerFailure config_failure(std::string message) {
   BrokerFailure failure;
   failure.code = 10001;
@@ -342,19 +348,14 @@ asio::awaitable<void> BybitBroker::send_spot_protection(ProtectionRequest reques
   const data::InstrumentInfo rules = config_.instruments
                                          ? config_.instruments(Asset::kSpot, request.symbol)
                                          : data::InstrumentInfo{};
-  const auto on_tick = [&](Decimal level) {
-    return rules.tick_size.is_positive() && level.is_positive()
-               ? level.round_to_step(rules.tick_size)
-               : level;
-  };
   // The holding as the wallet has it (a buy's fee is taken in the coin), on the step.
   Decimal quantity = request.quantity;
   const auto held = coins_.find(std::string(request.symbol.base()));
   if (held != coins_.end() && held->second < quantity) quantity = held->second;
   if (rules.qty_step.is_positive())
     quantity = quantity.round_to_step(rules.qty_step, Rounding::kFloor);
-  const Decimal stop_loss = on_tick(request.stop_loss);
-  const Decimal take_profit = on_tick(request.take_profit);
+  const Decimal stop_loss = on_tick(rules, request.stop_loss);
+  const Decimal take_profit = on_tick(rules, request.take_profit);
   const auto refuse = [&](BrokerFailure failure) {
     bus_.publish(ProtectionRejected{std::string(kVenue), request.protection_id, request.asset,
                                     request.symbol, std::move(failure), clock_.now_ms()});
@@ -445,22 +446,16 @@ asio::awaitable<void> BybitBroker::cancel_spot_orders(Symbol symbol,
 }
 
 void BybitBroker::drop_protection_of_sold_coins(const std::map<std::string, Decimal>& coins) {
-  for (auto it = spot_protection_.begin(); it != spot_protection_.end();) {
-    const Symbol symbol = Symbol::parse(it->first);
+  std::vector<Symbol> sold;
+  for (const auto& [key, protection] : spot_protection_) {
+    const Symbol symbol = Symbol::parse(key);
     const auto held = coins.find(std::string(symbol.base()));
-    const bool still_held =  // a coin not in this push is unknown: kept
-        held == coins.end() ||
-        (held->second.is_positive() && held->second >= min_order_quantity(symbol));
-    if (still_held) {
-      ++it;
-      continue;
-    }
-    logger()->info("{} no longer held ({}): its protection orders are cancelled", symbol.base(),
-                   held->second);
-    std::vector<std::string> links{it->second.stop_link, it->second.target_link};
-    spawn(cancel_spot_orders(symbol, std::move(links)));
-    it = spot_protection_.erase(it);
+    // A coin not in this push is unknown: its protection stays.
+    if (held != coins.end() &&
+        (!held->second.is_positive() || held->second < min_order_quantity(symbol)))
+      sold.push_back(symbol);
   }
+  for (const Symbol& symbol : sold) on_spot_sold(symbol);
 }
 
 void BybitBroker::settle_spot_protection(const std::vector<VenueOrder>& stop_orders,
@@ -534,13 +529,8 @@ asio::awaitable<void> BybitBroker::send_protection(ProtectionRequest request) {
   const data::InstrumentInfo rules = config_.instruments
                                          ? config_.instruments(request.asset, request.symbol)
                                          : data::InstrumentInfo{};
-  const auto on_tick = [&](Decimal level) {
-    return rules.tick_size.is_positive() && level.is_positive()
-               ? level.round_to_step(rules.tick_size)
-               : level;
-  };
-  stop.stop_loss = on_tick(request.stop_loss);
-  stop.take_profit = on_tick(request.take_profit);
+  stop.stop_loss = on_tick(rules, request.stop_loss);
+  stop.take_profit = on_tick(rules, request.take_profit);
   stop.sl_trigger_by = std::string(trigger_by(request.trigger));
   stop.tp_trigger_by = stop.sl_trigger_by;
   const Parsed<Applied> applied = co_await rest_.trading_stop(stop, Priority::kProtection);
